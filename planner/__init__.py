@@ -1,0 +1,3 @@
+"""Funnel planner: Miller & Heiman's sales funnel for solo consultants."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,376 @@
+"""Plain domain objects of the funnel method (SPEC §1–§3).
+
+Pure Python: no I/O, no ORM, no Textual. The store converts its rows into these objects and
+the engine, the CLI and the UI only ever see these.
+
+Money is kept as integer cents (`value_cents`) so sums never carry float error.
+Days are `datetime.date`; instants are timezone-aware UTC `datetime`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Bucket(StrEnum):
+    """Where an opportunity stands in Miller & Heiman's funnel (SPEC §1)."""
+
+    ABOVE = "above"
+    IN = "in"
+    BEST_FEW = "best_few"
+    WON = "won"
+    LOST = "lost"
+
+    @property
+    def label(self) -> str:
+        return _BUCKET_LABELS[self]
+
+    @property
+    def short_label(self) -> str:
+        return _BUCKET_SHORT[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_BUCKETS
+
+    def next(self) -> Bucket | None:
+        """The bucket one step further along the funnel (`>`), None past Best Few."""
+        order = OPEN_BUCKETS
+        if self in order and self is not Bucket.BEST_FEW:
+            return order[order.index(self) + 1]
+        return None
+
+    def previous(self) -> Bucket | None:
+        """The bucket one step back up the funnel (`<`), None above Above."""
+        order = OPEN_BUCKETS
+        if self in order and self is not Bucket.ABOVE:
+            return order[order.index(self) - 1]
+        return None
+
+
+_BUCKET_LABELS = {
+    Bucket.ABOVE: "Above the Funnel",
+    Bucket.IN: "In the Funnel",
+    Bucket.BEST_FEW: "Best Few",
+    Bucket.WON: "Won",
+    Bucket.LOST: "Lost",
+}
+_BUCKET_SHORT = {
+    Bucket.ABOVE: "Above",
+    Bucket.IN: "In",
+    Bucket.BEST_FEW: "Best Few",
+    Bucket.WON: "Won",
+    Bucket.LOST: "Lost",
+}
+
+#: The three open buckets, top of the funnel first (the funnel's physical order).
+OPEN_BUCKETS: tuple[Bucket, ...] = (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)
+#: The order of the daily agenda: close first, then prospect, then cover influences (SPEC §1).
+PRIORITY: tuple[Bucket, ...] = (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN)
+CLOSED_BUCKETS: tuple[Bucket, ...] = (Bucket.WON, Bucket.LOST)
+
+
+class Role(StrEnum):
+    """Buying influence roles of Strategic Selling."""
+
+    ECONOMIC = "economic"
+    USER = "user"
+    TECHNICAL = "technical"
+    COACH = "coach"
+
+    @property
+    def label(self) -> str:
+        return {
+            Role.ECONOMIC: "Economic Buyer",
+            Role.USER: "User Buyer",
+            Role.TECHNICAL: "Technical Buyer",
+            Role.COACH: "Coach",
+        }[self]
+
+
+class ActivityKind(StrEnum):
+    CALL = "call"
+    MEETING = "meeting"
+    EMAIL = "email"
+    PROPOSAL = "proposal"
+    RESEARCH = "research"  # prospecting research
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return "prospecting research" if self is ActivityKind.RESEARCH else self.value
+
+
+class CriterionKind(StrEnum):
+    DEMOGRAPHIC = "demographic"  # size, sector, region, budget…
+    PSYCHOGRAPHIC = "psychographic"  # values, openness to innovation, quality over price…
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Influence:
+    """A buying influence on one opportunity."""
+
+    name: str
+    role: Role
+    covered: bool = False
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One ideal-customer criterion with its weight 1–3."""
+
+    name: str
+    kind: CriterionKind = CriterionKind.DEMOGRAPHIC
+    weight: int = 1
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Opportunity:
+    """A possible sale. `entered_bucket_on` and `last_touched_on` are derived by the store:
+    the day it entered its current bucket, and the latest of its activities, moves and creation."""
+
+    title: str
+    id: int | None = None
+    bucket: Bucket = Bucket.ABOVE
+    account: str = ""
+    contact: str = ""
+    value_cents: int = 0
+    first_contact: date | None = None
+    expected_close: date | None = None
+    closed_on: date | None = None
+    next_action: str = ""
+    next_action_due: date | None = None
+    source: str = ""
+    notes: str = ""
+    money: bool = False
+    authority: bool = False
+    need: bool = False
+    lost_reason: str = ""
+    criteria_met: frozenset[int] = frozenset()
+    influences: tuple[Influence, ...] = ()
+    created_on: date | None = None
+    entered_bucket_on: date | None = None
+    last_touched_on: date | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.bucket.is_open
+
+    @property
+    def has_economic_buyer(self) -> bool:
+        return any(i.role is Role.ECONOMIC for i in self.influences)
+
+    @property
+    def uncovered_influences(self) -> tuple[Influence, ...]:
+        return tuple(i for i in self.influences if not i.covered)
+
+    @property
+    def any_covered(self) -> bool:
+        return any(i.covered for i in self.influences)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One step of an opportunity along (or out of) the funnel; kept as history."""
+
+    opportunity_id: int
+    from_bucket: Bucket | None  # None: the deal was created in `to_bucket`
+    to_bucket: Bucket
+    at: datetime  # UTC
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """Logged selling time. `bucket` is the bucket the work counts for: the deal's bucket when it
+    was logged, or Above the Funnel for work on no opportunity (prospecting)."""
+
+    kind: ActivityKind
+    minutes: int
+    on: date
+    opportunity_id: int | None = None
+    note: str = ""
+    bucket: Bucket = Bucket.ABOVE
+    id: int | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# What the store measures from history, for the engine to learn from (SPEC §1, §3.1).
+
+
+@dataclass(frozen=True, slots=True)
+class BucketHistory:
+    """Finished stays in one open bucket."""
+
+    exits: int = 0  # stays that ended: moved on, moved back, won or lost
+    passed: int = 0  # of those, moved on to the next bucket (best_few: won)
+    dwell_days: tuple[float, ...] = ()  # length of each finished stay, in days
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    won_cycle_days: tuple[int, ...] = ()  # first_contact → closed_on of each won deal having both
+    buckets: Mapping[Bucket, BucketHistory] = field(default_factory=dict)
+
+    def bucket(self, bucket: Bucket) -> BucketHistory:
+        return self.buckets.get(bucket, BucketHistory())
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelSnapshot:
+    """Everything the engine needs, read by the store in one go."""
+
+    today: date
+    settings: "Settings"
+    open_deals: tuple[Opportunity, ...]
+    history: History
+    criteria: tuple[Criterion, ...] = ()
+    week_minutes: Mapping[Bucket, int] = field(default_factory=dict)  # logged this week (Mon–Sun)
+    prospects_this_week: int = 0  # deals that entered Above the Funnel this week (the quota's progress)
+    won_this_month: int = 0
+    checkin_streak: int = 0
+    checked_in_today: bool = False
+
+
+# ---------------------------------------------------------------------------------------------
+# What the engine computes.
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    """The normal sales cycle C and where it comes from (SPEC §1)."""
+
+    days: float
+    source: str  # "measured" or "setting"
+    samples: int  # won deals measured
+
+    @property
+    def description(self) -> str:
+        if self.source == "measured":
+            return f"median of {self.samples} won deals"
+        return "your setting"
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A resolved model input with its source: "measured", "setting" or "default"."""
+
+    value: float
+    source: str
+    samples: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelParameters:
+    cycle: Cycle
+    residence_days: Mapping[Bucket, Parameter]  # R_s
+    pass_rate: Mapping[Bucket, Parameter]  # p_s
+    flow_per_day: Mapping[Bucket, float]  # λ_s
+    target_stock: Mapping[Bucket, float]  # N*_s
+
+    def win_probability(self, bucket: Bucket) -> float:
+        """Product of the pass rates from `bucket` on (SPEC §3.4)."""
+        p = 1.0
+        for b in OPEN_BUCKETS[OPEN_BUCKETS.index(bucket):]:
+            p *= self.pass_rate[b].value
+        return p
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    percent: int
+    hours: float
+    reason: str
+    demanded_hours: float
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """Suggested split of the selling week (SPEC §3.2)."""
+
+    shares: Mapping[Bucket, Share]
+    overloaded_hours: float  # demanded hours beyond H, 0 when the week suffices
+    prospects_per_week: float  # P, also the week's prospecting quota
+    hours_per_week: float
+
+    def __getitem__(self, bucket: Bucket) -> Share:
+        return self.shares[bucket]
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    code: str
+    severity: Severity
+    message: str
+    opportunity_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WeekForecast:
+    start: date  # Monday of the week
+    expected_wins: float
+    goal: float  # wins wanted that week (G · 7 / 30)
+
+    @property
+    def dry(self) -> bool:
+        return self.expected_wins < self.goal / 2
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """Roller-coaster projection over the next 1.5·C days (SPEC §3.4)."""
+
+    weeks: tuple[WeekForecast, ...]
+    first_dry_week: date | None
+    prospect_by: date | None  # prospecting must happen by this day to fill the first dry week
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastCategory:
+    name: str  # "commit", "best case", "pipeline"
+    bucket: Bucket
+    count: int
+    value_cents: int
+    win_probability: float
+    weighted_value_cents: int
+    expected_wins: float
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    categories: tuple[ForecastCategory, ...]
+    weighted_value_cents: int
+    expected_wins: float
+    horizon_days: int
+    goal_wins: float  # wins wanted over the horizon
+    coverage: float  # open deals / deals needed for the goal, from the user's own conversion rates
+    rule_of_thumb_coverage: float  # pipeline value / (3 × goal value) style 3× rule, as a ratio
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """The whole picture for one day: what `planner status` prints and the funnel screen shows."""
+
+    today: date
+    cycle: Cycle
+    counts: Mapping[Bucket, int]
+    values_cents: Mapping[Bucket, int]
+    parameters: FunnelParameters
+    allocation: Allocation
+    flags: tuple[Flag, ...]
+    projection: Projection
+    forecast: Forecast
+
+    def flags_for(self, opportunity_id: int) -> tuple[Flag, ...]:
+        return tuple(f for f in self.flags if f.opportunity_id == opportunity_id)

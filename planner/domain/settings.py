@@ -1,0 +1,148 @@
+"""The user's settings (SPEC §3.1): defaults, keys as the CLI names them, validation.
+
+Stored by the store as key → text; parsed here so every entry point validates the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from planner.domain.models import OPEN_BUCKETS, Bucket
+from planner.errors import BadInput
+
+DEFAULT_EFFORT_HOURS = {Bucket.ABOVE: 1.5, Bucket.IN: 6.0, Bucket.BEST_FEW: 4.0}
+#: Residence defaults as fractions of the normal cycle C when history is too thin (SPEC §3.1).
+DEFAULT_RESIDENCE_SHARE = {Bucket.ABOVE: 0.25, Bucket.IN: 0.45, Bucket.BEST_FEW: 0.30}
+DEFAULT_PASS_RATE = {Bucket.ABOVE: 0.5, Bucket.IN: 0.6, Bucket.BEST_FEW: 0.8}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    hours_per_week: float = 15.0
+    cycle_days: int = 60
+    goal_wins_per_month: float = 2.0
+    effort_hours: Mapping[Bucket, float] = field(default_factory=lambda: dict(DEFAULT_EFFORT_HOURS))
+    prospect_hours: float = 1.0
+    # None: measured from history when there is enough of it, else the default share of C.
+    residence_days: Mapping[Bucket, float | None] = field(
+        default_factory=lambda: {b: None for b in OPEN_BUCKETS}
+    )
+    pass_rate: Mapping[Bucket, float | None] = field(default_factory=lambda: {b: None for b in OPEN_BUCKETS})
+    prospecting_floor: float = 0.15
+    # The user's own split of the week in percent (Week view); None follows the suggestion.
+    user_split: Mapping[Bucket, int] | None = None
+    # When the selling day starts, for the week's time blocks (hour of day, local time).
+    day_start_hour: int = 9
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    key: str
+    kind: type  # int or float
+    minimum: float
+    maximum: float
+    help: str
+    optional: bool = False  # accepts "auto" / "" to go back to measured-or-default
+
+
+def _bucket_specs(prefix: str, kind: type, lo: float, hi: float, help_: str, optional: bool) -> list[SettingSpec]:
+    return [SettingSpec(f"{prefix}.{b.value}", kind, lo, hi, f"{help_} ({b.label})", optional) for b in OPEN_BUCKETS]
+
+
+SETTING_SPECS: dict[str, SettingSpec] = {
+    s.key: s
+    for s in [
+        SettingSpec("hours_per_week", float, 0.5, 100, "selling hours available per week"),
+        SettingSpec("cycle_days", int, 1, 3650, "normal sales cycle in days when fewer than 3 won deals are measurable"),
+        SettingSpec("goal_wins_per_month", float, 0.1, 1000, "wins wanted per month"),
+        *_bucket_specs("effort_hours", float, 0.1, 500, "hours one deal needs during its stay", False),
+        SettingSpec("prospect_hours", float, 0.1, 100, "hours to find and first-contact one new prospect"),
+        *_bucket_specs("residence_days", float, 1, 3650, "typical stay in days; 'auto' = measured or default", True),
+        *_bucket_specs("pass_rate", float, 0.01, 1, "share that moves on; 'auto' = measured or default", True),
+        SettingSpec("prospecting_floor", float, 0, 0.9, "share of the week never taken from prospecting"),
+        SettingSpec("day_start_hour", int, 0, 23, "hour the selling day starts, for the week's time blocks"),
+    ]
+}
+
+_AUTO = {"", "auto", "none", "default"}
+
+
+def parse_setting(key: str, raw: str) -> float | int | None:
+    """Validate one setting given as text; raise BadInput with a one-line reason."""
+    spec = SETTING_SPECS.get(key)
+    if spec is None:
+        raise BadInput(f"unknown setting {key!r}; known: {', '.join(SETTING_SPECS)}")
+    text = raw.strip()
+    if spec.optional and text.lower() in _AUTO:
+        return None
+    try:
+        number = float(text.replace(",", "")) if spec.kind is float else int(text)
+    except ValueError:
+        what = "a whole number" if spec.kind is int else "a number"
+        raise BadInput(f"{key} must be {what}, not {raw!r}") from None
+    if number != number or not spec.minimum <= number <= spec.maximum:  # NaN fails too
+        raise BadInput(f"{key} must be between {spec.minimum:g} and {spec.maximum:g}, not {raw!r}")
+    return number
+
+
+def setting_value(settings: Settings, key: str) -> float | int | None:
+    """The current value of a setting by its CLI key."""
+    if "." in key:
+        group, bucket = key.split(".", 1)
+        return getattr(settings, group)[Bucket(bucket)]
+    return getattr(settings, key)
+
+
+def with_setting(settings: Settings, key: str, value: float | int | None) -> Settings:
+    """A copy of `settings` with one key changed (value already parsed)."""
+    if "." in key:
+        group, bucket = key.split(".", 1)
+        mapping = dict(getattr(settings, group))
+        mapping[Bucket(bucket)] = value
+        return replace(settings, **{group: mapping})
+    return replace(settings, **{key: value})
+
+
+def settings_from_mapping(stored: Mapping[str, str]) -> Settings:
+    """Build Settings from what the store keeps (key → text). Unknown or invalid stored values are
+    ignored so an old or hand-edited database still opens with defaults."""
+    settings = Settings()
+    for key, raw in stored.items():
+        if key == "user_split":
+            settings = replace(settings, user_split=parse_user_split(raw))
+            continue
+        try:
+            settings = with_setting(settings, key, parse_setting(key, raw))
+        except BadInput:
+            continue
+    return settings
+
+
+def settings_to_mapping(settings: Settings) -> dict[str, str]:
+    """Everything that differs from the defaults, as key → text, for the store."""
+    defaults = Settings()
+    out: dict[str, str] = {}
+    for key in SETTING_SPECS:
+        value = setting_value(settings, key)
+        if value != setting_value(defaults, key):
+            out[key] = "auto" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+    if settings.user_split is not None:
+        out["user_split"] = format_user_split(settings.user_split)
+    return out
+
+
+def format_user_split(split: Mapping[Bucket, int]) -> str:
+    return ",".join(f"{b.value}={split[b]}" for b in OPEN_BUCKETS)
+
+
+def parse_user_split(raw: str) -> Mapping[Bucket, int] | None:
+    """"above=40,in=30,best_few=30" → mapping; anything malformed → None (follow the suggestion)."""
+    try:
+        parts = dict(p.split("=", 1) for p in raw.split(",") if p.strip())
+        split = {b: int(parts[b.value]) for b in OPEN_BUCKETS}
+    except (KeyError, ValueError):
+        return None
+    if sum(split.values()) != 100 or any(v < 0 for v in split.values()):
+        return None
+    return split
