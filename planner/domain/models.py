@@ -374,3 +374,67 @@ class Status:
 
     def flags_for(self, opportunity_id: int) -> tuple[Flag, ...]:
         return tuple(f for f in self.flags if f.opportunity_id == opportunity_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# The Today, Week and Insights views.
+
+
+class AgendaKind(StrEnum):
+    CLOSE = "close"  # a Best Few deal's next action
+    PROSPECT = "prospect"  # the week's prospecting quota
+    COVER = "cover"  # an In-the-Funnel deal with uncovered buying influences
+    ACTION = "action"  # an In-the-Funnel deal's due next action
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItem:
+    """One line of the daily check-in, already in priority order when it comes from `agenda()`."""
+
+    kind: AgendaKind
+    bucket: Bucket
+    title: str  # what to do, e.g. "Send proposal — Acme: website revamp"
+    opportunity_id: int | None = None
+    due: date | None = None
+    overdue: bool = False
+    detail: str = ""  # e.g. "2 of 4 new prospects this week", "uncovered: Technical Buyer (Lee)"
+    done: int = 0  # PROSPECT: prospects added this week
+    quota: int = 0  # PROSPECT: prospects needed this week (P rounded up)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeBlock:
+    day: date
+    start_minute: int  # minutes after local midnight
+    minutes: int
+    bucket: Bucket
+    title: str  # e.g. "Best Few: close — Acme"
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPlan:
+    week_start: date  # Monday
+    hours: float  # H
+    suggested: Mapping[Bucket, int]  # percent, from the allocation
+    split: Mapping[Bucket, int]  # the user's own split when set, else the suggestion
+    is_custom: bool
+    planned_hours: Mapping[Bucket, float]  # split × H
+    logged_hours: Mapping[Bucket, float]  # logged this week
+    blocks: tuple[TimeBlock, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BucketStats:
+    bucket: Bucket
+    conversion: Parameter  # pass rate, measured or default
+    dwell_days: Parameter  # median stay, measured or default
+    exits: int
+
+
+@dataclass(frozen=True, slots=True)
+class Insights:
+    cycle: Cycle
+    cycle_samples: tuple[int, ...]  # won deals' cycle lengths, for the distribution
+    buckets: Mapping[Bucket, BucketStats]
+    forecast: Forecast
+    projection: Projection
