@@ -1,0 +1,45 @@
+"""The screen shown instead of the funnel when the database cannot be used (SPEC §6).
+
+A corrupt, locked, read-only or newer-schema database gets a plain message and a way out (`q`),
+never a traceback; the file is left as it is.
+"""
+
+from __future__ import annotations
+
+import os
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+
+class ProblemScreen(Screen[None]):
+    BINDINGS = [Binding("q,escape", "app.quit", "Quit")]
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="problem-box"):
+            yield Static(Content.styled("The planner cannot open its database", "bold $text-error"), id="problem-title")
+            # The message may quote a path or SQLite's words: show it as text, never markup.
+            yield Static(Content(self.message), id="problem-message")
+            yield Static(
+                Content(
+                    "Nothing was changed. Fix the cause above, or start the planner on another "
+                    "database with --db PATH or PLANNER_DB. Press q to quit."
+                ),
+                id="problem-hint",
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if os.environ.get("PLANNER_EXIT_AFTER_FIRST_FRAME") == "1":
+            self.call_after_refresh(self.app.exit)
+
+    def refresh_data(self) -> None:
+        """Nothing to refresh: there is no data to show."""
