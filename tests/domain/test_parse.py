@@ -1,0 +1,262 @@
+"""User input parsing (SPEC §4 "Dates / Bucket names on input"), with the date and money parsers fuzzed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.domain.models import ActivityKind, Bucket
+from planner.domain.parse import (
+    MAX_MONEY_UNITS,
+    clean_text,
+    clean_title,
+    format_money,
+    parse_bucket,
+    parse_date,
+    parse_kind,
+    parse_minutes,
+    parse_money,
+)
+from planner.errors import BadInput
+
+MONDAY = date(2026, 11, 23)  # a Monday
+FRIDAY = date(2026, 11, 27)
+
+
+# Dates ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-05", date(2026, 3, 5)),
+        ("2026-3-5", date(2026, 3, 5)),
+        ("today", MONDAY),
+        ("  TODAY ", MONDAY),
+        ("tomorrow", MONDAY + timedelta(days=1)),
+        ("yesterday", MONDAY - timedelta(days=1)),
+        ("+3d", MONDAY + timedelta(days=3)),
+        ("-3d", MONDAY - timedelta(days=3)),
+        ("3d", MONDAY + timedelta(days=3)),
+        ("+2w", MONDAY + timedelta(days=14)),
+        ("-1W", MONDAY - timedelta(days=7)),
+        ("fri", FRIDAY),
+        ("Friday", FRIDAY),
+        ("tue", MONDAY + timedelta(days=1)),
+    ],
+)
+def test_parse_date_accepts_the_documented_forms(text: str, expected: date) -> None:
+    assert parse_date(text, MONDAY) == expected
+
+
+def test_weekday_names_mean_the_next_one_strictly_after_today() -> None:
+    assert parse_date("mon", MONDAY) == MONDAY + timedelta(days=7)
+    assert parse_date("monday", MONDAY) == MONDAY + timedelta(days=7)
+    assert parse_date("sun", MONDAY) == MONDAY + timedelta(days=6)
+    assert parse_date("sat", FRIDAY) == FRIDAY + timedelta(days=1)
+    assert parse_date("fri", FRIDAY) == FRIDAY + timedelta(days=7)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("", "empty"),
+        ("2026-02-30", "not a day of the calendar"),
+        ("2026-13-01", "not a day of the calendar"),
+        ("05/03/2026", "not a date"),
+        ("next week", "not a date"),
+        ("+999999d", "not a date"),
+        ("+9000w", "too far away"),
+        ("frday", "not a date"),
+    ],
+)
+def test_parse_date_refuses_with_a_one_line_reason(text: str, says: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        parse_date(text, MONDAY, what="--due")
+    message = str(caught.value)
+    assert says in message
+    assert "\n" not in message
+    if text:
+        assert "--due" in message
+
+
+@settings(max_examples=400)
+@given(text=st.text(max_size=30), today=st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)))
+def test_parse_date_never_raises_anything_but_bad_input(text: str, today: date) -> None:
+    try:
+        result = parse_date(text, today)
+    except BadInput as error:
+        assert "\n" not in str(error)
+    else:
+        assert isinstance(result, date)
+
+
+@given(
+    today=st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 1, 1)),
+    days=st.integers(min_value=0, max_value=5000),
+)
+def test_relative_dates_round_trip(today: date, days: int) -> None:
+    assert parse_date(f"+{days}d", today) - today == timedelta(days=days)
+    assert today - parse_date(f"-{days}d", today) == timedelta(days=days)
+    target = today + timedelta(days=days)
+    assert parse_date(target.isoformat(), today) == target
+
+
+# Money ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [
+        ("12500", 1_250_000),
+        ("12,500.50", 1_250_050),
+        ("12500.5", 1_250_050),
+        ("$ 12 500", 1_250_000),
+        ("€1,200", 120_000),
+        ("900 EUR", 90_000),
+        ("1.5k", 150_000),
+        ("2M", 200_000_000),
+        ("0", 0),
+        ("0.01", 1),
+        ("12\u00a0500", 1_250_000),
+        ("+40", 4_000),
+    ],
+)
+def test_parse_money_reads_amounts_as_people_write_them(text: str, cents: int) -> None:
+    assert parse_money(text) == cents
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("-5", "negative"),
+        ("$-5", "negative"),
+        ("nan", "not an amount"),
+        ("inf", "not an amount"),
+        ("1e5", "not an amount"),
+        ("12,50", "use '.' for decimals"),
+        ("0.001", "more precise than a cent"),
+        (str(MAX_MONEY_UNITS + 1), "too large"),
+        ("2000000m", "too large"),
+        ("", "empty"),
+        ("twelve", "not an amount"),
+    ],
+)
+def test_parse_money_refuses_with_a_reason(text: str, says: str) -> None:
+    with pytest.raises(BadInput, match=says):
+        parse_money(text)
+
+
+@settings(max_examples=400)
+@given(st.text(max_size=25))
+def test_parse_money_never_raises_anything_but_bad_input(text: str) -> None:
+    try:
+        cents = parse_money(text)
+    except BadInput as error:
+        assert "\n" not in str(error)
+    else:
+        assert 0 <= cents <= MAX_MONEY_UNITS * 100
+
+
+@given(st.integers(min_value=0, max_value=MAX_MONEY_UNITS * 100))
+def test_format_then_parse_money_round_trips(cents: int) -> None:
+    assert parse_money(format_money(cents)) == cents
+
+
+def test_format_money_shows_cents_only_when_there_are_some() -> None:
+    assert format_money(1_250_000) == "12,500"
+    assert format_money(1_250_050) == "12,500.50"
+    assert format_money(5) == "0.05"
+
+
+# Buckets, kinds, minutes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "bucket"),
+    [
+        ("above", Bucket.ABOVE),
+        ("IN", Bucket.IN),
+        ("best_few", Bucket.BEST_FEW),
+        ("Best-Few", Bucket.BEST_FEW),
+        ("bf", Bucket.BEST_FEW),
+        ("won", Bucket.WON),
+        ("Lost", Bucket.LOST),
+    ],
+)
+def test_parse_bucket(text: str, bucket: Bucket) -> None:
+    assert parse_bucket(text) is bucket
+
+
+def test_parse_bucket_refuses_unknown_names_and_closed_buckets_for_new_deals() -> None:
+    with pytest.raises(BadInput, match="unknown bucket 'funnel'"):
+        parse_bucket("funnel")
+    with pytest.raises(BadInput, match="not won"):
+        parse_bucket("won", open_only=True)
+    assert parse_bucket("bf", open_only=True) is Bucket.BEST_FEW
+
+
+def test_parse_kind() -> None:
+    assert parse_kind("Call") is ActivityKind.CALL
+    assert parse_kind("prospecting") is ActivityKind.RESEARCH
+    assert parse_kind("research") is ActivityKind.RESEARCH
+    assert parse_kind("e-mail") is ActivityKind.EMAIL
+    with pytest.raises(BadInput, match="unknown kind 'lunch'"):
+        parse_kind("lunch")
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [("90", 90), ("90m", 90), ("1h30", 90), ("1h 30m", 90), ("1.5h", 90), ("1:30", 90), ("2h", 120), ("1440", 1440)],
+)
+def test_parse_minutes(text: str, minutes: int) -> None:
+    assert parse_minutes(text) == minutes
+
+
+@pytest.mark.parametrize("text", ["0", "1441", "25h", "-5", "abc", "", "1.01h"])
+def test_parse_minutes_refuses_out_of_range_and_nonsense(text: str) -> None:
+    with pytest.raises(BadInput):
+        parse_minutes(text)
+
+
+# Text -------------------------------------------------------------------------------------------
+
+
+def test_clean_text_strips_terminal_escapes_and_control_characters() -> None:
+    dirty = "\x1b[31mAcme\x1b[0m\x07 \x1b]0;pwned\x07Corp\x00"
+    assert clean_text(dirty, 100) == "Acme Corp"
+
+
+def test_clean_text_keeps_newlines_and_tabs_only_when_multiline() -> None:
+    assert clean_text("one\ntwo\tthree", 100) == "one two three"
+    assert clean_text("one\r\ntwo\tthree  \n", 100, multiline=True) == "one\ntwo\tthree"
+
+
+def test_clean_text_keeps_any_script_and_emoji() -> None:
+    text = "王小明 👩‍💻 Ünïcødé [bold]x[/]"
+    assert clean_text(text, 100) == text
+
+
+def test_clean_text_refuses_over_long_text_naming_the_limit() -> None:
+    with pytest.raises(BadInput, match=r"notes is too long \(11 characters; at most 10\)"):
+        clean_text("x" * 11, 10, what="notes")
+
+
+def test_clean_text_replaces_undecodable_command_line_bytes() -> None:
+    assert clean_text("caf\udce9", 10) == "caf\ufffd"
+
+
+def test_clean_title_refuses_an_empty_title() -> None:
+    with pytest.raises(BadInput, match="title is empty"):
+        clean_title(" \x1b[0m ")
+
+
+@given(st.text(max_size=60), st.booleans())
+def test_clean_text_is_idempotent_and_leaves_no_controls(text: str, multiline: bool) -> None:
+    cleaned = clean_text(text, 1000, multiline=multiline)
+    assert clean_text(cleaned, 1000, multiline=multiline) == cleaned
+    allowed = "\n\t" if multiline else ""
+    assert not any((ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) and ch not in allowed for ch in cleaned)
