@@ -1,0 +1,136 @@
+"""Shared helpers for the data-safety tests (SPEC §6): run the real CLI in a subprocess with a
+bounded timeout, fingerprint a database file, and read it back without the planner's own code."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+TODAY = "2026-03-02"  # a Monday: weekday names and the week's bounds stay predictable
+CLI_TIMEOUT = 30  # seconds; a hung CLI fails the test instead of hanging the suite
+DRIVERS = Path(__file__).parent / "drivers"
+
+
+def planner_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a user whose data lives under `home` (never the real user data dir)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANNER_")}
+    env.update(
+        PLANNER_TODAY=TODAY,
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_STATE_HOME=str(home / ".local" / "state"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        PYTHONIOENCODING="utf-8",
+        NO_COLOR="1",
+        COLUMNS="120",
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return [line for line in self.err.splitlines() if line.strip()]
+
+
+def run_cli(
+    *args: str,
+    home: Path,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+    umask: int | None = None,
+    timeout: float = CLI_TIMEOUT,
+) -> Run:
+    """`planner ARGS` as a user runs it: a fresh interpreter, bytes in and out decoded as UTF-8."""
+    preexec = (lambda: os.umask(umask)) if umask is not None else None
+    proc = subprocess.run(
+        [sys.executable, "-m", "planner", *args],
+        input=stdin.encode() if stdin is not None else None,
+        capture_output=True,
+        env=env or planner_env(home),
+        cwd=home,
+        timeout=timeout,
+        preexec_fn=preexec,
+    )
+    return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+
+
+def assert_one_line_error(run: Run, code: int, *words: str) -> str:
+    """The CLI refused with `code`, one line on stderr, no traceback; the line names `words`."""
+    assert run.code == code, f"exit {run.code}, expected {code}\nstdout: {run.out}\nstderr: {run.err}"
+    assert "Traceback" not in run.err and "Traceback" not in run.out, run.err
+    assert len(run.err_lines) == 1, f"expected one line on stderr, got:\n{run.err}"
+    line = run.err_lines[0]
+    for word in words:
+        assert word.lower() in line.lower(), f"{word!r} not in {line!r}"
+    return line
+
+
+def fingerprint(path: Path) -> str:
+    """sha256 of the file's bytes: "changes nothing" means this is the same before and after."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sidecars(path: Path) -> list[Path]:
+    return [p for p in (Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")) if p.exists()]
+
+
+def checkpoint(path: Path) -> None:
+    """Fold the WAL into the main file so the main file alone is the whole database: then its
+    bytes are a faithful fingerprint of the data."""
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
+
+
+def integrity(path: Path) -> str:
+    """PRAGMA integrity_check through plain sqlite3 (what a user would run), "ok" when sound."""
+    con = sqlite3.connect(path, timeout=5)
+    try:
+        return "; ".join(row[0] for row in con.execute("PRAGMA integrity_check"))
+    finally:
+        con.close()
+
+
+def copy_database(path: Path, dest_dir: Path) -> Path:
+    """Copy the database with its WAL so it can be read without touching the original."""
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    dest = dest_dir / path.name
+    shutil.copy2(path, dest)
+    wal = Path(f"{path}-wal")
+    if wal.exists():
+        shutil.copy2(wal, Path(f"{dest}-wal"))
+    return dest
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A user's home for one test; the database lives in it."""
+    h = tmp_path / "home"
+    h.mkdir()
+    return h
+
+
+@pytest.fixture(autouse=True)
+def _fixed_today(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """In-process code sees the same day and never the real user's data directory."""
+    monkeypatch.setenv("PLANNER_TODAY", TODAY)
+    monkeypatch.delenv("PLANNER_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
