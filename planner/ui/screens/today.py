@@ -1,0 +1,374 @@
+"""The Today screen: the daily check-in agenda in the method's priority order (SPEC §2, §5).
+
+Best Few next actions (overdue first), then the week's prospecting quota, then In-the-Funnel items.
+Single keys act on the selected item; every change to a deal goes through `app.change` so `u`
+undoes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from planner.domain.models import Activity, AgendaItem, AgendaKind, Bucket, Opportunity
+from planner.errors import BadInput
+from planner.ui.screens.today_forms import ChoiceModal, Field, FormModal, prompt
+
+if TYPE_CHECKING:
+    from planner.app import PlannerApp
+
+DATE_FORMS = "fri, tomorrow, +3d, +2w, 2026-12-01"
+
+_SECTIONS = {
+    AgendaKind.CLOSE: ("close", "Best Few — close these"),
+    AgendaKind.PROSPECT: ("prospect", "Above the Funnel — prospect"),
+    AgendaKind.COVER: ("in", "In the Funnel — cover influences, keep deals moving"),
+    AgendaKind.ACTION: ("in", "In the Funnel — cover influences, keep deals moving"),
+}
+
+
+def day_label(day: date) -> str:
+    return f"{day:%a %d %b}"
+
+
+def streak_label(days: int) -> str:
+    return f"{days}-day streak" if days else "no streak yet"
+
+
+def item_content(item: AgendaItem, today: date) -> Content:
+    """One agenda line (and its detail underneath), user text kept literal."""
+    parts: list[str | tuple[str, str]] = []
+    if item.overdue:
+        parts.append(("OVERDUE ", "$text-error bold"))
+    if item.due is not None:
+        when = "today" if item.due == today else day_label(item.due)
+        parts.append((f"{when:<10} ", "$text-error" if item.overdue else "$text-accent"))
+    elif item.kind is not AgendaKind.PROSPECT:
+        parts.append(("no date    ", "$text-muted"))
+    parts.append(item.title)
+    line = Content.assemble(*parts)
+    if item.detail:
+        line = line + Content.assemble("\n", ("   " + item.detail, "$text-muted"))
+    return line
+
+
+class TodayScreen(Screen):
+    """Daily check-in: what selling work comes first today."""
+
+    DEFAULT_CSS = """
+    TodayScreen #today-header {
+        height: auto;
+        padding: 0 1;
+        background: $panel;
+        text-style: bold;
+    }
+    TodayScreen #today-hint {
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    TodayScreen #agenda {
+        height: 1fr;
+        border: none;
+    }
+    TodayScreen #agenda > .option-list--option-disabled {
+        text-style: bold;
+    }
+    """
+
+    BINDINGS = [
+        Binding("d", "done", "Done", tooltip="Mark the selected next action done, then set the next one", id="today.done"),
+        Binding("l", "log", "Log time", tooltip="Log minutes of work on the selected item", id="today.log"),
+        Binding("r", "reschedule", "Reschedule", tooltip="Give the selected next action a new due date", id="today.reschedule"),
+        Binding("p", "prospect", "Add prospect", tooltip="Add a new prospect above the funnel", id="today.prospect"),
+        Binding("f", "finish", "Finish check-in", tooltip="Record today's check-in and see the streak", id="today.finish"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._items: dict[str, AgendaItem] = {}
+
+    @property
+    def planner(self) -> PlannerApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="today-header")
+        yield OptionList(id="agenda")
+        yield Static("", id="today-hint")
+        yield Footer()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()
+        self.query_one("#agenda", OptionList).focus()
+
+    # --- data -------------------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        """Re-read the agenda; keeps the selection on the same item when it is still there."""
+        if not self.is_mounted:
+            return
+        from planner.domain.agenda import agenda
+
+        app = self.planner
+        snapshot = app.snapshot()
+        items = agenda(snapshot, app.status())
+        today = app.today
+
+        header = Content.assemble(
+            (f"Today · {today:%A %d %B %Y}", "bold"),
+            "  ·  ",
+            (streak_label(snapshot.checkin_streak), "$text-success" if snapshot.checkin_streak else "$text-muted"),
+            "  ·  ",
+            ("check-in done" if snapshot.checked_in_today else "f finishes the check-in", "$text-muted"),
+        )
+        self.query_one("#today-header", Static).update(header)
+
+        options = self.query_one("#agenda", OptionList)
+        previous = options.highlighted_option.id if options.highlighted_option else None
+        previous_index = options.highlighted or 0
+
+        self._items = {}
+        rendered: list[Option | None] = []
+        section = None
+        for index, item in enumerate(items):
+            key, heading = _SECTIONS[item.kind]
+            if key != section:
+                if section is not None:
+                    rendered.append(None)
+                rendered.append(Option(Content.styled(heading, "bold $text-primary"), disabled=True))
+                section = key
+            option_id = f"{item.kind.value}-{item.opportunity_id or 0}-{index}"
+            self._items[option_id] = item
+            rendered.append(Option(item_content(item, today), id=option_id))
+        if not items:
+            rendered.append(Option(Content("Nothing on the agenda today. p adds a prospect."), disabled=True))
+        options.set_options(rendered)
+
+        ids = [o.id for o in options.options]
+        if previous in ids:
+            options.highlighted = ids.index(previous)
+        elif self._items:
+            enabled = [i for i, o in enumerate(options.options) if not o.disabled]
+            options.highlighted = min(enabled, key=lambda i: (i < previous_index, abs(i - previous_index)))
+
+        overdue = sum(1 for i in items if i.overdue)
+        hint = "Priority: Best Few first, then prospecting, then In the Funnel."
+        if overdue:
+            hint = f"{overdue} overdue. " + hint
+        self.query_one("#today-hint", Static).update(Content(hint))
+        self.refresh_bindings()
+
+    def selected(self) -> AgendaItem | None:
+        option = self.query_one("#agenda", OptionList).highlighted_option
+        if option is None or option.id is None:
+            return None
+        return self._items.get(option.id)
+
+    def on_option_list_option_highlighted(self, _: OptionList.OptionHighlighted) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("done", "log"):
+            return True if self.selected() is not None else None
+        if action == "reschedule":
+            item = self.selected()
+            return True if item is not None and item.opportunity_id is not None else None
+        return True
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        self.query_one("#agenda", OptionList).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one("#agenda", OptionList).action_cursor_up()
+
+    def action_done(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        if item.kind is AgendaKind.PROSPECT:
+            self.action_prospect()
+        elif item.kind is AgendaKind.COVER:
+            self._cover(item)
+        elif item.opportunity_id is not None:
+            self._done(item.opportunity_id)
+
+    def _done(self, opp_id: int) -> None:
+        app = self.planner
+        deal = app.repo.get(opp_id)
+        if deal.next_action or deal.next_action_due:
+            label = deal.next_action or "next action"
+            app.change(
+                f"Done: {label} ({deal.title})",
+                opp_id,
+                lambda: app.repo.update(replace(deal, next_action="", next_action_due=None)),
+            )
+        self.app.push_screen(self._next_action_form(deal))
+
+    def _next_action_form(self, deal: Opportunity) -> FormModal:
+        """Every live deal should have a next action: ask for it right away."""
+        from planner.domain.parse import MAX_FIELD, clean_text, parse_date
+
+        app = self.planner
+
+        def apply(values: dict[str, str]) -> None:
+            text = clean_text(values["action"], MAX_FIELD, what="next action")
+            if not text:
+                raise BadInput("type the next action, or press escape to leave the deal without one")
+            due = parse_date(values["due"], app.today, what="due date") if values["due"].strip() else None
+            opp_id = deal.id
+            assert opp_id is not None
+            app.change(
+                f"Next action for {deal.title}: {text}",
+                opp_id,
+                lambda: app.repo.update(replace(app.repo.get(opp_id), next_action=text, next_action_due=due)),
+            )
+
+        return FormModal(
+            f"Next action for {deal.title}",
+            [
+                Field("action", "Next action", "", "e.g. Call Lee about the proposal"),
+                Field("due", f"Due ({DATE_FORMS})", "+1w", DATE_FORMS),
+            ],
+            apply,
+            hint="Every live deal should have a next action.",
+        )
+
+    def _cover(self, item: AgendaItem) -> None:
+        """Mark one of the deal's uncovered buying influences as covered."""
+        app = self.planner
+        assert item.opportunity_id is not None
+        deal = app.repo.get(item.opportunity_id)
+        uncovered = [(str(i), f"{inf.role.label}: {inf.name}") for i, inf in enumerate(deal.influences) if not inf.covered]
+        if not uncovered:
+            if not deal.has_economic_buyer:
+                self.notify(f"{deal.title} has no Economic Buyer yet: add one in the deal's details on the Funnel screen.")
+            else:
+                self._done(item.opportunity_id)
+            return
+
+        def chosen(key: str | None) -> None:
+            if key is None:
+                return
+            index = int(key)
+            influences = list(deal.influences)
+            influences[index] = replace(influences[index], covered=True)
+            assert deal.id is not None
+            app.change(
+                f"Covered {influences[index].name} on {deal.title}",
+                deal.id,
+                lambda: app.repo.set_influences(deal.id, influences),  # type: ignore[arg-type]
+            )
+
+        self.app.push_screen(ChoiceModal(f"Which buying influence of {deal.title} is now covered?", uncovered), chosen)
+
+    def action_log(self) -> None:
+        from planner.domain.parse import MAX_NOTES, clean_text, parse_kind, parse_minutes
+
+        item = self.selected()
+        if item is None:
+            return
+        app = self.planner
+        opp_id = item.opportunity_id
+
+        def apply(values: dict[str, str]) -> None:
+            kind = parse_kind(values["kind"])
+            minutes = parse_minutes(values["minutes"])
+            note = clean_text(values["note"], MAX_NOTES, what="note")
+            activity = Activity(kind=kind, minutes=minutes, on=app.today, opportunity_id=opp_id, note=note)
+            if opp_id is None:
+                # Work on no deal is prospecting: it counts as Above-the-Funnel time.
+                app.repo.log(activity)
+                app.data_changed()
+                self.notify(f"Logged {minutes} min of prospecting")
+            else:
+                app.change(f"Log {minutes} min on {item.title}", opp_id, lambda: app.repo.log(activity))
+
+        default_kind = "research" if opp_id is None else "call"
+        target = "prospecting (no deal)" if opp_id is None else item.title
+        self.app.push_screen(
+            FormModal(
+                f"Log time: {target}",
+                [
+                    Field("kind", "Kind (call, meeting, email, proposal, research, other)", default_kind),
+                    Field("minutes", "Minutes (45, 1h30, 1.5h)", "", "45"),
+                    Field("note", "Note (optional)", ""),
+                ],
+                apply,
+            )
+        )
+
+    def action_reschedule(self) -> None:
+        from planner.domain.parse import parse_date
+
+        item = self.selected()
+        if item is None or item.opportunity_id is None:
+            return
+        app = self.planner
+        opp_id = item.opportunity_id
+
+        def apply(text: str) -> None:
+            due = parse_date(text, app.today)
+            app.change(
+                f"Reschedule {item.title} to {due:%a %d %b}",
+                opp_id,
+                lambda: app.repo.update(replace(app.repo.get(opp_id), next_action_due=due)),
+            )
+
+        current = item.due.isoformat() if item.due else ""
+        self.app.push_screen(prompt(f"Reschedule: {item.title}", f"New due date ({DATE_FORMS})", apply, value=current, placeholder=DATE_FORMS))
+
+    def action_prospect(self) -> None:
+        from planner.domain.parse import MAX_FIELD, clean_text, clean_title, parse_date
+
+        app = self.planner
+
+        def apply(values: dict[str, str]) -> None:
+            title = clean_title(values["title"])
+            action = clean_text(values["action"], MAX_FIELD, what="next action")
+            due = parse_date(values["due"], app.today, what="due date") if values["due"].strip() else None
+            deal = Opportunity(
+                title=title,
+                bucket=Bucket.ABOVE,
+                account=clean_text(values["account"], MAX_FIELD, what="account"),
+                next_action=action,
+                next_action_due=due,
+            )
+            app.change(
+                f"Added prospect {title}",
+                None,
+                lambda: app.repo.add(deal, on=app.today),
+                undo=app.added_deal_undo,
+            )
+
+        self.app.push_screen(
+            FormModal(
+                "Add a prospect above the funnel",
+                [
+                    Field("title", "Title", "", "e.g. Website revamp"),
+                    Field("account", "Account", "", "e.g. Acme Ltd"),
+                    Field("action", "Next action", "Qualify: reach a buying influence", ""),
+                    Field("due", f"Due ({DATE_FORMS})", "tomorrow", DATE_FORMS),
+                ],
+                apply,
+            )
+        )
+
+    def action_finish(self) -> None:
+        app = self.planner
+        app.repo.record_checkin(app.today)
+        app.data_changed()
+        streak = app.repo.checkin_streak(app.today)
+        self.notify(f"Check-in done · {streak_label(streak)}")

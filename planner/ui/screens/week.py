@@ -1,0 +1,335 @@
+"""The Week screen: this week's selling hours, the split, logged time and time blocks (SPEC §2, §5).
+
+The suggested split comes from the allocation (SPEC §3.2) with each bucket's reason; the user's own
+split is kept in `settings.user_split` and can be reset to the suggestion. `i` writes the time
+blocks as an iCalendar file, the same bytes as `planner plan --ics`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from planner.domain.models import OPEN_BUCKETS, PRIORITY, Bucket, WeekPlan
+from planner.domain.settings import SETTING_SPECS, parse_setting, with_setting
+from planner.errors import BadInput
+from planner.ui.screens.today_forms import Field, FormModal, prompt
+from planner.ui.widgets.bars import PlanBars
+
+if TYPE_CHECKING:
+    from planner.app import PlannerApp
+
+
+def parse_split(values: dict[str, str]) -> dict[Bucket, int]:
+    """Three whole percentages, keyed by bucket value, that must add up to 100."""
+    split: dict[Bucket, int] = {}
+    for bucket in OPEN_BUCKETS:
+        raw = values.get(bucket.value, "").strip().rstrip("%").strip()
+        try:
+            share = int(raw)
+        except ValueError:
+            raise BadInput(f"{bucket.label} must be a whole percentage, not {raw!r}") from None
+        if not 0 <= share <= 100:
+            raise BadInput(f"{bucket.label} must be between 0 and 100, not {share}")
+        split[bucket] = share
+    total = sum(split.values())
+    if total != 100:
+        raise BadInput(f"the three shares must add up to 100, not {total}")
+    return split
+
+
+def default_ics_path(plan: WeekPlan) -> str:
+    return f"~/planner-week-{plan.week_start:%Y-%m-%d}.ics"
+
+
+def write_ics(plan: WeekPlan, raw_path: str) -> Path:
+    """Write the week's blocks as iCalendar to `raw_path` (`~` expanded); BadInput when it cannot."""
+    from planner.ics import week_ics
+
+    text = raw_path.strip()
+    if not text:
+        raise BadInput("type a file path for the calendar")
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise BadInput(f"{path} is a folder; add a file name like planner-week.ics")
+    data = week_ics(plan)
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        raise BadInput(f"cannot write {path}: {error.strerror or error}") from None
+    return path
+
+
+def blocks_table(plan: WeekPlan) -> Table:
+    """Monday to Friday side by side, each day's blocks in time order."""
+    days = [plan.week_start + timedelta(days=i) for i in range(5)]
+    table = Table(expand=True, show_lines=False, pad_edge=False, box=None, padding=(0, 1))
+    by_day: dict = {d: [] for d in days}
+    for block in sorted(plan.blocks, key=lambda b: (b.day, b.start_minute)):
+        by_day.setdefault(block.day, []).append(block)
+    for day in days:
+        table.add_column(Text(f"{day:%a %d %b}", style="bold"), ratio=1, overflow="fold")
+    depth = max((len(v) for k, v in by_day.items() if k in days), default=0)
+    for row in range(depth):
+        cells = []
+        for day in days:
+            blocks = by_day[day]
+            if row < len(blocks):
+                b = blocks[row]
+                start = f"{b.start_minute // 60:02d}:{b.start_minute % 60:02d}"
+                end_minute = b.start_minute + b.minutes
+                end = f"{end_minute // 60:02d}:{end_minute % 60:02d}"
+                cell = Text(f"{start}–{end}\n", style="bold")
+                cell.append(Text(b.title))  # literal text, never markup
+                cells.append(cell)
+            else:
+                cells.append(Text(""))
+        table.add_row(*cells)
+    return table
+
+
+class WeekScreen(Screen):
+    """This week's plan: hours, the split and why, logged against planned, time blocks."""
+
+    DEFAULT_CSS = """
+    WeekScreen #week-header {
+        height: auto;
+        padding: 0 1;
+        background: $panel;
+        text-style: bold;
+    }
+    WeekScreen #week-overload {
+        height: auto;
+        padding: 0 1;
+        margin: 1 0 0 0;
+        background: $warning-muted;
+        color: $text-warning;
+        display: none;
+    }
+    WeekScreen #week-overload.overloaded {
+        display: block;
+    }
+    WeekScreen .section {
+        height: auto;
+        padding: 0 1;
+        margin-top: 1;
+        text-style: bold;
+        color: $text-primary;
+    }
+    WeekScreen #split {
+        height: auto;
+        margin: 0 1;
+    }
+    WeekScreen #reasons {
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    WeekScreen #blocks {
+        height: auto;
+        padding: 0 1;
+    }
+    """
+
+    BINDINGS = [
+        Binding("H", "hours", "Hours", tooltip="Set the selling hours available this week", id="week.hours"),
+        Binding("e", "edit_split", "Edit split", tooltip="Set your own split of the week (three percentages summing to 100)", id="week.edit_split"),
+        Binding("r", "reset_split", "Reset split", tooltip="Go back to the suggested split", id="week.reset_split"),
+        Binding("i", "export_ics", "iCal export", tooltip="Write this week's time blocks as an iCalendar file", id="week.export_ics"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: WeekPlan | None = None
+
+    @property
+    def planner(self) -> PlannerApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="week-header")
+        with VerticalScroll(id="week-body"):
+            yield Static("", id="week-overload")
+            yield Static("Split of the week", classes="section")
+            yield DataTable(id="split", cursor_type="row", zebra_stripes=False)
+            yield Static("", id="reasons")
+            yield Static("Logged against the plan", classes="section")
+            yield PlanBars(id="bars")
+            yield Static("Time blocks, Monday to Friday", classes="section")
+            yield Static("", id="blocks")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#split", DataTable)
+        table.add_column("Bucket", key="bucket")
+        table.add_column("Suggested", key="suggested")
+        table.add_column("Your split", key="split")
+        table.add_column("Planned", key="planned")
+        table.add_column("Logged", key="logged")
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()
+        self.query_one("#split", DataTable).focus()
+
+    # --- data -------------------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        if not self.is_mounted:
+            return
+        from planner.domain.weekplan import week_plan
+
+        app = self.planner
+        snapshot = app.snapshot()
+        allocation = app.status().allocation
+        plan = week_plan(app.today, snapshot.settings, allocation, snapshot.week_minutes)
+        self.plan = plan
+
+        logged_total = sum(plan.logged_hours.get(b, 0.0) for b in OPEN_BUCKETS)
+        self.query_one("#week-header", Static).update(
+            Content.assemble(
+                (f"Week of {plan.week_start:%a %d %b %Y}", "bold"),
+                "  ·  ",
+                f"{plan.hours:g} h of selling time",
+                "  ·  ",
+                f"{logged_total:.1f} h logged",
+                "  ·  ",
+                ("your split" if plan.is_custom else "suggested split", "$text-accent"),
+            )
+        )
+
+        overload = self.query_one("#week-overload", Static)
+        if allocation.overloaded_hours > 0:
+            overload.update(
+                Content(
+                    f"The funnel asks for {allocation.overloaded_hours:.1f} h more than your {plan.hours:g} h this week: "
+                    "drop poor-fit prospects, close or drop Best Few deals, or raise your hours (H)."
+                )
+            )
+            overload.add_class("overloaded")
+        else:
+            overload.update("")
+            overload.remove_class("overloaded")
+
+        table = self.query_one("#split", DataTable)
+        selected = table.cursor_row
+        table.clear()
+        for bucket in PRIORITY:
+            custom = plan.split[bucket] != plan.suggested[bucket]
+            table.add_row(
+                Text(bucket.label, style="bold"),
+                Text(f"{plan.suggested[bucket]} %", justify="right"),
+                Text(f"{plan.split[bucket]} %", justify="right", style="bold" if custom else ""),
+                Text(f"{plan.planned_hours[bucket]:.1f} h", justify="right"),
+                Text(f"{plan.logged_hours.get(bucket, 0.0):.1f} h", justify="right"),
+                key=bucket.value,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(max(selected, 0), table.row_count - 1))
+
+        reasons = [Content.assemble((f"{b.label}: ", "bold"), allocation[b].reason) for b in PRIORITY]
+        prospects = allocation.prospects_per_week
+        reasons.append(Content(f"Prospecting quota: {prospects:.1f} new prospects a week."))
+        if plan.is_custom:
+            reasons.append(Content("Your own split is in use: r resets it to the suggestion."))
+        self.query_one("#reasons", Static).update(Content("\n").join(reasons))
+
+        self.query_one("#bars", PlanBars).show_plan(plan.planned_hours, plan.logged_hours)
+        blocks = self.query_one("#blocks", Static)
+        if plan.blocks:
+            blocks.update(blocks_table(plan))
+        else:
+            blocks.update(Content("No time blocks: set your hours with H."))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reset_split":
+            return True if self.plan is not None and self.plan.is_custom else None
+        return True
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        self.query_one("#split", DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one("#split", DataTable).action_cursor_up()
+
+    def _save_settings(self, settings) -> None:
+        self.planner.repo.save_settings(settings)
+        self.planner.data_changed()
+
+    def action_hours(self) -> None:
+        app = self.planner
+        key = "hours_per_week"
+
+        def apply(text: str) -> None:
+            value = parse_setting(key, text)
+            self._save_settings(with_setting(app.repo.settings(), key, value))
+            self.notify(f"Selling hours this week: {value:g} h")
+
+        self.app.push_screen(
+            prompt(
+                "Selling hours available per week",
+                f"Hours ({SETTING_SPECS[key].minimum:g}–{SETTING_SPECS[key].maximum:g})",
+                apply,
+                value=f"{app.snapshot().settings.hours_per_week:g}",
+            )
+        )
+
+    def action_edit_split(self) -> None:
+        if self.plan is None:
+            return
+        app = self.planner
+        plan = self.plan
+
+        def apply(values: dict[str, str]) -> None:
+            split = parse_split(values)
+            settings = app.repo.settings()
+            self._save_settings(replace(settings, user_split=split))
+            floor = round(settings.prospecting_floor * 100)
+            if split[Bucket.ABOVE] < floor:
+                self.notify(
+                    f"Above the Funnel is below your prospecting floor of {floor} %: expect the roller-coaster.",
+                    severity="warning",
+                )
+            else:
+                self.notify("Your split is saved")
+
+        fields = [
+            Field(b.value, f"{b.label} % (suggested {plan.suggested[b]} %)", str(plan.split[b])) for b in PRIORITY
+        ]
+        self.app.push_screen(FormModal("Your split of the week", fields, apply, hint="Three whole percentages that add up to 100."))
+
+    def action_reset_split(self) -> None:
+        app = self.planner
+        settings = app.repo.settings()
+        if settings.user_split is None:
+            return
+        self._save_settings(replace(settings, user_split=None))
+        self.notify("Back to the suggested split")
+
+    def action_export_ics(self) -> None:
+        if self.plan is None:
+            return
+        plan = self.plan
+
+        def apply(text: str) -> None:
+            path = write_ics(plan, text)
+            self.notify(f"Wrote {len(plan.blocks)} time blocks to {path}")
+
+        self.app.push_screen(
+            prompt("Export this week's time blocks (iCalendar)", "File", apply, value=default_ics_path(plan))
+        )

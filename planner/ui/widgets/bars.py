@@ -1,0 +1,90 @@
+"""Horizontal bars of the Week screen: time logged per bucket against the plan.
+
+Drawn with block characters into `Content`, so they need nothing beyond Textual and stay aligned
+at any width. Colours are theme variables only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from textual.content import Content
+from textual.widgets import Static
+
+from planner.domain.models import PRIORITY, Bucket
+
+FULL = "█"
+PLANNED = "░"
+
+
+def plan_bar(logged: float, planned: float, scale: float, width: int) -> Content:
+    """One bar `width` cells wide at `scale` hours per full width: logged time filled, the rest of
+    the plan shaded, time logged beyond the plan in the warning colour."""
+    if scale <= 0 or width <= 0:
+        return Content(" " * max(width, 0))
+
+    def cells(hours: float) -> int:
+        return max(0, min(width, round(hours / scale * width)))
+
+    done = cells(min(logged, planned))
+    plan = cells(planned)
+    over = cells(logged) - plan if logged > planned else 0
+    if logged > 0 and done == 0 and over <= 0:
+        done = 1  # a little logged time still shows
+    rest = max(0, plan - done)
+    blank = max(0, width - done - rest - over)
+    return Content.assemble(
+        (FULL * done, "$success"),
+        (PLANNED * rest, "$primary-muted"),
+        (FULL * over, "$warning"),
+        " " * blank,
+    )
+
+
+def plan_lines(
+    planned: Mapping[Bucket, float],
+    logged: Mapping[Bucket, float],
+    width: int = 30,
+    buckets: Sequence[Bucket] = PRIORITY,
+) -> Content:
+    """All buckets' bars, one line each, with the numbers beside them."""
+    scale = max([planned.get(b, 0.0) for b in buckets] + [logged.get(b, 0.0) for b in buckets] + [0.0])
+    label_width = max(len(b.label) for b in buckets)
+    lines = []
+    for bucket in buckets:
+        p, lg = planned.get(bucket, 0.0), logged.get(bucket, 0.0)
+        status = f"{lg:.1f} h logged of {p:.1f} h planned"
+        if lg > p + 0.05:
+            status += f" (+{lg - p:.1f} h)"
+        lines.append(
+            Content.assemble(
+                (f"{bucket.label:<{label_width}}  ", "bold"),
+                plan_bar(lg, p, scale, width),
+                "  ",
+                status,
+            )
+        )
+    legend = Content.assemble(
+        " " * (label_width + 2),
+        (FULL, "$success"),
+        " logged  ",
+        (PLANNED, "$primary-muted"),
+        " still planned  ",
+        (FULL, "$warning"),
+        " beyond the plan",
+    )
+    return Content("\n").join([*lines, legend])
+
+
+class PlanBars(Static):
+    """Planned against logged hours per bucket, in priority order."""
+
+    DEFAULT_CSS = """
+    PlanBars {
+        height: auto;
+        padding: 0 1;
+    }
+    """
+
+    def show_plan(self, planned: Mapping[Bucket, float], logged: Mapping[Bucket, float]) -> None:
+        self.update(plan_lines(planned, logged))
