@@ -1,0 +1,32 @@
+"""The whole picture for one day (SPEC §3, §4 `planner status`): composes the method engine."""
+
+from __future__ import annotations
+
+from planner.domain.allocation import allocation, funnel_parameters
+from planner.domain.flags import flags
+from planner.domain.forecast import forecast
+from planner.domain.models import OPEN_BUCKETS, FunnelSnapshot, Status
+from planner.domain.projection import projection
+
+
+def analyse(snapshot: FunnelSnapshot) -> Status:
+    """SPEC §3: the normal cycle, the funnel's parameters, the suggested allocation, the
+    roller-coaster projection, the flags and the forecast, with count and value per open bucket."""
+    settings = snapshot.settings
+    deals = tuple(d for d in snapshot.open_deals if d.bucket.is_open)
+    counts = {b: sum(1 for d in deals if d.bucket is b) for b in OPEN_BUCKETS}
+    values = {b: sum(d.value_cents for d in deals if d.bucket is b) for b in OPEN_BUCKETS}
+    params = funnel_parameters(settings, snapshot.history)
+    split = allocation(counts, params, settings)
+    outlook = projection(snapshot.today, deals, params, settings)
+    return Status(
+        today=snapshot.today,
+        cycle=params.cycle,
+        counts=counts,
+        values_cents=values,
+        parameters=params,
+        allocation=split,
+        flags=flags(snapshot, params, split, outlook),
+        projection=outlook,
+        forecast=forecast(deals, params, settings),
+    )
