@@ -134,3 +134,112 @@ def _fixed_today(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PLANNER_TODAY", TODAY)
     monkeypatch.delenv("PLANNER_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
+class Driver:
+    """A planner process the test can watch line by line and kill at a chosen moment."""
+
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path):
+        import queue
+        import threading
+
+        self.proc = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=cwd,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._err: list[str] = []
+        threading.Thread(target=self._pump, args=(self.proc.stdout, self._queue.put), daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.proc.stderr, self._err.append), daemon=True).start()
+
+    @staticmethod
+    def _pump(stream, put) -> None:
+        for line in stream:
+            put(line.rstrip("\n"))
+        put(None)
+
+    def wait_for(self, predicate, timeout: float = 30) -> str:
+        """Collect stdout lines until one satisfies `predicate`; fail (and kill) on timeout or exit."""
+        import queue
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                line = self._queue.get(timeout=max(left, 0.001))
+            except queue.Empty:
+                self.kill()
+                pytest.fail(f"no expected line within {timeout}s; got {self.lines[-5:]}, stderr {self.stderr}")
+            if line is None:
+                self.proc.wait(timeout=10)
+                pytest.fail(f"process ended (exit {self.proc.returncode}) first; stdout {self.lines[-5:]}, stderr {self.stderr}")
+            self.lines.append(line)
+            if predicate(line):
+                return line
+
+    def send(self, text: str) -> None:
+        self.proc.stdin.write(text)
+        self.proc.stdin.flush()
+
+    def kill(self) -> None:
+        """SIGKILL: no atexit, no finally, no close; what is on disk is all that is left."""
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def finish(self, timeout: float = 60) -> int:
+        """Wait for a normal end, reading every remaining line."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                pytest.fail(f"process did not finish within {timeout}s; stderr {self.stderr}")
+            import queue
+
+            try:
+                line = self._queue.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            self.lines.append(line)
+        return self.proc.wait(timeout=10)
+
+    @property
+    def stderr(self) -> str:
+        return "\n".join(self._err[:-1] if self._err and self._err[-1] is None else self._err)
+
+
+def start_driver(name: str, *args: str, home: Path) -> Driver:
+    return Driver([sys.executable, str(DRIVERS / name), *args], planner_env(home), home)
+
+
+CSV_HEADER = "id,title,account,contact,value,bucket,first_contact,expected_close,closed_on,next_action,next_action_due,source,notes"
+
+
+def write_big_csv(path: Path, rows: int, notes_len: int = 1000) -> Path:
+    """A spreadsheet of `rows` new deals with long notes, big enough that the import's pages
+    spill out of SQLite's cache before the import commits."""
+    buckets = ("above", "in", "best_few")
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write(CSV_HEADER + "\r\n")
+        for i in range(rows):
+            f.write(
+                f",Imported deal {i:05d},Account {i % 97},Contact {i % 13},{1000 + i},{buckets[i % 3]},"
+                f"2026-01-{1 + i % 28:02d},,,,,,{'x' * notes_len}\r\n"
+            )
+    return path
