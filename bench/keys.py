@@ -1,0 +1,98 @@
+"""Key-to-frame latency, measured in-process and headless.
+
+How: the app runs under Textual's `run_test()` (the headless driver). We wrap `App._display`, the
+one place every finished frame passes through on its way to the terminal, and record when each
+frame has been turned into terminal bytes (`CompositorUpdate.render_segments`, which the headless
+driver would skip, so we do it to charge the full cost of a real frame). A key is delivered the
+way the terminal driver delivers it (an `events.Key` posted to the app, as `Pilot.press` does),
+then we wait without touching the app. Key-to-frame is the time from posting the key to the end
+of the first frame painted after it: it includes the key's handler, any database work it does on
+the event loop, layout, compositing, and Textual's frame pacing (a dirty screen is repainted by a
+60 fps timer, so up to ~17 ms of the number is waiting for the next tick, exactly as a user sees).
+"Key to updated screen" (for moves, logging, undo) is the end of the last frame before the app
+has been quiet for `QUIET` seconds: an action that repaints in several steps is charged for all.
+
+We do not use `Pilot.press` to time: after delivering a key it forces a synchronous repaint
+(`screen._on_timer_update()`), which skips the frame pacing and would flatter the number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import unicodedata
+from collections.abc import Callable
+from time import perf_counter
+
+from textual import events
+from textual._compositor import CompositorUpdate
+from textual.app import App
+
+QUIET = 0.06  # > 3 frame periods at 60 fps with nothing painted: the app has settled
+
+
+class FrameClock:
+    """Timestamps of every frame the app finishes painting."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.frames: list[float] = []
+        original = app._display
+
+        def display(screen, renderable) -> None:
+            original(screen, renderable)
+            if renderable is None:
+                return
+            if app.is_headless and isinstance(renderable, CompositorUpdate):
+                renderable.render_segments(app.console)
+            self.frames.append(perf_counter())
+
+        app._display = display  # type: ignore[method-assign]
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until no frame has been painted for QUIET seconds."""
+        end = perf_counter() + timeout
+        while perf_counter() < end:
+            count = len(self.frames)
+            await asyncio.sleep(QUIET)
+            if len(self.frames) == count:
+                return
+        raise TimeoutError("the app kept repainting; cannot measure a settled screen")
+
+
+def key_event(key: str) -> events.Key:
+    try:
+        char: str | None = unicodedata.lookup(key.upper().replace("_", " ")) if len(key) > 1 else key
+    except KeyError:
+        char = None
+    if key in {"greater_than_sign", "less_than_sign"}:
+        char = {"greater_than_sign": ">", "less_than_sign": "<"}[key]
+    return events.Key(key, char)
+
+
+async def press_and_time(clock: FrameClock, key: str, *, settled: bool = False, timeout: float = 5.0) -> float:
+    """Deliver `key`; return milliseconds to its first frame (or, with settled=True, to the last
+    frame before the app went quiet). Call only when the app has settled."""
+    before = len(clock.frames)
+    event = key_event(key)
+    event.set_sender(clock.app)
+    start = perf_counter()
+    clock.app.post_message(event)
+    end = start + timeout
+    while len(clock.frames) == before:
+        if perf_counter() > end:
+            raise TimeoutError(f"no frame was painted within {timeout}s of pressing {key!r}")
+        await asyncio.sleep(0.0005)
+    if not settled:
+        first = clock.frames[before]
+        await clock.settle()
+        return (first - start) * 1000
+    await clock.settle()
+    return (clock.frames[-1] - start) * 1000
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    end = perf_counter() + timeout
+    while not predicate():
+        if perf_counter() > end:
+            raise TimeoutError("the app did not reach the expected state")
+        await asyncio.sleep(0.01)

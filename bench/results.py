@@ -1,0 +1,123 @@
+"""RESULTS.md: the verdict table (each target of the issue, measured against its reference in the
+same run) and the detail of every measured quantity (median, min, max, p95, n)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench.harness import Stats
+
+
+@dataclass
+class Verdict:
+    what: str
+    measured: str
+    reference: str
+    target: str
+    ok: bool | None  # None: could not be measured (the reason is in `measured`)
+
+
+@dataclass
+class Detail:
+    group: str
+    name: str
+    unit: str  # "ms", "s" or "MiB"
+    stats: Stats
+    note: str = ""
+
+
+@dataclass
+class Report:
+    mode: str
+    runs: int
+    verdicts: list[Verdict] = field(default_factory=list)
+    details: list[Detail] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def detail(self, group: str, name: str, unit: str, stats: Stats, note: str = "") -> Stats:
+        self.details.append(Detail(group, name, unit, stats, note))
+        return stats
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "s":
+        return f"{value:.3f} s"
+    if unit == "ms":
+        return f"{value:.1f} ms"
+    return f"{value:.1f} {unit}"
+
+
+def _machine() -> str:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import textual
+
+        textual_version = textual.__version__
+    except Exception:  # noqa: BLE001 - only informative
+        textual_version = "?"
+    return f"{os.cpu_count()} cores, {cpu or platform.machine()}; Python {platform.python_version()}; Textual {textual_version}"
+
+
+def _commit(root: Path) -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "planner"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return "?"
+    return head + (" (planner/ has uncommitted changes)" if dirty else "")
+
+
+def render(report: Report, root: Path) -> str:
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    met = sum(1 for v in report.verdicts if v.ok)
+    missed = sum(1 for v in report.verdicts if v.ok is False)
+    lines = [
+        "# Speed benchmark results",
+        "",
+        f"Measured {now} by `.venv/bin/python -m bench{' --quick' if report.mode == 'quick' else ''}` "
+        f"at commit {_commit(root)}; {report.runs} runs per start-up command after one warm-up. "
+        f"Machine: {_machine()}.",
+        "Every ratio divides two numbers measured in this same run (medians). See bench/README.md for the method.",
+        "",
+        f"**{met} targets met, {missed} missed**" + (
+            f", {len(report.verdicts) - met - missed} not measurable" if len(report.verdicts) - met - missed else ""
+        ) + ".",
+        "",
+        "| what | measured | reference (same run) | target | |",
+        "|---|---|---|---|---|",
+    ]
+    for v in report.verdicts:
+        mark = {True: "met", False: "**MISSED**", None: "not measured"}[v.ok]
+        lines.append(f"| {v.what} | {v.measured} | {v.reference} | {v.target} | {mark} |")
+    lines += ["", "## Every measured quantity", ""]
+    group = None
+    for d in report.details:
+        if d.group != group:
+            group = d.group
+            lines += ["", f"### {group}", "", "| what | median | min | max | p95 | n | |", "|---|---|---|---|---|---|---|"]
+        s = d.stats
+        lines.append(
+            f"| {d.name} | {_fmt(s.median, d.unit)} | {_fmt(s.min, d.unit)} | {_fmt(s.max, d.unit)} | "
+            f"{_fmt(s.p95, d.unit)} | {len(s)} | {d.note} |"
+        )
+    if report.notes:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in report.notes]
+    return "\n".join(lines) + "\n"
+
+
+def write(report: Report, path: Path, root: Path) -> None:
+    path.write_text(render(report, root), encoding="utf-8")
