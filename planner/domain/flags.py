@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from planner.domain.fit import POOR_FIT, fit_score
@@ -12,6 +13,7 @@ from planner.domain.models import (
     Flag,
     FunnelParameters,
     FunnelSnapshot,
+    Influence,
     Opportunity,
     Projection,
     Severity,
@@ -39,13 +41,15 @@ def deal_name(deal: Opportunity) -> str:
     return f"{deal.title} ({deal.account})" if deal.account else deal.title
 
 
-def _influences_text(deal: Opportunity) -> str:
-    """"uncovered Technical Buyer (Lee); no Economic Buyer", empty when all is well."""
+def _names(influences: Iterable[Influence]) -> str:
+    return ", ".join(f"{i.role.label} ({i.name})" if i.name else i.role.label for i in influences)
+
+
+def influence_gaps(deal: Opportunity) -> str:
+    """"uncovered Technical Buyer (Lee); no Economic Buyer", empty when every influence is covered."""
     parts = []
-    uncovered = deal.uncovered_influences
-    if uncovered:
-        parts.append("uncovered " + ", ".join(f"{i.role.label} ({i.name})" if i.name else i.role.label
-                                              for i in uncovered))
+    if deal.uncovered_influences:
+        parts.append("uncovered " + _names(deal.uncovered_influences))
     if not deal.has_economic_buyer:
         parts.append("no Economic Buyer")
     return "; ".join(parts)
@@ -65,10 +69,8 @@ def move_warnings(deal: Opportunity, to: Bucket, today: date, cycle_days: float)
     if to is Bucket.IN and not deal.any_covered:
         warnings.append("No buying influence is covered yet, so the sale is not confirmed possible.")
     if to is Bucket.BEST_FEW:
-        uncovered = deal.uncovered_influences
-        if uncovered:
-            names = ", ".join(f"{i.role.label} ({i.name})" if i.name else i.role.label for i in uncovered)
-            warnings.append(f"Not every buying influence is covered: {names}.")
+        if deal.uncovered_influences:
+            warnings.append(f"Not every buying influence is covered: {_names(deal.uncovered_influences)}.")
         if not deal.has_economic_buyer:
             warnings.append("No Economic Buyer is recorded for this deal.")
         limit = _close_limit(today, cycle_days)
@@ -139,7 +141,7 @@ def _deal_flags(deal: Opportunity, snapshot: FunnelSnapshot, params: FunnelParam
                         f"({limit.isoformat()}): bring the date forward or move it back to In the Funnel", oid))
 
     if deal.bucket in (Bucket.IN, Bucket.BEST_FEW):
-        gaps = _influences_text(deal)
+        gaps = influence_gaps(deal)
         if gaps:
             # In the Funnel, covering influences is the ordinary work; in Best Few it is a risk.
             severity = Severity.WARNING if deal.bucket is Bucket.BEST_FEW else Severity.INFO
