@@ -254,7 +254,7 @@ class TodayScreen(Screen):
         uncovered = [(str(i), f"{inf.role.label}: {inf.name}") for i, inf in enumerate(deal.influences) if not inf.covered]
         if not uncovered:
             if not deal.has_economic_buyer:
-                self.notify(f"{deal.title} has no Economic Buyer yet: add one in the deal's details on the Funnel screen.")
+                self.notify(f"{deal.title} has no Economic Buyer yet: add one in the deal's details on the Funnel screen.", markup=False)
             else:
                 self._done(item.opportunity_id)
             return
@@ -292,7 +292,7 @@ class TodayScreen(Screen):
                 # Work on no deal is prospecting: it counts as Above-the-Funnel time.
                 app.repo.log(activity)
                 app.data_changed()
-                self.notify(f"Logged {minutes} min of prospecting")
+                self.notify(f"Logged {minutes} min of prospecting", markup=False)
             else:
                 app.change(f"Log {minutes} min on {item.title}", opp_id, lambda: app.repo.log(activity))
 
@@ -371,4 +371,4 @@ class TodayScreen(Screen):
         app.repo.record_checkin(app.today)
         app.data_changed()
         streak = app.repo.checkin_streak(app.today)
-        self.notify(f"Check-in done · {streak_label(streak)}")
+        self.notify(f"Check-in done · {streak_label(streak)}", markup=False)

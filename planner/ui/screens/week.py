@@ -278,7 +278,7 @@ class WeekScreen(Screen):
         def apply(text: str) -> None:
             value = parse_setting(key, text)
             self._save_settings(with_setting(app.repo.settings(), key, value))
-            self.notify(f"Selling hours this week: {value:g} h")
+            self.notify(f"Selling hours this week: {value:g} h", markup=False)
 
         self.app.push_screen(
             prompt(
@@ -303,10 +303,9 @@ class WeekScreen(Screen):
             if split[Bucket.ABOVE] < floor:
                 self.notify(
                     f"Above the Funnel is below your prospecting floor of {floor} %: expect the roller-coaster.",
-                    severity="warning",
-                )
+                    severity="warning", markup=False)
             else:
-                self.notify("Your split is saved")
+                self.notify("Your split is saved", markup=False)
 
         fields = [
             Field(b.value, f"{b.label} % (suggested {plan.suggested[b]} %)", str(plan.split[b])) for b in PRIORITY
@@ -319,7 +318,7 @@ class WeekScreen(Screen):
         if settings.user_split is None:
             return
         self._save_settings(replace(settings, user_split=None))
-        self.notify("Back to the suggested split")
+        self.notify("Back to the suggested split", markup=False)
 
     def action_export_ics(self) -> None:
         if self.plan is None:
@@ -328,7 +327,7 @@ class WeekScreen(Screen):
 
         def apply(text: str) -> None:
             path = write_ics(plan, text)
-            self.notify(f"Wrote {len(plan.blocks)} time blocks to {path}")
+            self.notify(f"Wrote {len(plan.blocks)} time blocks to {path}", markup=False)
 
         self.app.push_screen(
             prompt("Export this week's time blocks (iCalendar)", "File", apply, value=default_ics_path(plan))

@@ -1,0 +1,339 @@
+"""The Profile screen: every setting of SPEC §3.1 and the ideal-customer criteria (SPEC §1, §5).
+
+Settings are validated by `parse_setting` before anything is saved; a bad value shows a one-line
+error in the form and changes nothing. "auto" puts a measured-or-default setting back to what the
+planner measures. Criteria: add, rename, weight 1–3, demographic or psychographic, delete.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from planner.domain.models import Bucket, Criterion, CriterionKind, Status
+from planner.domain.settings import SETTING_SPECS, Settings, parse_setting, setting_value, with_setting
+from planner.errors import BadInput
+from planner.ui.screens.today_forms import ChoiceModal, Field, FormModal, prompt
+
+if TYPE_CHECKING:
+    from planner.app import PlannerApp
+
+_KINDS = {
+    "d": CriterionKind.DEMOGRAPHIC,
+    "demo": CriterionKind.DEMOGRAPHIC,
+    "demographic": CriterionKind.DEMOGRAPHIC,
+    "p": CriterionKind.PSYCHOGRAPHIC,
+    "psycho": CriterionKind.PSYCHOGRAPHIC,
+    "psychographic": CriterionKind.PSYCHOGRAPHIC,
+}
+
+
+def parse_criterion_kind(text: str) -> CriterionKind:
+    kind = _KINDS.get(text.strip().lower())
+    if kind is None:
+        raise BadInput(f"kind must be demographic or psychographic (d or p), not {text.strip()!r}")
+    return kind
+
+
+def parse_weight(text: str) -> int:
+    raw = text.strip()
+    if raw not in ("1", "2", "3"):
+        raise BadInput(f"weight must be 1, 2 or 3, not {raw!r}")
+    return int(raw)
+
+
+def format_setting(value: float | int | None) -> str:
+    if value is None:
+        return "auto"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def in_use(key: str, settings: Settings, status: Status) -> str:
+    """What the engine actually uses for a setting when it differs from what is typed in."""
+    params = status.parameters
+    if key == "cycle_days" and status.cycle.source == "measured":
+        return f"in use: {status.cycle.days:.0f} days, {status.cycle.description}"
+    if "." in key:
+        group, bucket = key.split(".", 1)
+        if group in ("residence_days", "pass_rate"):
+            p = getattr(params, group)[Bucket(bucket)]
+            shown = f"{p.value:.0f} days" if group == "residence_days" else f"{p.value:.2f}"
+            if p.source == "measured":
+                return f"measured {shown} from {p.samples}"
+            if setting_value(settings, key) is None:
+                return f"default {shown}"
+    return ""
+
+
+class ProfileScreen(Screen):
+    """Settings and the ideal-customer profile."""
+
+    DEFAULT_CSS = """
+    ProfileScreen #profile-header {
+        height: auto;
+        padding: 0 1;
+        background: $panel;
+        text-style: bold;
+    }
+    ProfileScreen .section {
+        height: auto;
+        padding: 0 1;
+        margin-top: 1;
+        text-style: bold;
+        color: $text-primary;
+    }
+    ProfileScreen #settings-pane {
+        height: 3fr;
+    }
+    ProfileScreen #criteria-pane {
+        height: 2fr;
+    }
+    ProfileScreen DataTable {
+        height: 1fr;
+        margin: 0 1;
+    }
+    ProfileScreen .hint {
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS = [
+        Binding("e", "edit", "Edit", tooltip="Change the selected setting, or rename the selected criterion", id="profile.edit"),
+        Binding("a", "add_criterion", "Add criterion", tooltip="Add an ideal-customer criterion", id="profile.add_criterion"),
+        Binding("plus,equals_sign", "weight(1)", "Weight +", key_display="+", tooltip="Raise the selected criterion's weight (up to 3)", id="profile.weight_up"),
+        Binding("minus", "weight(-1)", "Weight −", key_display="-", tooltip="Lower the selected criterion's weight (down to 1)", id="profile.weight_down"),
+        Binding("s", "switch_kind", "Demo/psycho", tooltip="Switch the selected criterion between demographic and psychographic", id="profile.switch_kind"),
+        Binding("d", "delete_criterion", "Delete criterion", tooltip="Delete the selected ideal-customer criterion", id="profile.delete_criterion"),
+        Binding("j", "cursor(1)", "Down", show=False),
+        Binding("k", "cursor(-1)", "Up", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._criteria: dict[str, Criterion] = {}
+
+    @property
+    def planner(self) -> PlannerApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static("Profile & settings", id="profile-header")
+        with Vertical(id="settings-pane"):
+            yield Static("Settings (SPEC §3.1) — enter edits; 'auto' goes back to measured-or-default", classes="section")
+            yield DataTable(id="settings", cursor_type="row")
+        with Vertical(id="criteria-pane"):
+            yield Static("Ideal customer — what a good-fit client looks like", classes="section")
+            yield DataTable(id="criteria", cursor_type="row")
+            yield Static("tab switches tables · a add · enter rename · +/− weight · s demographic/psychographic · d delete", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        settings = self.query_one("#settings", DataTable)
+        settings.add_column("Setting", key="key")
+        settings.add_column("Value", key="value")
+        settings.add_column("In use", key="in_use")
+        settings.add_column("Meaning", key="help")
+        criteria = self.query_one("#criteria", DataTable)
+        criteria.add_column("Criterion", key="name")
+        criteria.add_column("Kind", key="kind")
+        criteria.add_column("Weight", key="weight")
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()
+        if not isinstance(self.focused, DataTable):
+            self.query_one("#settings", DataTable).focus()
+
+    # --- data -------------------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        if not self.is_mounted:
+            return
+        app = self.planner
+        settings = app.repo.settings()
+        status = app.status()
+
+        table = self.query_one("#settings", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for key, spec in SETTING_SPECS.items():
+            table.add_row(
+                Text(key),
+                Text(format_setting(setting_value(settings, key)), style="bold"),
+                Text(in_use(key, settings, status), style="dim"),
+                Text(spec.help),
+                key=key,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(max(row, 0), table.row_count - 1))
+
+        criteria = app.repo.criteria()
+        self._criteria = {str(c.id): c for c in criteria}
+        ctable = self.query_one("#criteria", DataTable)
+        row = ctable.cursor_row
+        ctable.clear()
+        for c in criteria:
+            ctable.add_row(Text(c.name), Text(c.kind.value), Text("●" * c.weight + "○" * (3 - c.weight) + f" {c.weight}"), key=str(c.id))
+        if ctable.row_count:
+            ctable.move_cursor(row=min(max(row, 0), ctable.row_count - 1))
+        total = sum(c.weight for c in criteria)
+        summary = (
+            f"{len(criteria)} criteria, total weight {total}: a deal's fit is the weighted share it meets."
+            if criteria
+            else "No criteria yet: press a to describe your ideal customer (fit is then scored 0–100)."
+        )
+        self.query_one("#profile-header", Static).update(Content.assemble(("Profile & settings", "bold"), "  ·  ", summary))
+        self.refresh_bindings()
+
+    def _focused_table(self) -> str | None:
+        focused = self.focused
+        return focused.id if isinstance(focused, DataTable) else None
+
+    def selected_setting(self) -> str | None:
+        table = self.query_one("#settings", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def selected_criterion(self) -> Criterion | None:
+        table = self.query_one("#criteria", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self._criteria.get(key or "")
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("weight", "switch_kind", "delete_criterion"):
+            ok = self._focused_table() == "criteria" and self.selected_criterion() is not None
+            return True if ok else None
+        return True
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # enter on a row: the DataTable consumes it, so route it to the edit action.
+        event.stop()
+        self.action_edit()
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_cursor(self, step: int) -> None:
+        focused = self.focused
+        if isinstance(focused, DataTable):
+            if step > 0:
+                focused.action_cursor_down()
+            else:
+                focused.action_cursor_up()
+
+    def _changed(self, message: str) -> None:
+        self.planner.data_changed()
+        self.notify(message, markup=False)
+
+    def action_edit(self) -> None:
+        if self._focused_table() == "criteria":
+            self._rename_criterion()
+        else:
+            self._edit_setting()
+
+    def _edit_setting(self) -> None:
+        key = self.selected_setting()
+        if key is None:
+            return
+        spec = SETTING_SPECS[key]
+        app = self.planner
+        current = setting_value(app.repo.settings(), key)
+
+        def apply(text: str) -> None:
+            value = parse_setting(key, text)
+            app.repo.save_settings(with_setting(app.repo.settings(), key, value))
+            self._changed(f"{key} = {format_setting(value)}")
+
+        limits = f"{spec.minimum:g} to {spec.maximum:g}" + (", or auto" if spec.optional else "")
+        self.app.push_screen(
+            prompt(f"Setting {key}", f"{spec.help} ({limits})", apply, value=format_setting(current))
+        )
+
+    def _criterion_form(self, title: str, criterion: Criterion | None) -> FormModal:
+        from planner.domain.parse import clean_title
+
+        app = self.planner
+
+        def apply(values: dict[str, str]) -> None:
+            name = clean_title(values["name"], what="criterion name")
+            kind = parse_criterion_kind(values["kind"])
+            weight = parse_weight(values["weight"])
+            if criterion is None:
+                app.repo.save_criterion(Criterion(name=name, kind=kind, weight=weight))
+                self._changed(f"Added criterion {name}")
+            else:
+                app.repo.save_criterion(replace(criterion, name=name, kind=kind, weight=weight))
+                self._changed(f"Saved criterion {name}")
+
+        c = criterion or Criterion(name="")
+        return FormModal(
+            title,
+            [
+                Field("name", "Name (e.g. 50–500 employees, values quality over price)", c.name),
+                Field("kind", "Kind: demographic or psychographic (d / p)", c.kind.value),
+                Field("weight", "Weight 1–3", str(c.weight)),
+            ],
+            apply,
+        )
+
+    def action_add_criterion(self) -> None:
+        self.app.push_screen(self._criterion_form("Add an ideal-customer criterion", None))
+
+    def _rename_criterion(self) -> None:
+        criterion = self.selected_criterion()
+        if criterion is not None:
+            self.app.push_screen(self._criterion_form("Edit criterion", criterion))
+
+    def action_weight(self, step: int) -> None:
+        criterion = self.selected_criterion()
+        if criterion is None:
+            return
+        weight = max(1, min(3, criterion.weight + step))
+        if weight == criterion.weight:
+            self.notify(f"Weight stays between 1 and 3 (now {weight})", markup=False)
+            return
+        self.planner.repo.save_criterion(replace(criterion, weight=weight))
+        self._changed(f"{criterion.name}: weight {weight}")
+
+    def action_switch_kind(self) -> None:
+        criterion = self.selected_criterion()
+        if criterion is None:
+            return
+        kind = (
+            CriterionKind.PSYCHOGRAPHIC if criterion.kind is CriterionKind.DEMOGRAPHIC else CriterionKind.DEMOGRAPHIC
+        )
+        self.planner.repo.save_criterion(replace(criterion, kind=kind))
+        self._changed(f"{criterion.name}: {kind.value}")
+
+    def action_delete_criterion(self) -> None:
+        criterion = self.selected_criterion()
+        if criterion is None or criterion.id is None:
+            return
+        criterion_id = criterion.id
+
+        def chosen(key: str | None) -> None:
+            if key == "delete":
+                self.planner.repo.delete_criterion(criterion_id)
+                self._changed(f"Deleted criterion {criterion.name}")
+
+        self.app.push_screen(
+            ChoiceModal(
+                f"Delete the criterion {criterion.name}? Deals lose it from their fit.",
+                [("keep", "Keep it"), ("delete", "Delete it")],
+            ),
+            chosen,
+        )
