@@ -1,0 +1,48 @@
+"""The store: where the planner keeps its data (SPEC §4 database resolution, §6 data safety).
+
+`open_repository(spec)` resolves the database (`--db` > `PLANNER_DB` > the user data directory),
+opens it with the standard-library `sqlite3`, creates or upgrades the schema, and returns a
+`Repository` that speaks in domain objects. Importing this package is cheap: SQLModel is only
+imported to create or migrate a database.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from planner.store.repository import DealState, Repository
+
+__all__ = ["open_repository", "DealState", "Repository"]
+
+
+def open_repository(spec: str | None = None, *, create: bool = True) -> Repository:
+    """Resolve `spec` (a `--db` value, or None for PLANNER_DB / the default), open the database,
+    create it when missing (`create`), migrate an older schema after backing it up, and return the
+    repository. Raise BadInput for an unusable spec and DatabaseProblem for a file we refuse."""
+    from planner.store.connection import Database, header_user_version, read_header
+    from planner.store.location import resolve
+    from planner.store.migrations import SCHEMA_VERSION, prepare, raise_newer
+    from planner.store.repository import Repository
+
+    path = resolve(spec)
+    if path.is_file():
+        # Refuse a newer schema before SQLite even opens the file: it stays byte for byte as it was.
+        header = read_header(path)
+        if len(header) == 100 and header_user_version(header) > SCHEMA_VERSION:
+            raise_newer(path, header_user_version(header))
+    db = Database.open(path, create=create)
+    try:
+        prepare(db)
+    except BaseException:
+        db.close()
+        raise
+    return Repository(db)
+
+
+def __getattr__(name: str):  # lazy re-exports keep `import planner.store` light
+    if name in ("Repository", "DealState"):
+        from planner.store import repository
+
+        return getattr(repository, name)
+    raise AttributeError(name)

@@ -4,25 +4,40 @@ CONTRACT (the CLI and the UI rely on these signatures; the store owns the bodies
 Runs on the standard-library `sqlite3` driver so start-up and `planner status` never pay for the ORM;
 the SQLModel tables in `planner.store.tables` are the schema of record (creation and migrations).
 Every public method that changes data is one transaction: it commits wholly or not at all.
+
+Days are stored as ISO text. A move's instant is the user's day (which honours PLANNER_TODAY) at
+the current UTC time of day: the day of a move is then always the day the user did it, and moves
+made on one day keep their real order.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from planner.domain.models import (
+    OPEN_BUCKETS,
     Activity,
+    ActivityKind,
     Bucket,
+    BucketHistory,
     Criterion,
+    CriterionKind,
     FunnelSnapshot,
     History,
     Influence,
     Move,
     Opportunity,
+    Role,
 )
-from planner.domain.settings import Settings
+from planner.domain.settings import SETTING_SPECS, Settings, settings_from_mapping, settings_to_mapping
+from planner.errors import BadInput, NotFound
+from planner.store.connection import Database
+from planner.store.migrations import DENORMALISE_SQL
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,61 +51,671 @@ class DealState:
     activities: tuple[Activity, ...] = ()
 
 
+_OPP_COLUMNS = (
+    "o.id, o.title, o.bucket, o.account, o.contact, o.value_cents, o.first_contact, o.expected_close, "
+    "o.closed_on, o.next_action, o.next_action_due, o.source, o.notes, o.money, o.authority, o.need, "
+    "o.lost_reason, o.created_on, o.entered_bucket_on, o.last_touched_on"
+)
+_INSERT_OPP = (
+    "INSERT INTO opportunity (id, title, bucket, account, contact, value_cents, first_contact, expected_close, "
+    "closed_on, next_action, next_action_due, source, notes, money, authority, need, lost_reason, created_on, "
+    "entered_bucket_on, last_touched_on) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_INSERT_MOVE = "INSERT INTO move (id, opportunity_id, from_bucket, to_bucket, at) VALUES (?,?,?,?,?)"
+_INSERT_ACTIVITY = (
+    "INSERT INTO activity (id, opportunity_id, kind, minutes, day, note, bucket) VALUES (?,?,?,?,?,?,?)"
+)
+_INSERT_INFLUENCE = "INSERT INTO influence (id, opportunity_id, name, role, covered) VALUES (?,?,?,?,?)"
+_INSERT_MET = (
+    "INSERT OR IGNORE INTO opportunity_criterion (opportunity_id, criterion_id) "
+    "SELECT ?, id FROM criterion WHERE id = ?"
+)
+# Funnel order, then what is due first (no date last), then age.
+_ORDER = (
+    "CASE o.bucket WHEN 'above' THEN 0 WHEN 'in' THEN 1 WHEN 'best_few' THEN 2 WHEN 'won' THEN 3 ELSE 4 END, "
+    "o.next_action_due IS NULL, o.next_action_due, o.id"
+)
+_OPEN_SQL = "o.bucket IN ('above', 'in', 'best_few')"
+_SETTING_KEYS = (*SETTING_SPECS, "user_split")
+_NEXT_ON_PASS = {Bucket.ABOVE: Bucket.IN, Bucket.IN: Bucket.BEST_FEW, Bucket.BEST_FEW: Bucket.WON}
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _parse_day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _instant(on: date) -> str:
+    """The user's day at the current UTC time of day, as sortable ISO text."""
+    now = datetime.now(UTC)
+    return f"{on.isoformat()}T{now:%H:%M:%S.%f}Z"
+
+
+def _format_instant(at: datetime) -> str:
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_instant(text: str) -> datetime:
+    at = datetime.fromisoformat(text)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _opp_row(opp: Opportunity, opp_id: int | None, *, created: str, entered: str | None, touched: str | None) -> tuple:
+    return (
+        opp_id,
+        opp.title,
+        opp.bucket.value,
+        opp.account,
+        opp.contact,
+        opp.value_cents,
+        _day(opp.first_contact),
+        _day(opp.expected_close),
+        _day(opp.closed_on),
+        opp.next_action,
+        _day(opp.next_action_due),
+        opp.source,
+        opp.notes,
+        int(bool(opp.money)),
+        int(bool(opp.authority)),
+        int(bool(opp.need)),
+        opp.lost_reason,
+        created,
+        entered,
+        touched,
+    )
+
+
+def _to_opportunity(row: tuple, influences: Sequence[Influence], met: Iterable[int]) -> Opportunity:
+    return Opportunity(
+        id=row[0],
+        title=row[1],
+        bucket=Bucket(row[2]),
+        account=row[3],
+        contact=row[4],
+        value_cents=row[5],
+        first_contact=_parse_day(row[6]),
+        expected_close=_parse_day(row[7]),
+        closed_on=_parse_day(row[8]),
+        next_action=row[9],
+        next_action_due=_parse_day(row[10]),
+        source=row[11],
+        notes=row[12],
+        money=bool(row[13]),
+        authority=bool(row[14]),
+        need=bool(row[15]),
+        lost_reason=row[16],
+        created_on=_parse_day(row[17]),
+        entered_bucket_on=_parse_day(row[18]),
+        last_touched_on=_parse_day(row[19]),
+        influences=tuple(influences),
+        criteria_met=frozenset(met),
+    )
+
+
+def _to_move(row: tuple) -> Move:
+    return Move(
+        id=row[0],
+        opportunity_id=row[1],
+        from_bucket=Bucket(row[2]) if row[2] else None,
+        to_bucket=Bucket(row[3]),
+        at=_parse_instant(row[4]),
+    )
+
+
+def _to_activity(row: tuple) -> Activity:
+    return Activity(
+        id=row[0],
+        opportunity_id=row[1],
+        kind=ActivityKind(row[2]),
+        minutes=row[3],
+        on=date.fromisoformat(row[4]),
+        note=row[5],
+        bucket=Bucket(row[6]),
+    )
+
+
 class Repository:
     """Open with `planner.store.open_repository(spec)`; close with `close()` (or use as a context manager)."""
 
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self._db.path
+
+    @property
+    def read_only(self) -> bool:
+        """True when the file (or its folder) is not writable: reads work, writes raise DatabaseProblem."""
+        return self._db.read_only
+
+    def __enter__(self) -> Repository:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # --- settings ---------------------------------------------------------------------------
-    def settings(self) -> Settings: ...
-    def save_settings(self, settings: Settings) -> None: ...
+    def settings(self) -> Settings:
+        with self._db.read() as conn:
+            return self._settings(conn)
+
+    @staticmethod
+    def _settings(conn: sqlite3.Connection) -> Settings:
+        return settings_from_mapping(dict(conn.execute("SELECT key, value FROM setting").fetchall()))
+
+    def save_settings(self, settings: Settings) -> None:
+        """Store what differs from the defaults; keys back at their default are removed."""
+        mapping = settings_to_mapping(settings)
+        with self._db.write() as conn:
+            marks = ",".join("?" * len(_SETTING_KEYS))
+            conn.execute(f"DELETE FROM setting WHERE key IN ({marks})", _SETTING_KEYS)
+            conn.executemany("INSERT INTO setting (key, value) VALUES (?, ?)", mapping.items())
 
     # --- opportunities ----------------------------------------------------------------------
     def add(self, opp: Opportunity, *, on: date) -> int:
         """Insert (with its influences and criteria met) and record the creation move; return the id."""
+        day = on.isoformat()
+        closed = _day(opp.closed_on or on) if not opp.bucket.is_open else None
+        with self._db.write() as conn:
+            row = _opp_row(opp, None, created=day, entered=day, touched=day)
+            row = row[:8] + (closed,) + row[9:]
+            cur = conn.execute(_INSERT_OPP, row)
+            opp_id = cur.lastrowid
+            conn.execute(_INSERT_MOVE, (None, opp_id, None, opp.bucket.value, _instant(on)))
+            self._write_influences(conn, opp_id, opp.influences, keep_ids=set())
+            conn.executemany(_INSERT_MET, [(opp_id, c) for c in sorted(opp.criteria_met)])
+            return opp_id
+
     def get(self, opp_id: int) -> Opportunity:
         """Raise NotFound (a BadInput) for an unknown id."""
+        with self._db.read() as conn:
+            found = self._load(conn, "o.id = ?", (opp_id,))
+        if not found:
+            raise NotFound(f"no opportunity with id {opp_id}")
+        return found[0]
+
     def update(self, opp: Opportunity) -> None:
         """Write every field, influences and criteria met of an existing opportunity (not its bucket)."""
+        if opp.id is None:
+            raise NotFound("cannot update an opportunity that has no id")
+        with self._db.write() as conn:
+            self._require(conn, opp.id)
+            conn.execute(
+                "UPDATE opportunity SET title=?, account=?, contact=?, value_cents=?, first_contact=?, "
+                "expected_close=?, closed_on=?, next_action=?, next_action_due=?, source=?, notes=?, money=?, "
+                "authority=?, need=?, lost_reason=? WHERE id=?",
+                (
+                    opp.title,
+                    opp.account,
+                    opp.contact,
+                    opp.value_cents,
+                    _day(opp.first_contact),
+                    _day(opp.expected_close),
+                    _day(opp.closed_on),
+                    opp.next_action,
+                    _day(opp.next_action_due),
+                    opp.source,
+                    opp.notes,
+                    int(bool(opp.money)),
+                    int(bool(opp.authority)),
+                    int(bool(opp.need)),
+                    opp.lost_reason,
+                    opp.id,
+                ),
+            )
+            self._replace_influences(conn, opp.id, opp.influences)
+            self._replace_met(conn, opp.id, opp.criteria_met)
+
     def delete(self, opp_id: int) -> DealState:
         """Delete with its influences, moves and activities; return what was there (for undo)."""
+        with self._db.write() as conn:
+            state = self._capture(conn, opp_id)
+            if state.opportunity is None:
+                raise NotFound(f"no opportunity with id {opp_id}")
+            conn.execute("DELETE FROM opportunity WHERE id = ?", (opp_id,))
+            return state
+
     def list(self, bucket: Bucket | None = None, *, search: str = "") -> list[Opportunity]:
-        """Opportunities ordered by bucket then next_action_due (None last) then id."""
-    def open_deals(self) -> list[Opportunity]: ...
+        """Opportunities ordered by bucket then next_action_due (None last) then id.
+
+        `search` matches title, account, contact, next action, source and notes (case-insensitive for ASCII)."""
+        where, params = ["1"], []
+        if bucket is not None:
+            where.append("o.bucket = ?")
+            params.append(bucket.value)
+        if search.strip():
+            pattern = _like(search.strip())
+            fields = ("title", "account", "contact", "next_action", "source", "notes")
+            where.append("(" + " OR ".join(f"o.{f} LIKE ? ESCAPE '\\'" for f in fields) + ")")
+            params.extend([pattern] * len(fields))
+        with self._db.read() as conn:
+            return self._load(conn, " AND ".join(where), tuple(params))
+
+    def open_deals(self) -> list[Opportunity]:
+        with self._db.read() as conn:
+            return self._load(conn, _OPEN_SQL, ())
+
     def move(self, opp_id: int, to: Bucket, *, on: date, reason: str = "") -> Move:
-        """Change bucket, record the move; won/lost set closed_on (and lost_reason)."""
+        """Change bucket, record the move; won/lost set closed_on (and lost_reason).
+
+        Moving back to an open bucket reopens the deal (closed_on and lost_reason cleared).
+        Moving to the bucket it is already in is BadInput (it would split the stay in two)."""
+        day = on.isoformat()
+        at = _instant(on)
+        with self._db.write() as conn:
+            row = conn.execute("SELECT bucket FROM opportunity WHERE id = ?", (opp_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no opportunity with id {opp_id}")
+            before = Bucket(row[0])
+            if before is to:
+                raise BadInput(f"opportunity {opp_id} is already in {to.label}")
+            cur = conn.execute(_INSERT_MOVE, (None, opp_id, before.value, to.value, at))
+            conn.execute(
+                "UPDATE opportunity SET bucket = ?, closed_on = ?, lost_reason = ?, entered_bucket_on = ?, "
+                "last_touched_on = MAX(COALESCE(last_touched_on, ''), ?) WHERE id = ?",
+                (
+                    to.value,
+                    None if to.is_open else day,
+                    reason if to is Bucket.LOST else "",
+                    day,
+                    day,
+                    opp_id,
+                ),
+            )
+            return Move(opportunity_id=opp_id, from_bucket=before, to_bucket=to, at=_parse_instant(at), id=cur.lastrowid)
 
     # --- influences, criteria ---------------------------------------------------------------
-    def set_influences(self, opp_id: int, influences: Sequence[Influence]) -> None: ...
-    def criteria(self) -> list[Criterion]: ...
-    def save_criterion(self, criterion: Criterion) -> int: ...
-    def delete_criterion(self, criterion_id: int) -> None: ...
-    def set_criteria_met(self, opp_id: int, criterion_ids: Iterable[int]) -> None: ...
+    def set_influences(self, opp_id: int, influences: Sequence[Influence]) -> None:
+        """Replace the deal's buying influences (ids of its own influences are kept)."""
+        with self._db.write() as conn:
+            self._require(conn, opp_id)
+            self._replace_influences(conn, opp_id, influences)
+
+    def criteria(self) -> list[Criterion]:
+        with self._db.read() as conn:
+            return self._criteria(conn)
+
+    @staticmethod
+    def _criteria(conn: sqlite3.Connection) -> list[Criterion]:
+        return [
+            Criterion(id=r[0], name=r[1], kind=CriterionKind(r[2]), weight=r[3])
+            for r in conn.execute("SELECT id, name, kind, weight FROM criterion ORDER BY id")
+        ]
+
+    def save_criterion(self, criterion: Criterion) -> int:
+        """Insert a new criterion (id None) or update an existing one; return its id."""
+        values = (criterion.name, criterion.kind.value, criterion.weight)
+        with self._db.write() as conn:
+            if criterion.id is None:
+                return conn.execute("INSERT INTO criterion (name, kind, weight) VALUES (?, ?, ?)", values).lastrowid
+            cur = conn.execute("UPDATE criterion SET name = ?, kind = ?, weight = ? WHERE id = ?", (*values, criterion.id))
+            if cur.rowcount == 0:
+                raise NotFound(f"no ideal-customer criterion with id {criterion.id}")
+            return criterion.id
+
+    def delete_criterion(self, criterion_id: int) -> None:
+        with self._db.write() as conn:
+            if conn.execute("DELETE FROM criterion WHERE id = ?", (criterion_id,)).rowcount == 0:
+                raise NotFound(f"no ideal-customer criterion with id {criterion_id}")
+
+    def set_criteria_met(self, opp_id: int, criterion_ids: Iterable[int]) -> None:
+        ids = sorted(set(criterion_ids))
+        with self._db.write() as conn:
+            self._require(conn, opp_id)
+            known = {r[0] for r in conn.execute("SELECT id FROM criterion")}
+            unknown = [i for i in ids if i not in known]
+            if unknown:
+                raise NotFound(f"no ideal-customer criterion with id {unknown[0]}")
+            self._replace_met(conn, opp_id, ids)
 
     # --- activities and history -------------------------------------------------------------
     def log(self, activity: Activity) -> int:
         """Insert; `activity.bucket` is filled from the deal's bucket (Above for no deal)."""
-    def delete_activity(self, activity_id: int) -> None: ...
-    def activities(self, opp_id: int | None = None, *, limit: int = 200) -> list[Activity]: ...
-    def moves(self, opp_id: int) -> list[Move]: ...
+        day = activity.on.isoformat()
+        with self._db.write() as conn:
+            bucket = Bucket.ABOVE
+            if activity.opportunity_id is not None:
+                row = conn.execute("SELECT bucket FROM opportunity WHERE id = ?", (activity.opportunity_id,)).fetchone()
+                if row is None:
+                    raise NotFound(f"no opportunity with id {activity.opportunity_id}")
+                bucket = Bucket(row[0])
+                conn.execute(
+                    "UPDATE opportunity SET last_touched_on = MAX(COALESCE(last_touched_on, ''), ?) WHERE id = ?",
+                    (day, activity.opportunity_id),
+                )
+            cur = conn.execute(
+                _INSERT_ACTIVITY,
+                (None, activity.opportunity_id, activity.kind.value, activity.minutes, day, activity.note, bucket.value),
+            )
+            return cur.lastrowid
+
+    def delete_activity(self, activity_id: int) -> None:
+        with self._db.write() as conn:
+            row = conn.execute("SELECT opportunity_id FROM activity WHERE id = ?", (activity_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no activity with id {activity_id}")
+            conn.execute("DELETE FROM activity WHERE id = ?", (activity_id,))
+            if row[0] is not None:
+                conn.execute(DENORMALISE_SQL + " WHERE id = ?", (row[0],))
+
+    def activities(self, opp_id: int | None = None, *, limit: int = 200) -> list[Activity]:
+        """The latest activities first: of one deal, or of all work when `opp_id` is None."""
+        sql = "SELECT id, opportunity_id, kind, minutes, day, note, bucket FROM activity"
+        params: tuple = ()
+        if opp_id is not None:
+            sql += " WHERE opportunity_id = ?"
+            params = (opp_id,)
+        sql += " ORDER BY day DESC, id DESC LIMIT ?"
+        with self._db.read() as conn:
+            return [_to_activity(r) for r in conn.execute(sql, (*params, limit))]
+
+    def moves(self, opp_id: int) -> list[Move]:
+        """The deal's moves, oldest first (the first one is its creation)."""
+        with self._db.read() as conn:
+            return self._moves(conn, opp_id)
+
+    @staticmethod
+    def _moves(conn: sqlite3.Connection, opp_id: int) -> list[Move]:
+        rows = conn.execute(
+            "SELECT id, opportunity_id, from_bucket, to_bucket, at FROM move WHERE opportunity_id = ? ORDER BY at, id",
+            (opp_id,),
+        )
+        return [_to_move(r) for r in rows]
+
     def minutes_by_bucket(self, start: date, end: date) -> dict[Bucket, int]:
         """Minutes logged with start <= on < end, per open bucket."""
-    def history(self) -> History: ...
+        with self._db.read() as conn:
+            return self._minutes(conn, start, end)
+
+    @staticmethod
+    def _minutes(conn: sqlite3.Connection, start: date, end: date) -> dict[Bucket, int]:
+        out = {b: 0 for b in OPEN_BUCKETS}
+        rows = conn.execute(
+            "SELECT bucket, SUM(minutes) FROM activity WHERE day >= ? AND day < ? GROUP BY bucket",
+            (start.isoformat(), end.isoformat()),
+        )
+        for bucket, minutes in rows:
+            if bucket in out:
+                out[Bucket(bucket)] = int(minutes)
+        return out
+
+    def history(self) -> History:
+        """What the funnel's own past says (SPEC §1 normal cycle, §3.1 measured R_s and p_s)."""
+        with self._db.read() as conn:
+            return self._history(conn)
+
+    @staticmethod
+    def _history(conn: sqlite3.Connection) -> History:
+        cycles = tuple(
+            r[0]
+            for r in conn.execute(
+                "SELECT CAST(julianday(closed_on) - julianday(first_contact) AS INTEGER) AS days FROM opportunity "
+                "WHERE bucket = 'won' AND first_contact IS NOT NULL AND closed_on IS NOT NULL "
+                "AND closed_on >= first_contact ORDER BY days"
+            )
+        )
+        # A stay begins with a move into a bucket and ends with the deal's next move; a stay with no
+        # next move is still going and does not count.
+        rows = conn.execute(
+            """
+            WITH stays AS (
+              SELECT to_bucket AS bucket, at,
+                     LEAD(to_bucket) OVER w AS next_bucket,
+                     LEAD(at) OVER w AS next_at
+              FROM move
+              WINDOW w AS (PARTITION BY opportunity_id ORDER BY at, id)
+            )
+            SELECT bucket,
+                   CASE WHEN bucket = 'above' AND next_bucket = 'in' THEN 1
+                        WHEN bucket = 'in' AND next_bucket = 'best_few' THEN 1
+                        WHEN bucket = 'best_few' AND next_bucket = 'won' THEN 1 ELSE 0 END,
+                   julianday(next_at) - julianday(at)
+            FROM stays
+            WHERE next_at IS NOT NULL AND bucket IN ('above', 'in', 'best_few')
+            """
+        )
+        exits: dict[str, int] = defaultdict(int)
+        passed: dict[str, int] = defaultdict(int)
+        dwell: dict[str, list[float]] = defaultdict(list)
+        for bucket, did_pass, days in rows:
+            exits[bucket] += 1
+            passed[bucket] += did_pass
+            dwell[bucket].append(round(days, 4))
+        buckets = {
+            b: BucketHistory(exits=exits[b.value], passed=passed[b.value], dwell_days=tuple(dwell[b.value]))
+            for b in OPEN_BUCKETS
+        }
+        return History(won_cycle_days=cycles, buckets=buckets)
+
     def snapshot(self, today: date) -> FunnelSnapshot:
         """All the engine needs for `today`, in a handful of queries (no per-row queries)."""
+        monday = today - timedelta(days=today.weekday())
+        next_monday = monday + timedelta(days=7)
+        month_start = today.replace(day=1)
+        next_month = (month_start + timedelta(days=32)).replace(day=1)
+        with self._db.read() as conn:
+            settings = self._settings(conn)
+            open_deals = tuple(self._load(conn, _OPEN_SQL, ()))
+            history = self._history(conn)
+            criteria = tuple(self._criteria(conn))
+            week_minutes = self._minutes(conn, monday, next_monday)
+            prospects = conn.execute(
+                "SELECT count(DISTINCT opportunity_id) FROM move WHERE to_bucket = 'above' AND at >= ? AND at < ?",
+                (monday.isoformat(), next_monday.isoformat()),
+            ).fetchone()[0]
+            won = conn.execute(
+                "SELECT count(*) FROM opportunity WHERE bucket = 'won' AND closed_on >= ? AND closed_on < ?",
+                (month_start.isoformat(), next_month.isoformat()),
+            ).fetchone()[0]
+            streak, checked_today = self._streak(conn, today)
+        return FunnelSnapshot(
+            today=today,
+            settings=settings,
+            open_deals=open_deals,
+            history=history,
+            criteria=criteria,
+            week_minutes=week_minutes,
+            prospects_this_week=prospects,
+            won_this_month=won,
+            checkin_streak=streak,
+            checked_in_today=checked_today,
+        )
 
     # --- daily check-in ---------------------------------------------------------------------
-    def record_checkin(self, day: date) -> None: ...
-    def checkin_streak(self, today: date) -> int: ...
+    def record_checkin(self, day: date) -> None:
+        """Remember that the morning check-in was finished on `day` (idempotent)."""
+        with self._db.write() as conn:
+            conn.execute("INSERT OR IGNORE INTO checkin (day) VALUES (?)", (day.isoformat(),))
+
+    def checkin_streak(self, today: date) -> int:
+        """Consecutive check-in days ending today, or yesterday when today's is not done yet."""
+        with self._db.read() as conn:
+            return self._streak(conn, today)[0]
+
+    @staticmethod
+    def _streak(conn: sqlite3.Connection, today: date) -> tuple[int, bool]:
+        rows = conn.execute("SELECT day FROM checkin WHERE day <= ? ORDER BY day DESC", (today.isoformat(),))
+        first = rows.fetchone()
+        if first is None:
+            return 0, False
+        expected = date.fromisoformat(first[0])
+        checked_today = expected == today
+        if not checked_today and expected != today - timedelta(days=1):
+            return 0, False
+        streak = 0
+        for (text,) in [first, *rows]:
+            if date.fromisoformat(text) != expected:
+                break
+            streak += 1
+            expected -= timedelta(days=1)
+        return streak, checked_today
 
     # --- undo -------------------------------------------------------------------------------
-    def capture(self, opp_id: int) -> DealState: ...
+    def capture(self, opp_id: int) -> DealState:
+        """The deal as it is now (or its absence), to hand to `restore` later."""
+        with self._db.read() as conn:
+            return self._capture(conn, opp_id)
+
+    def _capture(self, conn: sqlite3.Connection, opp_id: int) -> DealState:
+        found = self._load(conn, "o.id = ?", (opp_id,))
+        if not found:
+            return DealState(opportunity_id=opp_id, opportunity=None)
+        activities = tuple(
+            _to_activity(r)
+            for r in conn.execute(
+                "SELECT id, opportunity_id, kind, minutes, day, note, bucket FROM activity "
+                "WHERE opportunity_id = ? ORDER BY id",
+                (opp_id,),
+            )
+        )
+        return DealState(
+            opportunity_id=opp_id,
+            opportunity=found[0],
+            moves=tuple(self._moves(conn, opp_id)),
+            activities=activities,
+        )
+
     def restore(self, state: DealState) -> None:
         """Put the opportunity back exactly as captured (same id), or remove it if it did not exist."""
+        opp_id = state.opportunity_id
+        with self._db.write() as conn:
+            conn.execute("DELETE FROM opportunity WHERE id = ?", (opp_id,))  # cascades to its history
+            opp = state.opportunity
+            if opp is None:
+                return
+            created = _day(opp.created_on) or _day(opp.entered_bucket_on) or date.today().isoformat()
+            conn.execute(
+                _INSERT_OPP,
+                _opp_row(
+                    opp, opp_id, created=created, entered=_day(opp.entered_bucket_on), touched=_day(opp.last_touched_on)
+                ),
+            )
+            conn.executemany(
+                _INSERT_INFLUENCE, [(i.id, opp_id, i.name, i.role.value, int(i.covered)) for i in opp.influences]
+            )
+            conn.executemany(_INSERT_MET, [(opp_id, c) for c in sorted(opp.criteria_met)])
+            conn.executemany(
+                _INSERT_MOVE,
+                [
+                    (m.id, opp_id, m.from_bucket.value if m.from_bucket else None, m.to_bucket.value, _format_instant(m.at))
+                    for m in state.moves
+                ],
+            )
+            conn.executemany(
+                _INSERT_ACTIVITY,
+                [
+                    (a.id, opp_id, a.kind.value, a.minutes, a.on.isoformat(), a.note, a.bucket.value)
+                    for a in state.activities
+                ],
+            )
 
     # --- bulk -------------------------------------------------------------------------------
     def import_opportunities(self, opps: Sequence[Opportunity], *, on: date) -> list[int]:
-        """All or nothing, in one transaction."""
-    def export_rows(self) -> Iterable[Opportunity]: ...
+        """All or nothing, in one transaction.
+
+        Each deal gets a creation move on `on`; won/lost rows keep their first_contact and closed_on
+        (SPEC §4: that history is what the normal cycle is measured from)."""
+        day = on.isoformat()
+        at = _instant(on)
+        with self._db.write() as conn:
+            # Ids are handed out here, inside the write lock, so the rows, moves and influences can
+            # all go in with executemany (no per-row round trip for lastrowid).
+            seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'opportunity'").fetchone()
+            top = conn.execute("SELECT MAX(id) FROM opportunity").fetchone()[0]
+            first = max(seq[0] if seq else 0, top or 0) + 1
+            ids = list(range(first, first + len(opps)))
+            rows = []
+            for opp_id, opp in zip(ids, opps):
+                row = _opp_row(opp, opp_id, created=day, entered=day, touched=day)
+                if opp.bucket.is_open and opp.closed_on is not None:
+                    row = row[:8] + (None,) + row[9:]
+                rows.append(row)
+            conn.executemany(_INSERT_OPP, rows)
+            conn.executemany(_INSERT_MOVE, [(None, opp_id, None, opp.bucket.value, at) for opp_id, opp in zip(ids, opps)])
+            influences = [
+                (None, opp_id, i.name, i.role.value, int(i.covered))
+                for opp_id, opp in zip(ids, opps)
+                for i in opp.influences
+            ]
+            if influences:
+                conn.executemany(_INSERT_INFLUENCE, influences)
+            met = [(opp_id, c) for opp_id, opp in zip(ids, opps) for c in sorted(opp.criteria_met)]
+            if met:
+                conn.executemany(_INSERT_MET, met)
+            return ids
+
+    def export_rows(self) -> Iterable[Opportunity]:
+        """Every opportunity, oldest first."""
+        with self._db.read() as conn:
+            return self._load(conn, "1", (), order="o.id")
+
     def backup(self, path: str) -> None:
         """A consistent copy through SQLite's backup API, created 0600."""
+        self._db.backup_to(Path(path).expanduser())
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        self._db.close()
+
+    # --- helpers (run inside a transaction opened by the public method) ------------------------
+    @staticmethod
+    def _require(conn: sqlite3.Connection, opp_id: int) -> None:
+        if conn.execute("SELECT 1 FROM opportunity WHERE id = ?", (opp_id,)).fetchone() is None:
+            raise NotFound(f"no opportunity with id {opp_id}")
+
+    @staticmethod
+    def _load(conn: sqlite3.Connection, where: str, params: tuple, *, order: str = _ORDER) -> list[Opportunity]:
+        """Opportunities matching `where` (on alias `o`) with influences and criteria met: three
+        set-based queries whatever the number of deals."""
+        rows = conn.execute(f"SELECT {_OPP_COLUMNS} FROM opportunity o WHERE {where} ORDER BY {order}", params).fetchall()
+        if not rows:
+            return []
+        influences: dict[int, list[Influence]] = defaultdict(list)
+        met: dict[int, list[int]] = defaultdict(list)
+        for opp_id, inf_id, name, role, covered in conn.execute(
+            "SELECT i.opportunity_id, i.id, i.name, i.role, i.covered FROM influence i "
+            f"JOIN opportunity o ON o.id = i.opportunity_id WHERE {where} ORDER BY i.id",
+            params,
+        ):
+            influences[opp_id].append(Influence(name=name, role=Role(role), covered=bool(covered), id=inf_id))
+        for opp_id, criterion_id in conn.execute(
+            "SELECT oc.opportunity_id, oc.criterion_id FROM opportunity_criterion oc "
+            f"JOIN opportunity o ON o.id = oc.opportunity_id WHERE {where}",
+            params,
+        ):
+            met[opp_id].append(criterion_id)
+        return [_to_opportunity(r, influences.get(r[0], ()), met.get(r[0], ())) for r in rows]
+
+    @staticmethod
+    def _write_influences(
+        conn: sqlite3.Connection, opp_id: int, influences: Sequence[Influence], *, keep_ids: set[int]
+    ) -> None:
+        conn.executemany(
+            _INSERT_INFLUENCE,
+            [
+                (i.id if i.id in keep_ids else None, opp_id, i.name, i.role.value, int(bool(i.covered)))
+                for i in influences
+            ],
+        )
+
+    def _replace_influences(self, conn: sqlite3.Connection, opp_id: int, influences: Sequence[Influence]) -> None:
+        # An influence keeps its id only if it already belonged to this deal (ids are never shared).
+        own = {r[0] for r in conn.execute("SELECT id FROM influence WHERE opportunity_id = ?", (opp_id,))}
+        conn.execute("DELETE FROM influence WHERE opportunity_id = ?", (opp_id,))
+        self._write_influences(conn, opp_id, influences, keep_ids=own)
+
+    @staticmethod
+    def _replace_met(conn: sqlite3.Connection, opp_id: int, criterion_ids: Iterable[int]) -> None:
+        conn.execute("DELETE FROM opportunity_criterion WHERE opportunity_id = ?", (opp_id,))
+        conn.executemany(_INSERT_MET, [(opp_id, c) for c in sorted(set(criterion_ids))])

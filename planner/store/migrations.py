@@ -1,0 +1,226 @@
+"""Schema versions (SPEC §6): PRAGMA user_version says which schema a database has.
+
+- version 1: the first released schema (`V1_SCHEMA`, frozen here as it shipped): opportunities,
+  influences, criteria, activities, moves, settings.
+- version 2: adds the `checkin` table and the denormalised `opportunity.entered_bucket_on` /
+  `last_touched_on`, back-filled from the move and activity history.
+
+A new database is created from the SQLModel tables (`tables.py`, the schema of record). An older
+one is first copied to an owner-only backup next to it (its name says the old version and when),
+then upgraded in one transaction that keeps every row. A database newer than this program is
+refused untouched. Only creation and migration import SQLModel; opening an up-to-date database
+does not.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from planner.errors import DatabaseProblem
+from planner.store.connection import Database, owner_only, readonly_problem
+
+SCHEMA_VERSION = 2
+
+#: The version-1 schema exactly as it shipped. Frozen history: never edit, only add migrations.
+V1_SCHEMA: tuple[str, ...] = (
+    """CREATE TABLE criterion (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
+	name VARCHAR NOT NULL, 
+	kind VARCHAR NOT NULL, 
+	weight INTEGER NOT NULL
+)""",
+    """CREATE TABLE opportunity (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
+	title VARCHAR NOT NULL, 
+	bucket VARCHAR NOT NULL, 
+	account VARCHAR NOT NULL, 
+	contact VARCHAR NOT NULL, 
+	value_cents INTEGER NOT NULL, 
+	first_contact VARCHAR, 
+	expected_close VARCHAR, 
+	closed_on VARCHAR, 
+	next_action VARCHAR NOT NULL, 
+	next_action_due VARCHAR, 
+	source VARCHAR NOT NULL, 
+	notes VARCHAR NOT NULL, 
+	money BOOLEAN NOT NULL, 
+	authority BOOLEAN NOT NULL, 
+	need BOOLEAN NOT NULL, 
+	lost_reason VARCHAR NOT NULL, 
+	created_on VARCHAR NOT NULL
+)""",
+    "CREATE INDEX ix_opportunity_bucket ON opportunity (bucket)",
+    "CREATE INDEX ix_opportunity_next_action_due ON opportunity (next_action_due)",
+    """CREATE TABLE setting (
+	"key" VARCHAR NOT NULL, 
+	value VARCHAR NOT NULL, 
+	PRIMARY KEY ("key")
+)""",
+    """CREATE TABLE activity (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
+	opportunity_id INTEGER, 
+	kind VARCHAR NOT NULL, 
+	minutes INTEGER NOT NULL, 
+	day VARCHAR NOT NULL, 
+	note VARCHAR NOT NULL, 
+	bucket VARCHAR NOT NULL, 
+	FOREIGN KEY(opportunity_id) REFERENCES opportunity (id) ON DELETE CASCADE
+)""",
+    "CREATE INDEX ix_activity_day ON activity (day)",
+    "CREATE INDEX ix_activity_opportunity_id_day ON activity (opportunity_id, day)",
+    """CREATE TABLE influence (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
+	opportunity_id INTEGER NOT NULL, 
+	name VARCHAR NOT NULL, 
+	role VARCHAR NOT NULL, 
+	covered BOOLEAN NOT NULL, 
+	FOREIGN KEY(opportunity_id) REFERENCES opportunity (id) ON DELETE CASCADE
+)""",
+    "CREATE INDEX ix_influence_opportunity_id ON influence (opportunity_id)",
+    """CREATE TABLE move (
+	id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, 
+	opportunity_id INTEGER NOT NULL, 
+	from_bucket VARCHAR, 
+	to_bucket VARCHAR NOT NULL, 
+	at VARCHAR NOT NULL, 
+	FOREIGN KEY(opportunity_id) REFERENCES opportunity (id) ON DELETE CASCADE
+)""",
+    "CREATE INDEX ix_move_at ON move (at)",
+    "CREATE INDEX ix_move_opportunity_id_at ON move (opportunity_id, at)",
+    """CREATE TABLE opportunity_criterion (
+	opportunity_id INTEGER NOT NULL, 
+	criterion_id INTEGER NOT NULL, 
+	PRIMARY KEY (opportunity_id, criterion_id), 
+	FOREIGN KEY(opportunity_id) REFERENCES opportunity (id) ON DELETE CASCADE, 
+	FOREIGN KEY(criterion_id) REFERENCES criterion (id) ON DELETE CASCADE
+)""",
+    "CREATE INDEX ix_opportunity_criterion_criterion_id ON opportunity_criterion (criterion_id)",
+)
+
+#: Recompute the two denormalised columns from history. Also used at run time whenever history
+#: shrinks (undo, deleting an activity), so the stored values always equal what history says:
+#: entered = the day of the latest move into the current bucket (else creation);
+#: touched = the latest of creation, any move, any activity.
+DENORMALISE_SQL = """
+UPDATE opportunity SET
+  entered_bucket_on = COALESCE(
+    (SELECT substr(m.at, 1, 10) FROM move m
+      WHERE m.opportunity_id = opportunity.id AND m.to_bucket = opportunity.bucket
+      ORDER BY m.at DESC, m.id DESC LIMIT 1),
+    created_on),
+  last_touched_on = MAX(
+    created_on,
+    COALESCE((SELECT MAX(substr(m.at, 1, 10)) FROM move m WHERE m.opportunity_id = opportunity.id), ''),
+    COALESCE((SELECT MAX(a.day) FROM activity a WHERE a.opportunity_id = opportunity.id), ''))
+"""
+
+
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    # Column types and order match tables.py (checked by tests/store/test_migrations.py).
+    conn.execute("ALTER TABLE opportunity ADD COLUMN entered_bucket_on VARCHAR")
+    conn.execute("ALTER TABLE opportunity ADD COLUMN last_touched_on VARCHAR")
+    conn.execute("CREATE TABLE checkin (\n\tday VARCHAR NOT NULL, \n\tPRIMARY KEY (day)\n)")
+    conn.execute(DENORMALISE_SQL)
+
+
+#: version → the step that upgrades a database from that version to the next.
+MIGRATIONS = {1: _migrate_1_to_2}
+
+
+def create_schema(db: Database, version: int = SCHEMA_VERSION) -> None:
+    """Create the schema of an empty database: the SQLModel tables (version 2), or the frozen
+    version-1 schema (`version=1`, used to make the upgrade test's fixture)."""
+    if version == SCHEMA_VERSION:
+        from planner.store.tables import schema_ddl  # imports SQLModel: creation only
+
+        statements = schema_ddl()
+    elif version == 1:
+        statements = list(V1_SCHEMA)
+    else:
+        raise ValueError(f"cannot create schema version {version}")
+    set_wal(db)
+    with db.write() as conn:
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {version}")
+
+
+def set_wal(db: Database) -> None:
+    """WAL lets readers and one writer work at once (two planners on one file, SPEC §6)."""
+    if str(db.pragma("journal_mode")).lower() != "wal":
+        mode = db.pragma("journal_mode = WAL")
+        if str(mode).lower() != "wal":
+            raise DatabaseProblem(f"database {db.path} cannot use write-ahead logging (journal mode {mode})")
+
+
+def backup_name(path: Path, version: int, now: datetime | None = None) -> Path:
+    """`planner.db` → `planner.db.schema1-20261123T110501Z.bak`, next to the database."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    candidate = path.with_name(f"{path.name}.schema{version}-{stamp}.bak")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.schema{version}-{stamp}-{n}.bak")
+    return candidate
+
+
+def migrate(db: Database, from_version: int) -> Path:
+    """Back the database up, then upgrade it to SCHEMA_VERSION in one transaction. Returns the backup."""
+    backup = backup_name(db.path, from_version)
+    db.backup_to(backup)
+    with db.write() as conn:
+        version = from_version
+        while version < SCHEMA_VERSION:
+            MIGRATIONS[version](conn)
+            version += 1
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    return backup
+
+
+def _user_tables(db: Database) -> int:
+    with db.read() as conn:
+        return conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchone()[0]
+
+
+def prepare(db: Database) -> Path | None:
+    """Make `db` ready for the repository: create the schema of an empty file, upgrade an old one
+    (returning its backup's path), refuse a newer one or another program's database untouched."""
+    version = int(db.pragma("user_version") or 0)
+    if version > SCHEMA_VERSION:
+        raise_newer(db.path, version)
+    backup = None
+    if version == 0:
+        if _user_tables(db):
+            raise DatabaseProblem(
+                f"{db.path} is an SQLite database of another program, not a planner database; it was left "
+                f"untouched — choose another file with --db or PLANNER_DB"
+            )
+        if db.read_only:
+            raise readonly_problem(db.path)
+        create_schema(db)
+    elif version < SCHEMA_VERSION:
+        if db.read_only:
+            raise DatabaseProblem(
+                f"database {db.path} needs upgrading from schema {version} to {SCHEMA_VERSION} but is read-only; "
+                f"make it writable (chmod u+w) and run planner again"
+            )
+        backup = migrate(db, version)
+    elif not db.read_only:
+        set_wal(db)
+    if not db.read_only:
+        owner_only(db.path)
+        for suffix in ("-wal", "-shm"):
+            companion = db.path.with_name(db.path.name + suffix)
+            if companion.exists():
+                owner_only(companion)
+    return backup
+
+
+def raise_newer(path: Path, version: int) -> None:
+    from planner.store.connection import newer_schema
+
+    raise newer_schema(path, version, SCHEMA_VERSION)
