@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from planner.domain.models import OPEN_BUCKETS, Insights, Parameter
+from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.chart import ProjectionChart, cycle_histogram
 
 if TYPE_CHECKING:
@@ -112,13 +113,14 @@ def goal_lines(data: Insights) -> Content:
     second = Content.assemble(
         "Coverage from your own conversion rates: ",
         (f"{f.coverage:.1f}×", f"bold {coverage_style}"),
-        " the deals the goal needs (1.0× is enough)",
+        " (the funnel as it stands yields this share of the wins wanted; 1.0× meets the goal)",
     )
+    open_count = sum(c.count for c in f.categories)
     thumb_style = "$text-success" if f.rule_of_thumb_coverage >= 1 else "$text-warning"
     third = Content.assemble(
-        "Rule of thumb, pipeline worth 3× the goal: ",
+        "3× rule of thumb: ",
         (f"{f.rule_of_thumb_coverage:.1f}×", f"bold {thumb_style}"),
-        " of it",
+        f" ({open_count} open deals against the {3 * f.goal_wins:.1f} it asks for, 3 × {f.goal_wins:.1f} wins wanted)",
     )
     return Content("\n").join([first, second, third])
 
@@ -181,19 +183,20 @@ class InsightsScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield ScreenBar("insights")
         yield Static("", id="insights-header")
         with VerticalScroll(id="insights-body"):
             yield Static("Roller-coaster projection: expected wins per week", classes="section")
-            yield Static("", id="projection-sentence", classes="body")
-            yield ProjectionChart(id="projection")
+            yield Static("", id="insights-dry", classes="body")
+            yield ProjectionChart(id="insights-projection")
             yield Static("Normal sales cycle", classes="section")
-            yield Static("", id="cycle", classes="body")
-            yield Static("", id="histogram", classes="body")
+            yield Static("", id="insights-cycle", classes="body")
+            yield Static("", id="insights-histogram", classes="body")
             yield Static("Conversion and time in each bucket", classes="section")
-            yield Static("", id="buckets", classes="body")
+            yield Static("", id="insights-buckets", classes="body")
             yield Static("Forecast against the goal", classes="section")
-            yield Static("", id="forecast", classes="body")
-            yield Static("", id="goal", classes="body")
+            yield Static("", id="insights-forecast", classes="body")
+            yield Static("", id="insights-goal", classes="body")
         yield Footer()
 
     def on_screen_resume(self) -> None:
@@ -212,13 +215,13 @@ class InsightsScreen(Screen):
         self.query_one("#insights-header", Static).update(
             Content.assemble((f"Insights · {today:%A %d %B %Y}", "bold"), "  ·  ", f"normal cycle {data.cycle.days:.0f} days")
         )
-        self.query_one("#projection-sentence", Static).update(projection_sentence(data, today))
-        self.query_one("#projection", ProjectionChart).show(data.projection)
-        self.query_one("#cycle", Static).update(cycle_line(data))
-        self.query_one("#histogram", Static).update(cycle_histogram(data.cycle_samples))
-        self.query_one("#buckets", Static).update(buckets_table(data))
-        self.query_one("#forecast", Static).update(forecast_table(data))
-        self.query_one("#goal", Static).update(goal_lines(data))
+        self.query_one("#insights-dry", Static).update(projection_sentence(data, today))
+        self.query_one("#insights-projection", ProjectionChart).show(data.projection)
+        self.query_one("#insights-cycle", Static).update(cycle_line(data))
+        self.query_one("#insights-histogram", Static).update(cycle_histogram(data.cycle_samples))
+        self.query_one("#insights-buckets", Static).update(buckets_table(data))
+        self.query_one("#insights-forecast", Static).update(forecast_table(data))
+        self.query_one("#insights-goal", Static).update(goal_lines(data))
 
     def action_scroll(self, direction: int) -> None:
         body = self.query_one("#insights-body", VerticalScroll)

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Static
 from planner.domain.models import Bucket, Criterion, CriterionKind, Status
 from planner.domain.settings import SETTING_SPECS, Settings, parse_setting, setting_value, with_setting
 from planner.errors import BadInput
+from planner.ui.widgets.banner import ScreenBar
 from planner.ui.screens.today_forms import ChoiceModal, Field, FormModal, prompt
 
 if TYPE_CHECKING:
@@ -67,9 +68,10 @@ def in_use(key: str, settings: Settings, status: Status) -> str:
             p = getattr(params, group)[Bucket(bucket)]
             shown = f"{p.value:.0f} days" if group == "residence_days" else f"{p.value:.2f}"
             if p.source == "measured":
-                return f"measured {shown} from {p.samples}"
+                unit = "stays" if group == "residence_days" else "exits"
+                return f"measured: {shown} ({p.samples} {unit})"
             if setting_value(settings, key) is None:
-                return f"default {shown}"
+                return f"default: {shown}"
     return ""
 
 
@@ -127,23 +129,25 @@ class ProfileScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield ScreenBar("profile")
         yield Static("Profile & settings", id="profile-header")
         with Vertical(id="settings-pane"):
             yield Static("Settings (SPEC §3.1) — enter edits; 'auto' goes back to measured-or-default", classes="section")
-            yield DataTable(id="settings", cursor_type="row")
+            yield DataTable(id="settings-table", cursor_type="row")
+            yield Static("", id="profile-setting-help", classes="hint")
         with Vertical(id="criteria-pane"):
             yield Static("Ideal customer — what a good-fit client looks like", classes="section")
-            yield DataTable(id="criteria", cursor_type="row")
+            yield DataTable(id="criteria-table", cursor_type="row")
             yield Static("tab switches tables · a add · enter rename · +/− weight · s demographic/psychographic · d delete", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
-        settings = self.query_one("#settings", DataTable)
+        settings = self.query_one("#settings-table", DataTable)
         settings.add_column("Setting", key="key")
         settings.add_column("Value", key="value")
         settings.add_column("In use", key="in_use")
         settings.add_column("Meaning", key="help")
-        criteria = self.query_one("#criteria", DataTable)
+        criteria = self.query_one("#criteria-table", DataTable)
         criteria.add_column("Criterion", key="name")
         criteria.add_column("Kind", key="kind")
         criteria.add_column("Weight", key="weight")
@@ -151,7 +155,7 @@ class ProfileScreen(Screen):
     def on_screen_resume(self) -> None:
         self.refresh_data()
         if not isinstance(self.focused, DataTable):
-            self.query_one("#settings", DataTable).focus()
+            self.query_one("#settings-table", DataTable).focus()
 
     # --- data -------------------------------------------------------------------------------
 
@@ -162,7 +166,7 @@ class ProfileScreen(Screen):
         settings = app.repo.settings()
         status = app.status()
 
-        table = self.query_one("#settings", DataTable)
+        table = self.query_one("#settings-table", DataTable)
         row = table.cursor_row
         table.clear()
         for key, spec in SETTING_SPECS.items():
@@ -178,7 +182,7 @@ class ProfileScreen(Screen):
 
         criteria = app.repo.criteria()
         self._criteria = {str(c.id): c for c in criteria}
-        ctable = self.query_one("#criteria", DataTable)
+        ctable = self.query_one("#criteria-table", DataTable)
         row = ctable.cursor_row
         ctable.clear()
         for c in criteria:
@@ -187,7 +191,7 @@ class ProfileScreen(Screen):
             ctable.move_cursor(row=min(max(row, 0), ctable.row_count - 1))
         total = sum(c.weight for c in criteria)
         summary = (
-            f"{len(criteria)} criteria, total weight {total}: a deal's fit is the weighted share it meets."
+            f"{len(criteria)} criteri{'on' if len(criteria) == 1 else 'a'}, total weight {total}: a deal's fit is the weighted share it meets."
             if criteria
             else "No criteria yet: press a to describe your ideal customer (fit is then scored 0–100)."
         )
@@ -199,13 +203,13 @@ class ProfileScreen(Screen):
         return focused.id if isinstance(focused, DataTable) else None
 
     def selected_setting(self) -> str | None:
-        table = self.query_one("#settings", DataTable)
+        table = self.query_one("#settings-table", DataTable)
         if not table.row_count:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def selected_criterion(self) -> Criterion | None:
-        table = self.query_one("#criteria", DataTable)
+        table = self.query_one("#criteria-table", DataTable)
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -214,9 +218,16 @@ class ProfileScreen(Screen):
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "settings-table" and event.row_key.value in SETTING_SPECS:
+            spec = SETTING_SPECS[event.row_key.value]
+            limits = f"{spec.minimum:g} to {spec.maximum:g}" + (", or auto" if spec.optional else "")
+            self.query_one("#profile-setting-help", Static).update(Content(f"{spec.key}: {spec.help} ({limits})"))
+        self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("weight", "switch_kind", "delete_criterion"):
-            ok = self._focused_table() == "criteria" and self.selected_criterion() is not None
+            ok = self._focused_table() == "criteria-table" and self.selected_criterion() is not None
             return True if ok else None
         return True
 
@@ -240,7 +251,7 @@ class ProfileScreen(Screen):
         self.notify(message, markup=False)
 
     def action_edit(self) -> None:
-        if self._focused_table() == "criteria":
+        if self._focused_table() == "criteria-table":
             self._rename_criterion()
         else:
             self._edit_setting()

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from planner.domain.models import Activity, AgendaItem, AgendaKind, Bucket, Opportunity
 from planner.errors import BadInput
+from planner.ui.widgets.banner import ScreenBar
 from planner.ui.screens.today_forms import ChoiceModal, Field, FormModal, prompt
 
 if TYPE_CHECKING:
@@ -27,11 +28,11 @@ if TYPE_CHECKING:
 
 DATE_FORMS = "fri, tomorrow, +3d, +2w, 2026-12-01"
 
+#: Agenda parts by the bucket the work is for, in the order agenda() gives them.
 _SECTIONS = {
-    AgendaKind.CLOSE: ("close", "Best Few — close these"),
-    AgendaKind.PROSPECT: ("prospect", "Above the Funnel — prospect"),
-    AgendaKind.COVER: ("in", "In the Funnel — cover influences, keep deals moving"),
-    AgendaKind.ACTION: ("in", "In the Funnel — cover influences, keep deals moving"),
+    Bucket.BEST_FEW: "Best Few — close these first",
+    Bucket.ABOVE: "Above the Funnel — prospect and qualify",
+    Bucket.IN: "In the Funnel — cover buying influences, keep deals moving",
 }
 
 
@@ -45,18 +46,18 @@ def streak_label(days: int) -> str:
 
 def item_content(item: AgendaItem, today: date) -> Content:
     """One agenda line (and its detail underneath), user text kept literal."""
-    parts: list[str | tuple[str, str]] = []
-    if item.overdue:
-        parts.append(("OVERDUE ", "$text-error bold"))
+    parts: list[str | tuple[str, str]] = [("OVERDUE " if item.overdue else " " * 8, "$text-error bold")]
     if item.due is not None:
         when = "today" if item.due == today else day_label(item.due)
-        parts.append((f"{when:<10} ", "$text-error" if item.overdue else "$text-accent"))
-    elif item.kind is not AgendaKind.PROSPECT:
+        parts.append((f"{when:<11}", "$text-error" if item.overdue else "$text-accent"))
+    elif item.kind in (AgendaKind.CLOSE, AgendaKind.ACTION):
         parts.append(("no date    ", "$text-muted"))
+    else:
+        parts.append(" " * 11)
     parts.append(item.title)
     line = Content.assemble(*parts)
     if item.detail:
-        line = line + Content.assemble("\n", ("   " + item.detail, "$text-muted"))
+        line = line + Content.assemble("\n", (" " * 19 + item.detail, "$text-muted"))
     return line
 
 
@@ -75,11 +76,11 @@ class TodayScreen(Screen):
         padding: 0 1;
         color: $text-muted;
     }
-    TodayScreen #agenda {
+    TodayScreen #today-agenda {
         height: 1fr;
         border: none;
     }
-    TodayScreen #agenda > .option-list--option-disabled {
+    TodayScreen #today-agenda > .option-list--option-disabled {
         text-style: bold;
     }
     """
@@ -103,14 +104,15 @@ class TodayScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield ScreenBar("today")
         yield Static("", id="today-header")
-        yield OptionList(id="agenda")
+        yield OptionList(id="today-agenda")
         yield Static("", id="today-hint")
         yield Footer()
 
     def on_screen_resume(self) -> None:
         self.refresh_data()
-        self.query_one("#agenda", OptionList).focus()
+        self.query_one("#today-agenda", OptionList).focus()
 
     # --- data -------------------------------------------------------------------------------
 
@@ -134,7 +136,7 @@ class TodayScreen(Screen):
         )
         self.query_one("#today-header", Static).update(header)
 
-        options = self.query_one("#agenda", OptionList)
+        options = self.query_one("#today-agenda", OptionList)
         previous = options.highlighted_option.id if options.highlighted_option else None
         previous_index = options.highlighted or 0
 
@@ -142,13 +144,16 @@ class TodayScreen(Screen):
         rendered: list[Option | None] = []
         section = None
         for index, item in enumerate(items):
-            key, heading = _SECTIONS[item.kind]
-            if key != section:
+            if item.bucket != section:
                 if section is not None:
                     rendered.append(None)
+                heading = _SECTIONS.get(item.bucket, item.bucket.label)
                 rendered.append(Option(Content.styled(heading, "bold $text-primary"), disabled=True))
-                section = key
-            option_id = f"{item.kind.value}-{item.opportunity_id or 0}-{index}"
+                section = item.bucket
+            # Keyed by what the item is about, so the selection survives a refresh that reorders.
+            option_id = f"{item.kind.value}-{item.opportunity_id or 0}"
+            if option_id in self._items:
+                option_id = f"{option_id}-{index}"
             self._items[option_id] = item
             rendered.append(Option(item_content(item, today), id=option_id))
         if not items:
@@ -156,7 +161,7 @@ class TodayScreen(Screen):
         options.set_options(rendered)
 
         ids = [o.id for o in options.options]
-        if previous in ids:
+        if previous is not None and previous in ids:
             options.highlighted = ids.index(previous)
         elif self._items:
             enabled = [i for i, o in enumerate(options.options) if not o.disabled]
@@ -170,7 +175,7 @@ class TodayScreen(Screen):
         self.refresh_bindings()
 
     def selected(self) -> AgendaItem | None:
-        option = self.query_one("#agenda", OptionList).highlighted_option
+        option = self.query_one("#today-agenda", OptionList).highlighted_option
         if option is None or option.id is None:
             return None
         return self._items.get(option.id)
@@ -189,10 +194,10 @@ class TodayScreen(Screen):
     # --- actions ----------------------------------------------------------------------------
 
     def action_cursor_down(self) -> None:
-        self.query_one("#agenda", OptionList).action_cursor_down()
+        self.query_one("#today-agenda", OptionList).action_cursor_down()
 
     def action_cursor_up(self) -> None:
-        self.query_one("#agenda", OptionList).action_cursor_up()
+        self.query_one("#today-agenda", OptionList).action_cursor_up()
 
     def action_done(self) -> None:
         item = self.selected()

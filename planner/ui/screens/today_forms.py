@@ -56,7 +56,10 @@ class FormModal(ModalScreen[bool]):
         color: $text-muted;
         margin-bottom: 1;
     }
-    FormModal .field-label {
+    FormModal #dialog > Static {
+        width: 100%;
+    }
+    FormModal .form-label {
         color: $text-muted;
     }
     FormModal #error {
@@ -92,7 +95,7 @@ class FormModal(ModalScreen[bool]):
                 yield Static(Content(self._hint), id="hint")
             for f in self._fields:
                 if len(self._fields) > 1 or f.label:
-                    yield Static(Content(f.label), classes="field-label")
+                    yield Static(Content(f.label), classes="form-label")
                 yield Input(value=f.value, placeholder=f.placeholder, id=f"field-{f.name}")
             yield Static("", id="error")
             keys = "enter save · tab next field · escape cancel" if len(self._fields) > 1 else "enter save · escape cancel"

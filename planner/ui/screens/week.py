@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Footer, Static
 from planner.domain.models import OPEN_BUCKETS, PRIORITY, Bucket, WeekPlan
 from planner.domain.settings import SETTING_SPECS, parse_setting, with_setting
 from planner.errors import BadInput
+from planner.ui.widgets.banner import ScreenBar
 from planner.ui.screens.today_forms import Field, FormModal, prompt
 from planner.ui.widgets.bars import PlanBars
 
@@ -127,16 +128,16 @@ class WeekScreen(Screen):
         text-style: bold;
         color: $text-primary;
     }
-    WeekScreen #split {
+    WeekScreen #week-split {
         height: auto;
         margin: 0 1;
     }
-    WeekScreen #reasons {
+    WeekScreen #week-reasons {
         height: auto;
         padding: 0 1;
         color: $text-muted;
     }
-    WeekScreen #blocks {
+    WeekScreen #week-blocks {
         height: auto;
         padding: 0 1;
     }
@@ -160,20 +161,21 @@ class WeekScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        yield ScreenBar("week")
         yield Static("", id="week-header")
         with VerticalScroll(id="week-body"):
             yield Static("", id="week-overload")
             yield Static("Split of the week", classes="section")
-            yield DataTable(id="split", cursor_type="row", zebra_stripes=False)
-            yield Static("", id="reasons")
+            yield DataTable(id="week-split", cursor_type="row", zebra_stripes=False)
+            yield Static("", id="week-reasons")
             yield Static("Logged against the plan", classes="section")
-            yield PlanBars(id="bars")
+            yield PlanBars(id="week-bars")
             yield Static("Time blocks, Monday to Friday", classes="section")
-            yield Static("", id="blocks")
+            yield Static("", id="week-blocks")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#split", DataTable)
+        table = self.query_one("#week-split", DataTable)
         table.add_column("Bucket", key="bucket")
         table.add_column("Suggested", key="suggested")
         table.add_column("Your split", key="split")
@@ -182,7 +184,7 @@ class WeekScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.refresh_data()
-        self.query_one("#split", DataTable).focus()
+        self.query_one("#week-split", DataTable).focus()
 
     # --- data -------------------------------------------------------------------------------
 
@@ -223,7 +225,7 @@ class WeekScreen(Screen):
             overload.update("")
             overload.remove_class("overloaded")
 
-        table = self.query_one("#split", DataTable)
+        table = self.query_one("#week-split", DataTable)
         selected = table.cursor_row
         table.clear()
         for bucket in PRIORITY:
@@ -239,15 +241,15 @@ class WeekScreen(Screen):
         if table.row_count:
             table.move_cursor(row=min(max(selected, 0), table.row_count - 1))
 
-        reasons = [Content.assemble((f"{b.label}: ", "bold"), allocation[b].reason) for b in PRIORITY]
+        reasons = [Content(allocation[b].reason) for b in PRIORITY]  # each reason names its bucket
         prospects = allocation.prospects_per_week
         reasons.append(Content(f"Prospecting quota: {prospects:.1f} new prospects a week."))
         if plan.is_custom:
             reasons.append(Content("Your own split is in use: r resets it to the suggestion."))
-        self.query_one("#reasons", Static).update(Content("\n").join(reasons))
+        self.query_one("#week-reasons", Static).update(Content("\n").join(reasons))
 
-        self.query_one("#bars", PlanBars).show_plan(plan.planned_hours, plan.logged_hours)
-        blocks = self.query_one("#blocks", Static)
+        self.query_one("#week-bars", PlanBars).show_plan(plan.planned_hours, plan.logged_hours)
+        blocks = self.query_one("#week-blocks", Static)
         if plan.blocks:
             blocks.update(blocks_table(plan))
         else:
@@ -262,10 +264,10 @@ class WeekScreen(Screen):
     # --- actions ----------------------------------------------------------------------------
 
     def action_cursor_down(self) -> None:
-        self.query_one("#split", DataTable).action_cursor_down()
+        self.query_one("#week-split", DataTable).action_cursor_down()
 
     def action_cursor_up(self) -> None:
-        self.query_one("#split", DataTable).action_cursor_up()
+        self.query_one("#week-split", DataTable).action_cursor_up()
 
     def _save_settings(self, settings) -> None:
         self.planner.repo.save_settings(settings)
