@@ -209,6 +209,7 @@ def prepare(db: Database) -> Path | None:
                 f"make it writable (chmod u+w) and run planner again"
             )
         backup = migrate(db, version)
+        set_wal(db)
     elif not db.read_only:
         set_wal(db)
     if not db.read_only:
