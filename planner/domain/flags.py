@@ -97,7 +97,7 @@ def flags(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
     elif count[Bucket.ABOVE] < target_above:
         out.append(Flag("thin_top", Severity.WARNING,
                         f"Top of funnel is thin: {count[Bucket.ABOVE]} above the funnel where your goal needs about "
-                        f"{math.ceil(target_above - 1e-9)} — add about {quota} new prospects this week"))
+                        f"{target_above:.1f} — add about {quota} new prospects this week"))
 
     target_best_few = params.target_stock[Bucket.BEST_FEW]
     if count[Bucket.BEST_FEW] > 2 * target_best_few:

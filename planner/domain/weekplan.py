@@ -105,18 +105,20 @@ def _spread(slots: int, load: list[int]) -> list[int]:
 
 
 def _lay_out(work: list[tuple[Bucket, int]]) -> list[tuple[int, int, Bucket]]:
-    """(offset, minutes, bucket) blocks in the given order, with a break before any block that would
-    make the run of work longer than MAX_RUN_MINUTES."""
+    """(offset, minutes, bucket) blocks in the given order. A block that would stretch the run of
+    work past MAX_RUN_MINUTES gets a break before it; a block longer than that on its own is cut
+    into near-equal quarter-hour pieces first, so breaks fall between blocks, not into crumbs."""
     out: list[tuple[int, int, Bucket]] = []
     cursor = run = 0
     for bucket, minutes in work:
-        while minutes > 0:
-            if run >= MAX_RUN_MINUTES:
+        slots = minutes // SLOT_MINUTES
+        parts = math.ceil(minutes / MAX_RUN_MINUTES)
+        for i in range(parts):
+            piece = (slots // parts + (1 if i < slots % parts else 0)) * SLOT_MINUTES
+            if run and run + piece > MAX_RUN_MINUTES:
                 cursor += BREAK_MINUTES
                 run = 0
-            piece = min(minutes, MAX_RUN_MINUTES - run)
             out.append((cursor, piece, bucket))
             cursor += piece
             run += piece
-            minutes -= piece
     return out

@@ -1,0 +1,206 @@
+"""Flags (SPEC §3.3): each fires when its condition holds and stays quiet when it does not."""
+
+from dataclasses import replace
+
+import pytest
+from engine_builders import TODAY, day, deal, healthy_deals, snapshot, swap
+
+from planner.domain.flags import FLAG_CODES, move_warnings
+from planner.domain.models import Bucket, Criterion, Influence, Role, Severity
+from planner.domain.settings import Settings
+from planner.domain.status import analyse
+
+
+def flags_of(deals=None, **fields):
+    return analyse(snapshot(deals, **fields)).flags
+
+
+def codes(found, opportunity_id=None):
+    return [f.code for f in found if opportunity_id is None or f.opportunity_id == opportunity_id]
+
+
+def only(found, code):
+    (flag,) = [f for f in found if f.code == code]
+    return flag
+
+
+def test_a_well_kept_funnel_raises_no_flag():
+    assert flags_of() == ()
+
+
+# --- the top of the funnel -------------------------------------------------------------------
+
+
+def test_empty_top_is_critical_and_says_how_many_prospects_to_add():
+    found = flags_of([d for d in healthy_deals() if d.bucket is not Bucket.ABOVE])
+    flag = found[0]
+    assert (flag.code, flag.severity) == ("empty_top", Severity.CRITICAL)
+    assert flag.message == "Top of funnel is empty: add prospects — you need about 4 new ones a week"
+    assert "thin_top" not in codes(found)
+
+
+def test_thin_top_warns_below_the_stock_the_goal_needs():
+    deals = [d for d in healthy_deals() if d.id not in (10, 11, 12, 13)]  # 2 of ~4.2 needed
+    flag = only(flags_of(deals), "thin_top")
+    assert flag.severity is Severity.WARNING
+    # P = 7 · (λ_above + (4.17 − 2) / 15) = 2.96 new prospects a week.
+    assert flag.message == ("Top of funnel is thin: 2 above the funnel where your goal needs about 4.2"
+                            " — add about 3 new prospects this week")
+
+
+def test_five_prospects_are_not_thin():
+    deals = [d for d in healthy_deals() if d.id != 10]
+    assert "thin_top" not in codes(flags_of(deals))
+
+
+# --- Best Few --------------------------------------------------------------------------------
+
+
+def test_best_few_deal_closing_after_half_the_cycle_is_too_far():
+    late = flags_of(swap(healthy_deals(), 1, expected_close=day(31)))
+    assert codes(late, 1) == ["best_few_too_far"]
+    assert "2026-12-25" in only(late, "best_few_too_far").message  # today + 30 days
+    assert "best_few_too_far" not in codes(flags_of(swap(healthy_deals(), 1, expected_close=day(30))))
+
+
+def test_best_few_inflated_beyond_twice_what_the_goal_supports():
+    # N*_best_few = 1.5 with the defaults: three deals are plausible, four are not.
+    three = healthy_deals() + (deal(4, Bucket.BEST_FEW, expected_close=day(10)),
+                               deal(5, Bucket.BEST_FEW, expected_close=day(12)))
+    four = three + (deal(6, Bucket.BEST_FEW, expected_close=day(14)),)
+    assert "best_few_inflated" not in codes(flags_of(three))
+    flag = only(flags_of(four), "best_few_inflated")
+    assert flag.severity is Severity.WARNING and flag.opportunity_id is None
+    assert flag.message.startswith("4 deals in Best Few")
+
+
+# --- the deals themselves ----------------------------------------------------------------------
+
+
+def test_uncovered_influence_in_the_funnel_is_information_in_best_few_a_warning():
+    uncovered = (Influence("Dana", Role.ECONOMIC, covered=True), Influence("Lee", Role.TECHNICAL))
+    found = flags_of(swap(swap(healthy_deals(), 2, influences=uncovered), 1, influences=uncovered))
+    in_flag = [f for f in found if f.code == "uncovered_influences" and f.opportunity_id == 2][0]
+    bf_flag = [f for f in found if f.code == "uncovered_influences" and f.opportunity_id == 1][0]
+    assert in_flag.severity is Severity.INFO and bf_flag.severity is Severity.WARNING
+    assert "uncovered Technical Buyer (Lee)" in in_flag.message
+
+
+def test_missing_economic_buyer_counts_as_uncovered():
+    found = flags_of(swap(healthy_deals(), 2, influences=(Influence("Lee", Role.TECHNICAL, covered=True),)))
+    assert "no Economic Buyer" in only(found, "uncovered_influences").message
+
+
+def test_above_the_funnel_needs_no_influences_yet():
+    assert flags_of(swap(healthy_deals(), 10, influences=())) == ()
+
+
+def test_stale_after_longer_than_the_buckets_typical_stay():
+    # In the Funnel stays ~27 days by default.
+    assert codes(flags_of(swap(healthy_deals(), 2, last_touched_on=day(-28))), 2) == ["stale"]
+    assert flags_of(swap(healthy_deals(), 2, last_touched_on=day(-27))) == ()
+
+
+def test_stale_falls_back_to_when_the_deal_entered_its_bucket():
+    deals = swap(healthy_deals(), 10, last_touched_on=None, entered_bucket_on=day(-16))  # Above: ~15 days
+    flag = only(flags_of(deals), "stale")
+    assert flag.opportunity_id == 10 and "16 days" in flag.message
+
+
+def test_overdue_action_only_once_its_day_has_passed():
+    assert codes(flags_of(swap(healthy_deals(), 3, next_action_due=day(-1))), 3) == ["overdue_action"]
+    assert flags_of(swap(healthy_deals(), 3, next_action_due=TODAY)) == ()
+
+
+def test_every_live_deal_needs_a_dated_next_action():
+    no_action = only(flags_of(swap(healthy_deals(), 11, next_action="", next_action_due=None)), "no_next_action")
+    assert no_action.opportunity_id == 11 and "schedule one" in no_action.message
+    undated = only(flags_of(swap(healthy_deals(), 11, next_action_due=None)), "no_next_action")
+    assert '"Call" has no date' in undated.message
+
+
+CRITERIA = (Criterion("Sector", weight=2, id=1), Criterion("Budget", weight=1, id=2), Criterion("Region", id=3))
+
+
+def fitting_deals():
+    """The healthy funnel with every prospect meeting every criterion."""
+    return tuple(replace(d, criteria_met=frozenset({1, 2, 3})) for d in healthy_deals())
+
+
+def test_poor_fit_above_the_funnel_says_consider_dropping():
+    deals = swap(fitting_deals(), 12, criteria_met=frozenset({2}))
+    (flag,) = flags_of(deals, criteria=CRITERIA)
+    assert (flag.code, flag.opportunity_id, flag.severity) == ("poor_fit", 12, Severity.INFO)
+    assert flag.message == "Deal 12: fits your ideal customer 25% — consider dropping it"
+
+
+def test_fit_of_half_is_not_poor():
+    assert flags_of(swap(fitting_deals(), 12, criteria_met=frozenset({1})), criteria=CRITERIA) == ()
+
+
+def test_without_criteria_fit_is_not_judged():
+    assert flags_of(healthy_deals(), criteria=()) == ()
+
+
+def test_poor_fit_is_only_judged_above_the_funnel():
+    deals = swap(swap(fitting_deals(), 2, criteria_met=frozenset()), 1, criteria_met=frozenset())
+    assert flags_of(deals, criteria=CRITERIA) == ()
+
+
+# --- the funnel as a whole ---------------------------------------------------------------------
+
+
+def test_overloaded_when_the_funnel_asks_more_hours_than_the_week_has():
+    flag = only(flags_of(settings=Settings(hours_per_week=8)), "overloaded")
+    assert flag.severity is Severity.WARNING
+    assert "more than your 8 h" in flag.message
+
+
+def test_dry_spell_when_the_funnel_runs_out_within_the_cycle():
+    only_best_few = [d for d in healthy_deals() if d.bucket is Bucket.BEST_FEW]
+    flag = only(flags_of(only_best_few), "dry_spell")
+    assert "week of 2026-12-07" in flag.message and "prospect now" in flag.message
+
+
+# --- order -------------------------------------------------------------------------------------
+
+
+def test_flags_come_critical_first_then_warnings_then_information():
+    deals = [replace(d, next_action_due=day(-3)) for d in healthy_deals() if d.bucket is not Bucket.ABOVE]
+    deals = swap(deals, 2, influences=())
+    found = flags_of(deals, settings=Settings(hours_per_week=5))
+    order = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    assert [order[f.severity] for f in found] == sorted(order[f.severity] for f in found)
+    assert found[0].code == "empty_top" and found[-1].severity is Severity.INFO
+    assert set(codes(found)) <= set(FLAG_CODES)
+
+
+# --- moves warn, never block (SPEC §2) -----------------------------------------------------------
+
+
+def test_moving_in_without_a_covered_influence_warns():
+    prospect = deal(20, Bucket.ABOVE, influences=(Influence("Ann", Role.USER),))
+    (warning,) = move_warnings(prospect, Bucket.IN, TODAY, 60)
+    assert "No buying influence is covered" in warning
+    assert move_warnings(replace(prospect, influences=COVERED_ONE), Bucket.IN, TODAY, 60) == []
+
+
+COVERED_ONE = (Influence("Ann", Role.USER, covered=True),)
+
+
+def test_moving_into_best_few_checks_influences_economic_buyer_and_close_date():
+    candidate = deal(21, Bucket.IN, influences=(Influence("Lee", Role.TECHNICAL),), expected_close=day(45))
+    warnings = move_warnings(candidate, Bucket.BEST_FEW, TODAY, 60)
+    assert len(warnings) == 3
+    assert "Technical Buyer (Lee)" in warnings[0]
+    assert "Economic Buyer" in warnings[1]
+    assert "2027-01-09" in warnings[2] and "2026-12-25" in warnings[2]
+
+
+def test_a_ready_deal_moves_into_best_few_without_a_word():
+    assert move_warnings(deal(22, Bucket.IN, expected_close=day(30)), Bucket.BEST_FEW, TODAY, 60) == []
+
+
+@pytest.mark.parametrize("to", [Bucket.ABOVE, Bucket.WON, Bucket.LOST])
+def test_moving_back_up_or_closing_never_warns(to):
+    assert move_warnings(deal(23, Bucket.IN, influences=()), to, TODAY, 60) == []

@@ -1,0 +1,111 @@
+"""The week's plan (SPEC §2 Weekly plan): split, planned against logged hours, time blocks."""
+
+from collections import defaultdict
+from datetime import timedelta
+
+import pytest
+from engine_builders import MONDAY, TODAY, counts
+from hypothesis import given, settings as hyp_settings, strategies as st
+
+from planner.domain.allocation import allocation, funnel_parameters
+from planner.domain.models import PRIORITY, Bucket, History
+from planner.domain.settings import Settings
+from planner.domain.weekplan import week_plan
+
+OPEN = (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)
+
+
+def plan_for(settings=Settings(), n=counts(above=0, in_=4, best_few=2), minutes=None):
+    split = allocation(n, funnel_parameters(settings, History()), settings)
+    return week_plan(TODAY, settings, split, minutes or {})
+
+
+def minutes_per_bucket(plan):
+    total = defaultdict(int)
+    for block in plan.blocks:
+        total[block.bucket] += block.minutes
+    return dict(total)
+
+
+def test_the_suggestion_is_the_plan_until_the_user_sets_a_split():
+    plan = plan_for()
+    assert plan.week_start == MONDAY and not plan.is_custom
+    assert plan.split == plan.suggested == {Bucket.BEST_FEW: 21, Bucket.ABOVE: 45, Bucket.IN: 34}
+    assert plan.planned_hours[Bucket.ABOVE] == pytest.approx(0.45 * 15)
+
+
+def test_the_users_own_split_wins():
+    mine = Settings(user_split={Bucket.ABOVE: 50, Bucket.IN: 30, Bucket.BEST_FEW: 20})
+    plan = plan_for(mine)
+    assert plan.is_custom and plan.split[Bucket.ABOVE] == 50 and plan.suggested[Bucket.ABOVE] == 45
+    assert plan.planned_hours == pytest.approx({Bucket.ABOVE: 7.5, Bucket.IN: 4.5, Bucket.BEST_FEW: 3.0})
+    assert minutes_per_bucket(plan) == {Bucket.ABOVE: 450, Bucket.IN: 270, Bucket.BEST_FEW: 180}
+
+
+def test_a_split_not_summing_to_100_is_ignored():
+    plan = plan_for(Settings(user_split={Bucket.ABOVE: 50, Bucket.IN: 30, Bucket.BEST_FEW: 30}))
+    assert not plan.is_custom and plan.split == plan.suggested
+
+
+def test_logged_minutes_show_as_hours():
+    plan = plan_for(minutes={Bucket.IN: 90, Bucket.ABOVE: 45})
+    assert plan.logged_hours == {Bucket.ABOVE: 0.75, Bucket.IN: 1.5, Bucket.BEST_FEW: 0.0}
+
+
+def test_blocks_fill_the_week_in_quarter_hours_monday_to_friday():
+    plan = plan_for()
+    assert sum(b.minutes for b in plan.blocks) == 15 * 60
+    assert all(b.minutes % 15 == 0 and b.start_minute % 15 == 0 for b in plan.blocks)
+    assert {b.day for b in plan.blocks} == {MONDAY + timedelta(days=i) for i in range(5)}
+    # 21/45/34 % of 60 quarter hours: 12.6 / 27 / 20.4 → 13 / 27 / 20
+    assert minutes_per_bucket(plan) == {Bucket.BEST_FEW: 195, Bucket.ABOVE: 405, Bucket.IN: 300}
+
+
+def test_each_day_starts_at_the_day_start_with_best_few_then_above_then_in():
+    plan = plan_for(Settings(day_start_hour=8))
+    for offset in range(5):
+        blocks = [b for b in plan.blocks if b.day == MONDAY + timedelta(days=offset)]
+        assert blocks[0].start_minute == 8 * 60
+        order = [PRIORITY.index(b.bucket) for b in blocks]
+        assert order == sorted(order)
+        assert all(a.start_minute + a.minutes <= b.start_minute for a, b in zip(blocks, blocks[1:]))
+    titles = {b.bucket: b.title for b in plan.blocks}
+    assert titles == {Bucket.BEST_FEW: "Best Few: close", Bucket.ABOVE: "Above: prospecting",
+                      Bucket.IN: "In: cover buying influences"}
+
+
+def test_no_more_than_three_hours_of_work_without_a_break():
+    plan = plan_for(Settings(hours_per_week=40))
+    assert sum(b.minutes for b in plan.blocks) == 40 * 60
+    for offset in range(5):
+        blocks = [b for b in plan.blocks if b.day == MONDAY + timedelta(days=offset)]
+        run = blocks[0].minutes
+        for before, block in zip(blocks, blocks[1:]):
+            run = run + block.minutes if before.start_minute + before.minutes == block.start_minute else block.minutes
+            assert run <= 180
+
+
+def test_a_small_share_gets_half_hours_not_crumbs():
+    plan = plan_for(Settings(user_split={Bucket.ABOVE: 90, Bucket.IN: 5, Bucket.BEST_FEW: 5}))
+    small = [b.minutes for b in plan.blocks if b.bucket is not Bucket.ABOVE]
+    assert small and min(small) >= 30
+
+
+def test_a_huge_week_starts_early_enough_to_end_by_midnight():
+    plan = plan_for(Settings(hours_per_week=100, day_start_hour=9))
+    assert sum(b.minutes for b in plan.blocks) == 100 * 60
+    assert all(b.start_minute + b.minutes <= 24 * 60 for b in plan.blocks)
+
+
+@hyp_settings(max_examples=150, deadline=None)
+@given(st.floats(0.5, 100), st.integers(0, 23), st.integers(0, 100), st.integers(0, 100))
+def test_blocks_always_add_up_to_the_week_rounded_to_a_quarter_hour(hours, start, a, b):
+    above, in_ = sorted((a, b))
+    mine = Settings(hours_per_week=hours, day_start_hour=start,
+                    user_split={Bucket.ABOVE: above, Bucket.IN: in_ - above, Bucket.BEST_FEW: 100 - in_})
+    plan = plan_for(mine)
+    assert sum(b.minutes for b in plan.blocks) == 15 * round(hours * 4)
+    planned = minutes_per_bucket(plan)
+    for bucket in OPEN:
+        assert abs(planned.get(bucket, 0) - plan.planned_hours[bucket] * 60) <= 15 + 1e-6
+    assert all(0 <= b.start_minute and b.start_minute + b.minutes <= 24 * 60 for b in plan.blocks)
