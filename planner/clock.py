@@ -19,3 +19,15 @@ def today() -> date:
         except ValueError:
             raise BadInput(f"PLANNER_TODAY must be a date like 2026-03-31, not {raw!r}") from None
     return pendulum.today().date()
+
+
+def plain_today() -> date:
+    """The same day as `today()`, as a plain `datetime.date` and without importing pendulum
+    (about 20 ms): for the command line, whose `planner status` has a start-up budget."""
+    raw = os.environ.get("PLANNER_TODAY", "").strip()
+    if raw:
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise BadInput(f"PLANNER_TODAY must be a date like 2026-03-31, not {raw!r}") from None
+    return date.today()  # the local calendar day, as pendulum.today() gives it
