@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import date
 
-from planner.domain.flags import influence_gaps, deal_name
+from planner.domain.allocation import prospect_quota
+from planner.domain.flags import deal_name, influence_gaps
 from planner.domain.models import AgendaItem, AgendaKind, Bucket, FunnelSnapshot, Opportunity, Status
 
 
@@ -32,7 +32,7 @@ def agenda(snapshot: FunnelSnapshot, status: Status) -> tuple[AgendaItem, ...]:
         for d in sorted(best_few, key=_id) if not d.next_action
     )
 
-    quota = math.ceil(status.allocation.prospects_per_week - 1e-9)
+    quota = prospect_quota(status.allocation)
     done = snapshot.prospects_this_week
     items.append(AgendaItem(
         kind=AgendaKind.PROSPECT, bucket=Bucket.ABOVE, title="Prospecting: find and contact new prospects",

@@ -81,6 +81,11 @@ def prospects_per_week(n_above: int, params: FunnelParameters) -> float:
     return 7 * (params.flow_per_day[Bucket.ABOVE] + shortfall / r_above)
 
 
+def prospect_quota(split: Allocation) -> int:
+    """The week's prospecting quota: P rounded up to whole prospects (SPEC §3.2)."""
+    return math.ceil(split.prospects_per_week - 1e-9)  # 4.0000000001 from float noise is still 4
+
+
 def allocation(counts: Mapping[Bucket, int], params: FunnelParameters, settings: Settings) -> Allocation:
     """SPEC §3.2, reference model v1: weekly hours demanded per bucket, the week filled in priority
     order (Best Few, Above with its floor, In, leftovers to Above), percentages by largest remainder,

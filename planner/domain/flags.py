@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from planner.domain.allocation import prospect_quota
 from planner.domain.fit import POOR_FIT, fit_score
 from planner.domain.models import (
     Allocation,
@@ -87,7 +88,7 @@ def flags(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
     today = snapshot.today
     deals = [d for d in snapshot.open_deals if d.bucket.is_open]
     count = {b: sum(1 for d in deals if d.bucket is b) for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)}
-    quota = math.ceil(allocation.prospects_per_week - 1e-9)
+    quota = prospect_quota(allocation)
     out: list[Flag] = []
 
     target_above = params.target_stock[Bucket.ABOVE]

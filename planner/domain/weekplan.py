@@ -82,13 +82,11 @@ def _blocks(week_start: date, split: Mapping[Bucket, int], hours: float, day_sta
 def _spread(slots: int, load: list[int]) -> list[int]:
     """Share `slots` out over the days: every day gets an even part when there is enough, the rest
     goes in half-hour chunks to the least loaded days (earliest first), one chunk per day."""
-    out = [0] * len(load)
     if slots <= 0:
-        return out
+        return [0] * len(load)
     base = slots // len(load) if slots >= MIN_CHUNK_SLOTS * len(load) else 0
     out = [base] * len(load)
     rest = slots - base * len(load)
-    chunks: list[int] = []
     if base:
         chunks = [1] * rest  # a quarter hour more on some days
     else:
