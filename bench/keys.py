@@ -26,6 +26,7 @@ from time import perf_counter
 from textual import events
 from textual._compositor import CompositorUpdate
 from textual.app import App
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 
 QUIET = 0.06  # > 3 frame periods at 60 fps with nothing painted: the app has settled
 
@@ -48,24 +49,41 @@ class FrameClock:
 
         app._display = display  # type: ignore[method-assign]
 
-    async def settle(self, timeout: float = 10.0) -> None:
-        """Wait until no frame has been painted for QUIET seconds."""
+    def _busy(self) -> bool:
+        app = self.app
+        screen = app.screen
+        return bool(
+            app._message_queue.qsize()
+            or screen._message_queue.qsize()
+            or screen._dirty_widgets
+            or screen._layout_required
+            or screen._repaint_required
+        )
+
+    async def settle(self, timeout: float = 30.0) -> None:
+        """Wait until the app has nothing queued, nothing dirty, and no frame was painted for QUIET
+        seconds of a sleep that really lasted about that long (a handler that blocks the event
+        loop would otherwise look quiet)."""
         end = perf_counter() + timeout
         while perf_counter() < end:
             count = len(self.frames)
+            slept = perf_counter()
             await asyncio.sleep(QUIET)
-            if len(self.frames) == count:
+            slept = perf_counter() - slept
+            if len(self.frames) == count and slept < QUIET * 1.5 and not self._busy():
                 return
         raise TimeoutError("the app kept repainting; cannot measure a settled screen")
 
 
 def key_event(key: str) -> events.Key:
+    """The event the terminal driver would post for `key`, built exactly as `Pilot.press` does."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    original = REPLACED_KEYS.get(key, key)
     try:
-        char: str | None = unicodedata.lookup(key.upper().replace("_", " ")) if len(key) > 1 else key
+        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(original))
     except KeyError:
-        char = None
-    if key in {"greater_than_sign", "less_than_sign"}:
-        char = {"greater_than_sign": ">", "less_than_sign": "<"}[key]
+        char = key if len(key) == 1 else None
     return events.Key(key, char)
 
 

@@ -1,0 +1,179 @@
+"""Guards for the speed issue that time nothing (bench/ holds the measurements).
+
+A morning check-in must feel instant after years of history. These tests pin the causes of speed
+rather than the speed itself: what each entry point imports, how many SQL statements the funnel's
+first screen issues (the same for a short and a long history), that keys move the cursor without
+touching the database, and that the bucket lists stay virtualized (no widget per deal).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.generate import TODAY, Sizes, generate_database
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = Sizes(closed=40, open=15, activities=400)
+LARGE = Sizes(closed=600, open=150, activities=6000)  # 10× the deals and the history
+
+#: Heavy or rare modules that the hot paths must never pay for (docs/architecture.md, STYLE.md).
+ORM = {"sqlmodel", "sqlalchemy", "planner.store.tables"}
+RARE = {"planner.csvio", "planner.ics", "icalendar", "planner.demo"}
+LATER_SCREENS = {"planner.ui.screens.today", "planner.ui.screens.week", "planner.ui.screens.insights",
+                 "planner.ui.screens.profile"}
+
+
+@pytest.fixture(scope="module")
+def dbs(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("guards")
+    paths = {"small": base / "small.db", "large": base / "large.db"}
+    generate_database(paths["small"], SMALL)
+    generate_database(paths["large"], LARGE)
+    return paths
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PLANNER_TODAY": TODAY.isoformat(), "PYTHONPATH": str(ROOT)}
+
+
+def _modules_after(code: str, **env: str) -> set[str]:
+    """Run `code` in a fresh interpreter; return every module it had imported by the end."""
+    script = f"{code}\nimport json, sys\nprint('MODULES=' + json.dumps(sorted(sys.modules)))"
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env={**_env(), **env},
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    line = next(line for line in proc.stdout.splitlines() if line.startswith("MODULES="))
+    return set(json.loads(line.removeprefix("MODULES=")))
+
+
+def _cli(db: Path, *args: str) -> str:
+    return (f"from planner.cli import run\n"
+            f"code = run(['--db', {str(db)!r}, {', '.join(repr(a) for a in args)}])\n"
+            f"assert code == 0, code")
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+def test_status_json_imports_neither_textual_nor_the_orm(dbs):
+    loaded = _modules_after(_cli(dbs["large"], "status", "--json"))
+    assert "textual" not in loaded
+    assert not ORM & loaded, "`planner status` must read through sqlite3, never the ORM (~0.4 s to import)"
+    assert not {m for m in loaded if m.startswith(("planner.ui", "planner.app"))}
+    assert not RARE & loaded
+
+
+def test_csv_import_does_not_use_the_orm(dbs, tmp_path):
+    csv = tmp_path / "deals.csv"
+    csv.write_text("title,bucket,value\nWebsite revamp,above,1200\nAudit,won,800\n", encoding="utf-8")
+    loaded = _modules_after(_cli(dbs["small"], "import", str(csv), "--dry-run"))
+    assert "textual" not in loaded
+    assert not ORM & loaded, "bulk import through ORM objects is 11× slower than plain inserts"
+
+
+def test_importing_the_app_does_not_import_the_orm_or_the_other_screens():
+    loaded = _modules_after("import planner.app")
+    assert not ORM & loaded
+    assert not LATER_SCREENS & loaded
+
+
+def test_first_frame_of_the_funnel_needs_neither_the_orm_nor_rare_features(dbs):
+    loaded = _modules_after(
+        f"from planner.app import PlannerApp\nPlannerApp(db={str(dbs['large'])!r}).run(headless=True, size=(120, 40))",
+        PLANNER_EXIT_AFTER_FIRST_FRAME="1",
+    )
+    assert "planner.ui.screens.funnel" in loaded, "the funnel was never shown"
+    assert not ORM & loaded, "opening an up-to-date database must not import the schema of record"
+    assert not RARE & loaded
+    assert not LATER_SCREENS & loaded, "screens other than the funnel load when first opened"
+
+
+# --- SQL on the first screen, and on keys ---------------------------------------------------------
+
+class _Statements:
+    """Every SQL statement the product's connections run (sqlite3's trace callback)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.log: list[str] = []
+        real = sqlite3.connect
+
+        def connect(*args, **kwargs):
+            conn = real(*args, **kwargs)
+            conn.set_trace_callback(self.log.append)
+            return conn
+
+        monkeypatch.setattr(sqlite3, "connect", connect)
+
+    def queries(self) -> list[str]:
+        # BEGIN/COMMIT and PRAGMAs are bookkeeping, not reads of deals or history.
+        return [s for s in self.log if s.lstrip().upper().startswith(("SELECT", "WITH", "INSERT", "UPDATE", "DELETE"))]
+
+
+def _bucket_lists(app):
+    from textual.widgets import OptionList
+
+    return [w for w in app.screen.query(OptionList) if (w.id or "").startswith("list-")]
+
+
+def _first_screen(db: Path, monkeypatch, keys: tuple[str, ...] = ()) -> dict:
+    """Open the funnel on `db`; return the statements it took, the widgets it built, and the
+    statements that `keys` took afterwards."""
+    monkeypatch.setenv("PLANNER_TODAY", TODAY.isoformat())
+    statements = _Statements(monkeypatch)
+    from planner.app import PlannerApp
+
+    async def run() -> dict:
+        app = PlannerApp(db=str(db))
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(500):
+                if any(lst.option_count for lst in _bucket_lists(app)):
+                    break
+                await pilot.pause(0.01)
+            await pilot.pause()
+            lists = _bucket_lists(app)
+            seen = {"queries": statements.queries(), "widgets": len(list(app.screen.walk_children())),
+                    "lists": lists, "options": sum(lst.option_count for lst in lists),
+                    "classes": {type(w).__mro__[i].__name__ for w in app.screen.walk_children() for i in range(2)}}
+            before = len(statements.log)
+            fullest = max(lists, key=lambda lst: lst.option_count)
+            fullest.focus()
+            await pilot.pause()
+            before = len(statements.log)
+            highlighted = fullest.highlighted
+            await pilot.press(*keys)
+            seen["moved"] = fullest.highlighted != highlighted
+            seen["key_statements"] = statements.log[before:]
+            return seen
+
+    return asyncio.run(run())
+
+
+def test_first_screen_issues_the_same_few_queries_whatever_the_history(dbs, monkeypatch):
+    small = _first_screen(dbs["small"], monkeypatch)
+    large = _first_screen(dbs["large"], monkeypatch)
+    assert small["options"] == SMALL.open and large["options"] == LARGE.open, "every open deal is listed"
+    assert len(large["queries"]) == len(small["queries"]), (
+        "the query count grows with the number of deals (a per-row query?):\n" + "\n".join(large["queries"]))
+    assert len(small["queries"]) <= 40, "\n".join(small["queries"])
+
+
+def test_moving_the_cursor_touches_neither_the_database_nor_the_widget_tree(dbs, monkeypatch):
+    seen = _first_screen(dbs["large"], monkeypatch, keys=("down", "down", "down", "up"))
+    assert seen["moved"]
+    assert seen["key_statements"] == [], "cursor keys must not query (no reload per keystroke)"
+
+
+def test_bucket_lists_are_virtualized(dbs, monkeypatch):
+    small = _first_screen(dbs["small"], monkeypatch)
+    large = _first_screen(dbs["large"], monkeypatch)
+    assert len(large["lists"]) == 3
+    assert "ListView" not in large["classes"] and "ListItem" not in large["classes"]
+    # ten times the deals, the same widgets: a deal is a row of an OptionList, never a widget
+    assert large["widgets"] == small["widgets"]
