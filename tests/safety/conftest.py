@@ -243,3 +243,68 @@ def write_big_csv(path: Path, rows: int, notes_len: int = 1000) -> Path:
                 f"2026-01-{1 + i % 28:02d},,,,,,{'x' * notes_len}\r\n"
             )
     return path
+
+
+def db_args(db: Path) -> list[str]:
+    """The global option choosing the database (SPEC §4: --db beats PLANNER_DB)."""
+    return ["--db", str(db)]
+
+
+def planner(db: Path, *args: str, home: Path, **kw) -> Run:
+    return run_cli(*db_args(db), *args, home=home, **kw)
+
+
+def planner_with(knob: str, value: str, db: Path, *args: str, home: Path) -> Run:
+    """The CLI with an SQLite limit tightened (drivers/cli_with.py)."""
+    proc = subprocess.run(
+        [sys.executable, str(DRIVERS / "cli_with.py"), knob, value, "--", *db_args(db), *args],
+        capture_output=True,
+        env=planner_env(home),
+        cwd=home,
+        timeout=CLI_TIMEOUT,
+    )
+    return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+
+
+def make_database(home: Path, *titles: str, name: str = "planner.db") -> Path:
+    """A planner database holding these deals, WAL folded in. Made in-process through the
+    repository (creation is not what these tests are about, and it is ten times faster)."""
+    from datetime import date
+
+    from planner.domain.models import Opportunity
+    from planner.store import open_repository
+
+    db = home / name
+    repo = open_repository(str(db))
+    try:
+        for title in titles or ("Existing deal",):
+            repo.add(Opportunity(title=title, value_cents=100_000), on=date(2026, 3, 2))
+    finally:
+        repo.close()
+    checkpoint(db)
+    return db
+
+
+class ReadOnly:
+    """Make a file or folder read-only for the planner. Root ignores permission bits, so as root
+    the immutable attribute is used (even root cannot write through it); otherwise chmod."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.root = os.geteuid() == 0
+        self.mode = path.stat().st_mode
+
+    def __enter__(self) -> "ReadOnly":
+        if self.root:
+            done = subprocess.run(["chattr", "+i", str(self.path)], capture_output=True)
+            if done.returncode != 0:
+                pytest.skip(f"running as root and cannot make {self.path} immutable: {done.stderr!r}")
+        else:
+            os.chmod(self.path, self.mode & ~0o222)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.root:
+            subprocess.run(["chattr", "-i", str(self.path)], capture_output=True)
+        else:
+            os.chmod(self.path, self.mode)

@@ -35,7 +35,7 @@ def test_kill_inside_the_import_transaction_leaves_none_of_it(home):
     assert run_cli("--db", str(db), "add", "Deal before the import", home=home).code == 0
     csv = write_big_csv(home / "big.csv", IMPORT_ROWS)
 
-    driver = start_driver("import_stall.py", str(db), str(csv), "4000", home=home)
+    driver = start_driver("stall.py", "INSERT", "4000", "--", "--db", str(db), "import", str(csv), home=home)
     line = driver.wait_for(lambda l: l.startswith(("stalled", "finished")), timeout=60)
     assert line == "stalled True", f"the import should be inside one open transaction at its 4000th insert: {line}"
     driver.kill()

@@ -174,26 +174,20 @@ def _fields(opp: Opportunity) -> tuple:
             opp.expected_close, opp.closed_on, opp.next_action, opp.next_action_due, opp.source, opp.notes)
 
 
-@FUZZ
-@given(st.lists(st.integers(min_value=1, max_value=2**62), min_size=1, max_size=5, unique=True).flatmap(
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(min_value=1, max_value=2**62), min_size=1, max_size=4, unique=True).flatmap(
     lambda ids: st.tuples(*(opportunities(i) for i in ids))))
-def test_export_reads_back_as_the_same_opportunities(opps):
+def test_export_is_formula_safe_and_reads_back_as_the_same_opportunities(opps):
     text = csv_text(opps)
-    again = read_csv(text, TODAY)
-    assert [_fields(o) for o in again] == [_fields(o) for o in opps]
-    # The same holds for the bytes a user saves (UTF-8, with a BOM as some editors add).
-    assert [_fields(o) for o in read_csv(("\ufeff" + text).encode("utf-8"), TODAY)] == [_fields(o) for o in opps]
-
-
-@FUZZ
-@given(st.lists(st.integers(min_value=1, max_value=10**6), min_size=1, max_size=5, unique=True).flatmap(
-    lambda ids: st.tuples(*(opportunities(i) for i in ids))))
-def test_no_exported_cell_starts_like_a_formula(opps):
-    rows = list(csv.reader(io.StringIO(csv_text(opps), newline="")))
+    rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[0] == list(COLUMNS)
     for row in rows[1:]:
         for cell in row:
             assert not cell.startswith(FORMULA_STARTS), f"formula-like cell {cell!r}"
+    again = read_csv(text, TODAY)
+    assert [_fields(o) for o in again] == [_fields(o) for o in opps]
+    # The same holds for the bytes a user saves (UTF-8, with a BOM as some editors add).
+    assert [_fields(o) for o in read_csv(("\ufeff" + text).encode("utf-8"), TODAY)] == [_fields(o) for o in opps]
 
 
 @pytest.mark.parametrize("start", FORMULA_STARTS)
