@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from statistics import median
 
-from planner.domain.cycle import normal_cycle
+from planner.domain.cycle import median, normal_cycle
 from planner.domain.models import (
     OPEN_BUCKETS,
     Allocation,
@@ -41,7 +40,7 @@ def funnel_parameters(settings: Settings, history: History) -> FunnelParameters:
         if user_days is not None:
             residence[bucket] = Parameter(max(_MIN_RESIDENCE_DAYS, float(user_days)), "setting")
         elif len(stays.dwell_days) >= MIN_STAYS:
-            measured = max(_MIN_RESIDENCE_DAYS, float(median(stays.dwell_days)))
+            measured = max(_MIN_RESIDENCE_DAYS, median(stays.dwell_days))
             residence[bucket] = Parameter(measured, "measured", len(stays.dwell_days))
         else:
             residence[bucket] = Parameter(DEFAULT_RESIDENCE_SHARE[bucket] * cycle.days, "default")
