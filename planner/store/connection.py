@@ -201,11 +201,15 @@ class Database:
                 return connect(str(path), False)
             except sqlite3.Error as exc:
                 raise problem(exc, path, timeout=timeout) from None
-        # A read-only file or folder: open read-only; when the WAL index cannot be created next to
-        # it, fall back to immutable mode (nobody can write such a file through SQLite anyway).
+        # A read-only file or folder. When the whole database is in the main file (no pending
+        # write-ahead log), open it immutable: SQLite then creates no -shm file beside it, so the
+        # folder is left exactly as it was. Otherwise read through the log (mode=ro), falling back
+        # to immutable when the log's index cannot be created.
         base = "file:" + quote(str(path.absolute()), safe="/")
+        wal = path.with_name(path.name + "-wal")
+        pending = wal.exists() and wal.stat().st_size > 0
         last: sqlite3.Error | None = None
-        for suffix in ("?mode=ro", "?mode=ro&immutable=1"):
+        for suffix in ("?mode=ro", "?mode=ro&immutable=1")[0 if pending else 1 :]:
             try:
                 conn = connect(base + suffix, True)
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()

@@ -50,6 +50,8 @@ def parse_spec(spec: str, *, origin: str = "database") -> Path:
     if scheme != "sqlite" and not scheme.startswith("sqlite+"):
         raise BadInput(f"{origin}: only SQLite databases are supported, not {scheme!r} (use a file path or sqlite:///file.db)")
     rest = match["rest"].split("?", 1)[0]
+    if rest in ("", "/"):  # SQLAlchemy's in-memory database: nothing would be kept
+        raise BadInput(f"{origin}: the SQLite URL {spec.strip()!r} names no database file")
     # sqlite:///x.db → rest "/x.db": the URL's empty host, then the relative path x.db;
     # sqlite:////abs.db → rest "//abs.db" → absolute /abs.db.
     if not rest.startswith("/"):

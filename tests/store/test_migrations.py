@@ -1,0 +1,190 @@
+"""SPEC §6: schema migrations keep every row, a backup is made first, a newer schema is refused."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from planner.domain.models import Bucket, Opportunity
+from planner.errors import DatabaseProblem
+from planner.store import open_repository
+from planner.store.migrations import SCHEMA_VERSION
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+V1 = FIXTURES / "planner_v1.db"
+TABLES = ["activity", "criterion", "influence", "move", "opportunity", "opportunity_criterion", "setting"]
+
+
+def rows(path: Path, table: str, columns: str = "*") -> list[tuple]:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2").fetchall()
+    finally:
+        con.close()
+
+
+def shape(path: Path) -> dict[str, object]:
+    """Columns (name, type, not null, default, primary key) of every table, and every index."""
+    con = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        out: dict[str, object] = {
+            t: [tuple(c[1:]) for c in con.execute(f"PRAGMA table_info({t})")] for t in sorted(tables)
+        }
+        out["foreign keys"] = {
+            t: sorted(tuple(fk[2:]) for fk in con.execute(f"PRAGMA foreign_key_list({t})")) for t in sorted(tables)
+        }
+        out["indexes"] = sorted(
+            con.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL")
+        )
+        return out
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def v1_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "planner.db"
+    shutil.copyfile(V1, target)
+    return target
+
+
+def test_the_fixture_is_a_version_1_database_with_rows_in_every_table():
+    con = sqlite3.connect(f"file:{V1}?mode=ro", uri=True)
+    try:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+        for table in TABLES:
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0, table
+    finally:
+        con.close()
+
+
+def test_upgrading_a_version_1_database_keeps_every_row_and_backs_it_up_first(v1_copy: Path):
+    before = {t: rows(v1_copy, t) for t in TABLES}
+    original_bytes = v1_copy.read_bytes()
+
+    with open_repository(str(v1_copy)) as repo:
+        deals = {o.id: o for o in repo.export_rows()}
+        assert repo.settings().hours_per_week == 20 and repo.settings().cycle_days == 45
+
+    # Every old row is still there, unchanged (the opportunity rows gained two columns at the end).
+    for table in TABLES:
+        after = rows(v1_copy, table)
+        if table == "opportunity":
+            after = [r[:-2] for r in after]
+        assert after == before[table], table
+
+    # The back-fill: entered = day of the move into the current bucket (else creation);
+    # touched = latest of creation, moves and activities.
+    assert {i: (o.entered_bucket_on, o.last_touched_on) for i, o in deals.items()} == {
+        1: (date(2026, 10, 5), date(2026, 10, 20)),  # moved to Best Few 5 Oct, call on 20 Oct
+        2: (date(2026, 10, 12), date(2026, 10, 12)),  # moved to In, nothing since
+        3: (date(2026, 8, 15), date(2026, 8, 20)),  # won 15 Aug, thank-you email 20 Aug
+        4: (date(2026, 7, 30), date(2026, 7, 30)),  # lost
+        5: (date(2026, 11, 2), date(2026, 11, 3)),  # created, researched the next day
+        6: (date(2026, 5, 5), date(2026, 5, 5)),  # no history at all: its creation day
+    }
+    assert deals[3].bucket is Bucket.WON and deals[1].criteria_met == {1, 2}
+    assert [i.name for i in deals[1].influences] == ["Ana Ruiz", "Tom (IT)"]
+
+    # A backup of the version-1 file, owner-only, byte for byte what was there.
+    backups = list(v1_copy.parent.glob("planner.db.schema1-*.bak"))
+    assert len(backups) == 1
+    assert backups[0].stat().st_mode & 0o777 == 0o600
+    backup = sqlite3.connect(backups[0])
+    assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
+    backup.close()
+    assert {t: rows(backups[0], t) for t in TABLES} == before
+    assert len(original_bytes) > 0
+
+    # Now at the current version, in WAL mode, and opening again migrates nothing more.
+    con = sqlite3.connect(v1_copy)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()
+    with open_repository(str(v1_copy)):
+        pass
+    assert len(list(v1_copy.parent.glob("*.bak"))) == 1
+
+
+def test_an_upgraded_database_has_exactly_the_shape_of_a_new_one(v1_copy: Path, tmp_path: Path):
+    with open_repository(str(v1_copy)):
+        pass
+    fresh = tmp_path / "fresh.db"
+    with open_repository(str(fresh)):
+        pass
+    assert shape(v1_copy) == shape(fresh)
+
+
+def test_the_denormalised_columns_equal_what_history_says_after_use(v1_copy: Path):
+    """The live updates (move, log, undo) and the migration's back-fill agree."""
+    from planner.domain.models import Activity, ActivityKind
+    from planner.store.migrations import DENORMALISE_SQL
+
+    with open_repository(str(v1_copy)) as repo:
+        repo.move(2, Bucket.BEST_FEW, on=date(2026, 11, 20))
+        repo.log(Activity(ActivityKind.CALL, 20, date(2026, 11, 21), opportunity_id=5))
+        state = repo.capture(1)
+        repo.move(1, Bucket.WON, on=date(2026, 11, 22))
+        repo.restore(state)
+        new = repo.add(Opportunity(title="fresh"), on=date(2026, 11, 23))
+        live = {o.id: (o.entered_bucket_on, o.last_touched_on) for o in repo.export_rows()}
+    con = sqlite3.connect(v1_copy)
+    con.execute(DENORMALISE_SQL)
+    con.commit()
+    con.close()
+    with open_repository(str(v1_copy)) as repo:
+        assert {o.id: (o.entered_bucket_on, o.last_touched_on) for o in repo.export_rows()} == live
+    assert live[2] == (date(2026, 11, 20), date(2026, 11, 20)) and live[new][0] == date(2026, 11, 23)
+
+
+def test_a_newer_schema_is_refused_and_left_byte_for_byte(tmp_path: Path):
+    db = tmp_path / "future.db"
+    with open_repository(str(db)) as repo:
+        repo.add(Opportunity(title="from the future"), on=date(2026, 11, 23))
+    con = sqlite3.connect(db)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.commit()
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(DatabaseProblem, match="newer version of planner") as info:
+        open_repository(str(db))
+    assert str(db) in str(info.value) and "\n" not in str(info.value)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_an_upgrade_that_cannot_back_up_changes_nothing(v1_copy: Path, monkeypatch):
+    from planner.store import connection
+
+    def no_room(self, target):
+        raise DatabaseProblem(f"cannot write backup {target}: No space left on device")
+
+    monkeypatch.setattr(connection.Database, "backup_to", no_room)
+    before = v1_copy.read_bytes()
+    with pytest.raises(DatabaseProblem, match="backup"):
+        open_repository(str(v1_copy))
+    assert v1_copy.read_bytes() == before
+
+
+def test_a_failing_migration_rolls_back_whole(v1_copy: Path, monkeypatch):
+    from planner.store import migrations
+
+    def half_way(conn):
+        conn.execute("ALTER TABLE opportunity ADD COLUMN entered_bucket_on VARCHAR")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setitem(migrations.MIGRATIONS, 1, half_way)
+    with pytest.raises(DatabaseProblem):
+        open_repository(str(v1_copy))
+    con = sqlite3.connect(v1_copy)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "entered_bucket_on" not in [c[1] for c in con.execute("PRAGMA table_info(opportunity)")]
+    con.close()
+    monkeypatch.undo()
+    with open_repository(str(v1_copy)) as repo:  # and the real upgrade still works afterwards
+        assert len(repo.export_rows()) == 6
