@@ -22,7 +22,7 @@ from planner.domain.models import Bucket, Criterion, CriterionKind, Status
 from planner.domain.settings import SETTING_SPECS, Settings, parse_setting, setting_value, with_setting
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
-from planner.ui.screens.today_forms import ChoiceModal, Field, FormModal, prompt
+from planner.ui.screens.today_forms import ChoiceModal, Field, FormModal, prompt, refresh_bindings_if_changed
 
 if TYPE_CHECKING:
     from planner.app import PlannerApp
@@ -196,7 +196,7 @@ class ProfileScreen(Screen):
             else "No criteria yet: press a to describe your ideal customer (fit is then scored 0–100)."
         )
         self.query_one("#profile-header", Static).update(Content.assemble(("Profile & settings", "bold"), "  ·  ", summary))
-        self.refresh_bindings()
+        refresh_bindings_if_changed(self, ("weight", "switch_kind", "delete_criterion"))
 
     def _focused_table(self) -> str | None:
         focused = self.focused
@@ -216,14 +216,14 @@ class ProfileScreen(Screen):
         return self._criteria.get(key or "")
 
     def on_descendant_focus(self) -> None:
-        self.refresh_bindings()
+        refresh_bindings_if_changed(self, ("weight", "switch_kind", "delete_criterion"))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "settings-table" and event.row_key.value in SETTING_SPECS:
             spec = SETTING_SPECS[event.row_key.value]
             limits = f"{spec.minimum:g} to {spec.maximum:g}" + (", or auto" if spec.optional else "")
             self.query_one("#profile-setting-help", Static).update(Content(f"{spec.key}: {spec.help} ({limits})"))
-        self.refresh_bindings()
+        refresh_bindings_if_changed(self, ("weight", "switch_kind", "delete_criterion"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("weight", "switch_kind", "delete_criterion"):

@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 from planner.domain.models import Activity, AgendaItem, AgendaKind, Bucket, Opportunity
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
-from planner.ui.screens.today_forms import ChoiceModal, Field, FormModal, prompt
+from planner.ui.screens.today_forms import ChoiceModal, Field, FormModal, prompt, refresh_bindings_if_changed
 
 if TYPE_CHECKING:
     from planner.app import PlannerApp
@@ -172,7 +172,7 @@ class TodayScreen(Screen):
         if overdue:
             hint = f"{overdue} overdue. " + hint
         self.query_one("#today-hint", Static).update(Content(hint))
-        self.refresh_bindings()
+        refresh_bindings_if_changed(self, ("done", "log", "reschedule"))
 
     def selected(self) -> AgendaItem | None:
         option = self.query_one("#today-agenda", OptionList).highlighted_option
@@ -181,7 +181,7 @@ class TodayScreen(Screen):
         return self._items.get(option.id)
 
     def on_option_list_option_highlighted(self, _: OptionList.OptionHighlighted) -> None:
-        self.refresh_bindings()
+        refresh_bindings_if_changed(self, ("done", "log", "reschedule"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("done", "log"):

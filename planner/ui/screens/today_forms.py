@@ -195,3 +195,14 @@ class ChoiceModal(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def refresh_bindings_if_changed(screen, actions: tuple[str, ...]) -> None:
+    """Refresh the footer only when one of `actions` changed between enabled and greyed out.
+
+    A footer refresh rebuilds every key in it, which costs a few milliseconds per key: doing it
+    on every cursor move would make the cursor lag."""
+    state = tuple(screen.check_action(action, ()) for action in actions)
+    if getattr(screen, "_binding_state", None) != state:
+        screen._binding_state = state
+        screen.refresh_bindings()

@@ -25,7 +25,7 @@ from planner.domain.models import OPEN_BUCKETS, PRIORITY, Bucket, WeekPlan
 from planner.domain.settings import SETTING_SPECS, parse_setting, with_setting
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
-from planner.ui.screens.today_forms import Field, FormModal, prompt
+from planner.ui.screens.today_forms import Field, FormModal, prompt, refresh_bindings_if_changed
 from planner.ui.widgets.bars import PlanBars
 
 if TYPE_CHECKING:
@@ -254,7 +254,7 @@ class WeekScreen(Screen):
             blocks.update(blocks_table(plan))
         else:
             blocks.update(Content("No time blocks: set your hours with H."))
-        self.refresh_bindings()
+        refresh_bindings_if_changed(self, ("reset_split",))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reset_split":
