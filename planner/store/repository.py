@@ -84,8 +84,19 @@ def _day(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+_DAYS: dict[str, date] = {}
+
+
 def _parse_day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
+    # Reading a big funnel parses hundreds of thousands of day strings with few distinct values.
+    if not text:
+        return None
+    day = _DAYS.get(text)
+    if day is None:
+        if len(_DAYS) > 100_000:
+            _DAYS.clear()
+        day = _DAYS[text] = date.fromisoformat(text)
+    return day
 
 
 def _instant(on: date) -> str:
@@ -135,30 +146,35 @@ def _opp_row(opp: Opportunity, opp_id: int | None, *, created: str, entered: str
     )
 
 
+_BUCKETS = {b.value: b for b in Bucket}
+_NO_CRITERIA: frozenset[int] = frozenset()
+
+
 def _to_opportunity(row: tuple, influences: Sequence[Influence], met: Iterable[int]) -> Opportunity:
+    # Positional, in the field order of Opportunity: this runs once per deal on every snapshot.
     return Opportunity(
-        id=row[0],
-        title=row[1],
-        bucket=Bucket(row[2]),
-        account=row[3],
-        contact=row[4],
-        value_cents=row[5],
-        first_contact=_parse_day(row[6]),
-        expected_close=_parse_day(row[7]),
-        closed_on=_parse_day(row[8]),
-        next_action=row[9],
-        next_action_due=_parse_day(row[10]),
-        source=row[11],
-        notes=row[12],
-        money=bool(row[13]),
-        authority=bool(row[14]),
-        need=bool(row[15]),
-        lost_reason=row[16],
-        created_on=_parse_day(row[17]),
-        entered_bucket_on=_parse_day(row[18]),
-        last_touched_on=_parse_day(row[19]),
-        influences=tuple(influences),
-        criteria_met=frozenset(met),
+        row[1],  # title
+        row[0],  # id
+        _BUCKETS[row[2]],
+        row[3],  # account
+        row[4],  # contact
+        row[5],  # value_cents
+        _parse_day(row[6]),  # first_contact
+        _parse_day(row[7]),  # expected_close
+        _parse_day(row[8]),  # closed_on
+        row[9],  # next_action
+        _parse_day(row[10]),  # next_action_due
+        row[11],  # source
+        row[12],  # notes
+        row[13] == 1,  # money
+        row[14] == 1,  # authority
+        row[15] == 1,  # need
+        row[16],  # lost_reason
+        frozenset(met) if met else _NO_CRITERIA,
+        tuple(influences),
+        _parse_day(row[17]),  # created_on
+        _parse_day(row[18]),  # entered_bucket_on
+        _parse_day(row[19]),  # last_touched_on
     )
 
 

@@ -468,3 +468,16 @@ def test_move_object_round_trip(repo):
     move = repo.move(opp_id, Bucket.IN, on=MONDAY)
     assert repo.moves(opp_id)[-1] == move
     assert isinstance(move, Move)
+
+
+def test_the_store_builds_opportunities_in_the_models_field_order():
+    """`_to_opportunity` passes fields by position for speed; a field inserted into the middle of
+    Opportunity must not silently shift values (fields added at the end are fine)."""
+    import dataclasses
+
+    names = [f.name for f in dataclasses.fields(Opportunity)]
+    assert names[:22] == [
+        "title", "id", "bucket", "account", "contact", "value_cents", "first_contact", "expected_close",
+        "closed_on", "next_action", "next_action_due", "source", "notes", "money", "authority", "need",
+        "lost_reason", "criteria_met", "influences", "created_on", "entered_bucket_on", "last_touched_on",
+    ]
