@@ -3,6 +3,9 @@
 Pure functions: no I/O, and "today" is always passed in so the same text means the same thing in
 tests, in the CLI and in the TUI. Every refusal is a `BadInput` whose message is one line naming
 what was wrong and what would be accepted.
+
+Patterns are kept as strings: `re` compiles and caches each on first use, so importing this module
+(the CLI's `status` path formats money with it) costs next to nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 
 from planner.domain.models import OPEN_BUCKETS, ActivityKind, Bucket
 from planner.errors import BadInput
@@ -40,8 +42,8 @@ _WEEKDAYS = {
     )
     for name in names
 }
-_RELATIVE = re.compile(r"([+-]?)\s*([0-9]{1,5})\s*(d|day|days|w|wk|week|weeks)")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
+_RELATIVE = r"([+-]?)\s*([0-9]{1,5})\s*(d|day|days|w|wk|week|weeks)"
+_ISO_DATE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
 
 
 def parse_date(text: str, today: date, *, what: str = "date") -> date:
@@ -64,7 +66,7 @@ def parse_date(text: str, today: date, *, what: str = "date") -> date:
     if text in _WEEKDAYS:
         ahead = (_WEEKDAYS[text] - today.weekday() - 1) % 7 + 1  # 1..7: strictly after today
         return today + timedelta(days=ahead)
-    match = _RELATIVE.fullmatch(text)
+    match = re.fullmatch(_RELATIVE, text)
     if match:
         sign, amount, unit = match.groups()
         days = int(amount) * (7 if unit.startswith("w") else 1)
@@ -74,7 +76,7 @@ def parse_date(text: str, today: date, *, what: str = "date") -> date:
             return today - timedelta(days=days) if sign == "-" else today + timedelta(days=days)
         except OverflowError:
             raise BadInput(f"{what} {raw.strip()!r} is too far away") from None
-    if _ISO_DATE.fullmatch(text):
+    if re.fullmatch(_ISO_DATE, text):
         year, month, day = (int(part) for part in text.split("-"))
         try:
             return date(year, month, day)
@@ -85,10 +87,10 @@ def parse_date(text: str, today: date, *, what: str = "date") -> date:
 
 # Money -----------------------------------------------------------------------------------------
 
-_CURRENCY = re.compile(r"^(?:[$€£¥₹]|usd|eur|gbp|chf|cad|aud|jpy)|(?:[$€£¥₹]|usd|eur|gbp|chf|cad|aud|jpy)$")
+_CURRENCY = r"^(?:[$€£¥₹]|usd|eur|gbp|chf|cad|aud|jpy)|(?:[$€£¥₹]|usd|eur|gbp|chf|cad|aud|jpy)$"
 # Spaces people put between thousands: plain, no-break, narrow no-break, thin; and apostrophes (Swiss).
-_GROUP_SPACES = re.compile(r"[ \u00a0\u202f\u2009_']")
-_AMOUNT = re.compile(r"([0-9]+(?:,[0-9]{3})*|[0-9]*)(?:\.([0-9]*))?([km]?)")
+_GROUP_SPACES = r"[ \u00a0\u202f\u2009_']"
+_AMOUNT = r"([0-9]+(?:,[0-9]{3})*|[0-9]*)(?:\.([0-9]*))?([km]?)"
 _MONEY_HINT = "use a plain amount like 12500, 12,500.50 or 1.5k"
 
 
@@ -108,13 +110,15 @@ def parse_money(text: str, *, what: str = "value") -> int:
         raise BadInput(f"{what} is empty; {_MONEY_HINT}")
     if re.match(r"[^0-9]*-", s):  # "-5", "$-5", "- €5"
         raise BadInput(f"{what} {raw!r} is negative; amounts are zero or more")
-    s = _CURRENCY.sub("", s).strip().removeprefix("+")
-    s = _GROUP_SPACES.sub("", s)
-    match = _AMOUNT.fullmatch(s)
+    s = re.sub(_CURRENCY, "", s).strip().removeprefix("+")
+    s = re.sub(_GROUP_SPACES, "", s)
+    match = re.fullmatch(_AMOUNT, s)
     if match is None or not (match.group(1) or match.group(2)):
         if re.fullmatch(r"[0-9]+,[0-9]{1,2}", s):
             raise BadInput(f"{what} {raw!r}: use '.' for decimals (',' separates thousands)")
         raise BadInput(f"{what} {raw!r} is not an amount; {_MONEY_HINT}")
+    from decimal import Decimal, InvalidOperation
+
     whole, fraction, suffix = match.groups()
     try:
         amount = Decimal(f"{whole.replace(',', '') or '0'}.{fraction or '0'}")
@@ -190,20 +194,20 @@ def parse_kind(text: str) -> ActivityKind:
     return kind
 
 
-_MINUTES = re.compile(
-    r"(?:(?P<h>[0-9]+(?:\.[0-9]+)?)\s*h(?:ours?|rs?)?)?\s*(?:(?P<m>[0-9]+)\s*(?:m|min|mins|minutes?)?)?"
-)
-_CLOCK = re.compile(r"([0-9]+):([0-5][0-9])")
+_MINUTES = r"(?:(?P<h>[0-9]+(?:\.[0-9]+)?)\s*h(?:ours?|rs?)?)?\s*(?:(?P<m>[0-9]+)\s*(?:m|min|mins|minutes?)?)?"
+_CLOCK = r"([0-9]+):([0-5][0-9])"
 
 
 def parse_minutes(text: str, *, what: str = "minutes") -> int:
     """A duration → whole minutes, 1 to 1440 (one day): `90`, `90m`, `1h30`, `1h 30m`,
     `1.5h`, `1:30`."""
+    from decimal import Decimal
+
     raw = text.strip()
     s = raw.lower()
     minutes: Decimal | None = None
-    clock = _CLOCK.fullmatch(s)
-    match = _MINUTES.fullmatch(s) if s else None
+    clock = re.fullmatch(_CLOCK, s)
+    match = re.fullmatch(_MINUTES, s) if s else None
     if clock:
         minutes = Decimal(int(clock.group(1)) * 60 + int(clock.group(2)))
     elif match and (match.group("h") or match.group("m")):
@@ -222,7 +226,7 @@ def parse_minutes(text: str, *, what: str = "minutes") -> int:
 
 # CSI (colours, cursor moves), OSC (titles, hyperlinks; ended by BEL or ST), and other
 # two-character escapes. Removed whole so no stray "[31m" is left behind.
-_ESCAPES = re.compile(
+_ESCAPES = (
     r"\x1b\[[0-?]*[ -/]*[@-~]"
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
     r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
@@ -236,7 +240,7 @@ def clean_text(text: str, max_len: int, *, multiline: bool = False, what: str = 
     removed (newlines and tabs kept only when `multiline`; otherwise they become spaces), lone
     surrogates replaced, outer whitespace trimmed. Text longer than `max_len` after cleaning is
     refused with a BadInput naming the limit (never silently cut)."""
-    text = _ESCAPES.sub("", text)
+    text = re.sub(_ESCAPES, "", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     out: list[str] = []
     for ch in text:

@@ -1,0 +1,867 @@
+"""The command line (SPEC §4): `planner <subcommand>`, or the TUI when no subcommand is given.
+
+Start-up is a budget: this module imports only the standard library at the top. Each subcommand
+imports what it needs when it runs; Textual is imported only to open the TUI, and nothing here
+imports SQLModel / SQLAlchemy (the store runs on sqlite3).
+
+Errors: one line on stderr, "planner: <message>"; exit 2 for bad input (unknown id, bucket, date,
+number, usage), 1 for any other problem the user can act on, 130 on Ctrl-C. A traceback means a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from planner.errors import BadInput, PlannerError
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from planner.domain.models import Bucket, Opportunity, Status, WeekPlan
+    from planner.store.repository import Repository
+
+PROG = "planner"
+
+
+class UsageError(BadInput):
+    """The command line itself is wrong (argparse's complaints)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line and a hint, raised instead of printed + exit."""
+
+    def error(self, message: str) -> NoReturn:
+        import re
+
+        message = " ".join(message.split())
+        unknown = re.match(r"argument COMMAND: invalid choice: '(.*?)'", message)
+        if unknown:
+            message = f"unknown command {unknown.group(1)!r}; the commands are {', '.join(_COMMANDS)}"
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+# --- entry point ---------------------------------------------------------------------------------
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with `argv` (without the program name); return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal that cannot show some character gets a replacement, never a traceback.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+    try:
+        parser = build_parser(only=_requested_command(argv))
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:  # --help and --version
+            return done.code if isinstance(done.code, int) else 0
+        if args.command is None:
+            return _open_tui(args.db)
+        return args.handler(args) or 0
+    except KeyboardInterrupt:
+        return 130
+    except PlannerError as error:
+        _error(str(error))
+        return error.exit_code
+    except BrokenPipeError:
+        # `planner export | head`: the reader left; say nothing more.
+        _silence_stdout()
+        return 1
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+# --- the parser ----------------------------------------------------------------------------------
+
+_DB_HELP = "database file or sqlite:/// URL (default: $PLANNER_DB, else planner.db in your user data directory)"
+
+
+def _args_add(p: argparse.ArgumentParser) -> None:
+    p.add_argument("title", help="what the sale is, e.g. 'Website revamp'")
+    p.add_argument("--account", default="", help="the customer organisation")
+    p.add_argument("--contact", default="", help="your contact there")
+    p.add_argument("--value", help="expected value, e.g. 12500, 12,500.50 or 12.5k")
+    p.add_argument("--bucket", default="above", help="above (default), in or best_few")
+    p.add_argument("--first-contact", metavar="DATE", help="day of first contact (default: today)")
+    p.add_argument("--close", metavar="DATE", help="expected close date")
+    p.add_argument("--next", metavar="TEXT", default="", help="next action")
+    p.add_argument("--due", metavar="DATE", help="when the next action is due")
+    p.add_argument("--source", default="", help="where the lead came from")
+    p.add_argument("--notes", default="", help="free notes")
+
+
+def _args_list(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bucket", help="only this bucket: above, in, best_few, won or lost")
+    p.add_argument("--open", action="store_true", help="only open deals (above, in, best_few)")
+    p.add_argument("--json", action="store_true", help="print JSON keyed like the CSV columns")
+
+
+def _args_move(p: argparse.ArgumentParser) -> None:
+    p.add_argument("id", help="the opportunity's id (see 'planner list')")
+    p.add_argument("bucket", help="above, in, best_few (bf), won or lost")
+    p.add_argument("--reason", default="", help="why it was lost (only with lost)")
+
+
+def _args_log(p: argparse.ArgumentParser) -> None:
+    p.add_argument("id", nargs="?", help="the opportunity's id; leave out for prospecting work")
+    p.add_argument("--kind", required=True, help="call, meeting, email, proposal, research (prospecting) or other")
+    p.add_argument("--minutes", required=True, help="how long: 90, 90m, 1h30 or 1.5h")
+    p.add_argument("--note", default="", help="what was done")
+    p.add_argument("--on", metavar="DATE", help="the day it happened (default: today)")
+
+
+def _args_status(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _args_plan(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hours", help="what if I had this many selling hours this week (not saved)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--ics", metavar="FILE", help="also write the time blocks as an iCalendar file ('-' for stdout)")
+
+
+def _args_config(p: argparse.ArgumentParser) -> None:
+    p.add_argument("key", nargs="?", help="a setting, e.g. hours_per_week")
+    p.add_argument("value", nargs="?", help="its new value")
+
+
+def _args_import(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="the CSV file (UTF-8)")
+    p.add_argument("--dry-run", action="store_true", help="check the file and say what would be imported")
+
+
+def _args_export(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("csv", "json"), help="csv (default, or from the -o file name) or json")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+
+def _args_backup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", metavar="FILE", help="the copy (default: a timestamped file beside the database)")
+
+
+def _args_demo(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--keep", metavar="PATH", help="write the demo database to PATH (a new file) and exit without the UI")
+    p.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+
+
+#: name → (arguments, handler name, help, description). Handlers are looked up by name when the
+#: parser is built so this table can sit above them.
+_COMMANDS: dict[str, tuple[Any, str, str, str | None]] = {
+    "add": (_args_add, "cmd_add", "add an opportunity and print its id", None),
+    "list": (_args_list, "cmd_list", "list opportunities as a table or JSON", None),
+    "move": (
+        _args_move,
+        "cmd_move",
+        "move an opportunity to another bucket, or mark it won or lost",
+        "Move an opportunity along the funnel. Moving warns (on stderr) when the method's entry "
+        "conditions are not met, but never blocks.",
+    ),
+    "log": (
+        _args_log,
+        "cmd_log",
+        "log selling time",
+        "Log selling time on an opportunity, or with no id on prospecting (counts as Above the Funnel).",
+    ),
+    "status": (_args_status, "cmd_status", "today's picture: buckets, normal cycle, suggested split, flags", None),
+    "plan": (_args_plan, "cmd_plan", "this week's plan: split, planned against logged hours, time blocks", None),
+    "config": (
+        _args_config,
+        "cmd_config",
+        "show or change settings",
+        "Without arguments, list every setting with its value and meaning; with KEY, print it; "
+        "with KEY VALUE, check and save it ('auto' resets the measured-or-default ones).",
+    ),
+    "import": (
+        _args_import,
+        "cmd_import",
+        "import opportunities from a CSV file (all or nothing)",
+        "Import a CSV file with a header row; only the title column is required. Any bad row and "
+        "nothing is imported: every bad row is listed with its line number.",
+    ),
+    "export": (_args_export, "cmd_export", "export every opportunity as CSV or JSON", None),
+    "backup": (_args_backup, "cmd_backup", "copy the database safely and print where", None),
+    "demo": (
+        _args_demo,
+        "cmd_demo",
+        "try the planner on a fresh demo database (never yours)",
+        "Build a believable consultant's year relative to today in a temporary database and open the "
+        "terminal UI on it. Your own database is never touched (so there is no --db here).",
+    ),
+}
+_NO_DB = {"demo"}
+
+
+def _requested_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named in argv, when it can be told without parsing (skips `--db X`)."""
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token == "--db":
+            index += 2
+            continue
+        if token.startswith("-"):
+            if token.startswith("--db="):
+                index += 1
+                continue
+            return None  # --help, --version or a mistake: build everything
+        return token if token in _COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every subcommand of SPEC §4, each with its --help. With `only`, the other subcommands are
+    registered without their arguments: `planner status` should not pay for building them all."""
+    from planner import __version__
+
+    parser = _Parser(
+        prog=PROG,
+        description="Plan your selling week with Miller & Heiman's sales funnel. "
+        "Without a subcommand, opens the terminal UI.",
+        epilog="Dates: YYYY-MM-DD, today, tomorrow, +3d, +2w, or a weekday (fri = the next Friday). "
+        "Buckets: above, in, best_few (bf), won, lost. PLANNER_TODAY=YYYY-MM-DD fixes today.",
+    )
+    parser.add_argument("--db", metavar="PATH", default=None, help=_DB_HELP)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    handlers = globals()
+    for name, (add_arguments, handler, help_, description) in _COMMANDS.items():
+        sub = commands.add_parser(name, help=help_, description=description or help_)
+        if only is not None and name != only:
+            continue
+        if name not in _NO_DB:
+            # Also accepted after the subcommand; SUPPRESS keeps an absent one from hiding the global one.
+            sub.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=_DB_HELP)
+        add_arguments(sub)
+        sub.set_defaults(handler=handlers[handler])
+    return parser
+
+
+# --- shared helpers ------------------------------------------------------------------------------
+
+
+def _today() -> date:
+    from planner.clock import plain_today
+
+    return plain_today()
+
+
+@contextmanager
+def _repository(args: argparse.Namespace) -> Iterator[Repository]:
+    from planner.store import open_repository
+
+    repo = open_repository(args.db)
+    try:
+        yield repo
+    finally:
+        repo.close()
+
+
+def _parse_id(text: str) -> int:
+    raw = text.strip().lstrip("#")
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) < 2**63:
+        raise BadInput(f"id {text!r} is not an opportunity id (a positive whole number; see 'planner list')")
+    return int(raw)
+
+
+def _money(cents: int) -> str:
+    from planner.domain.parse import format_money
+
+    return format_money(cents)
+
+
+def _print_json(value: Any) -> None:
+    import json
+
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _name(opp: Opportunity) -> str:
+    return f"{opp.title} ({opp.account})" if opp.account else opp.title
+
+
+def _cycle_days(repo: Repository) -> float:
+    from planner.domain.cycle import normal_cycle
+
+    return normal_cycle(repo.history().won_cycle_days, repo.settings().cycle_days).days
+
+
+def _open_tui(db: str | None) -> int:
+    from planner.app import PlannerApp
+
+    PlannerApp(db=db).run()
+    return 0
+
+
+# --- add / list / move / log --------------------------------------------------------------------
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """`planner add TITLE …` → prints the new id (SPEC §4)."""
+    from dataclasses import replace
+
+    from planner.domain.flags import move_warnings
+    from planner.domain.models import Bucket, Opportunity
+    from planner.domain.parse import (
+        MAX_FIELD,
+        MAX_NOTES,
+        clean_text,
+        clean_title,
+        parse_bucket,
+        parse_date,
+        parse_money,
+    )
+
+    today = _today()
+    opp = Opportunity(
+        title=clean_title(args.title),
+        bucket=parse_bucket(args.bucket, open_only=True),
+        account=clean_text(args.account, MAX_FIELD, what="--account"),
+        contact=clean_text(args.contact, MAX_FIELD, what="--contact"),
+        value_cents=parse_money(args.value, what="--value") if args.value is not None else 0,
+        first_contact=parse_date(args.first_contact, today, what="--first-contact") if args.first_contact else today,
+        expected_close=parse_date(args.close, today, what="--close") if args.close else None,
+        next_action=clean_text(args.next, MAX_FIELD, what="--next"),
+        next_action_due=parse_date(args.due, today, what="--due") if args.due else None,
+        source=clean_text(args.source, MAX_FIELD, what="--source"),
+        notes=clean_text(args.notes, MAX_NOTES, multiline=True, what="--notes"),
+    )
+    with _repository(args) as repo:
+        if opp.bucket is not Bucket.ABOVE:
+            # Entering the funnel lower down asks the same of the deal as moving there would.
+            for warning in move_warnings(replace(opp, bucket=Bucket.ABOVE), opp.bucket, today, _cycle_days(repo)):
+                _warn(warning)
+        new_id = repo.add(opp, on=today)
+    print(new_id)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """`planner list [--bucket B] [--json]`: a table aligned for any script, or JSON (SPEC §4)."""
+    from planner.domain.parse import parse_bucket
+
+    bucket = parse_bucket(args.bucket) if args.bucket else None
+    with _repository(args) as repo:
+        opps = repo.list(bucket)
+    if args.open:
+        opps = [o for o in opps if o.is_open]
+    if args.json:
+        from planner.csvio import opportunity_record
+
+        _print_json([opportunity_record(o) for o in opps])
+        return 0
+    if not opps:
+        print("no opportunities" + (f" in {bucket.label}" if bucket else "") + "; add one with 'planner add TITLE'")
+        return 0
+    today = _today()
+    rows = [
+        [
+            str(o.id),
+            o.bucket.short_label,
+            o.title,
+            o.account,
+            _money(o.value_cents),
+            o.next_action,
+            _due_text(o.next_action_due, today),
+        ]
+        for o in opps
+    ]
+    print(_table(["id", "bucket", "title", "account", "value", "next action", "due"], rows, right={0, 4}, flexible=(2, 5, 3)))
+    return 0
+
+
+def _due_text(due: date | None, today: date) -> str:
+    if due is None:
+        return ""
+    if due < today:
+        return f"{due.isoformat()} overdue"
+    return "today" if due == today else due.isoformat()
+
+
+def _table(header: list[str], rows: list[list[str]], *, right: set[int], flexible: tuple[int, ...]) -> str:
+    """Columns aligned by terminal cell width (wide CJK and emoji count two), the `flexible`
+    columns shortened with "…" (first listed shrinks last) when the table is wider than the terminal."""
+    import shutil
+
+    from rich.cells import cell_len, set_cell_size
+
+    rows = [[" ".join(cell.split()) for cell in row] for row in rows]  # one line per row
+    widths = [max(cell_len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    available = shutil.get_terminal_size((120, 24)).columns - 2 * (len(header) - 1)
+    for column in reversed(flexible):
+        excess = sum(widths) - available
+        if excess <= 0:
+            break
+        widths[column] = max(len(header[column]), 8, widths[column] - excess)
+
+    def fit(text: str, width: int, align_right: bool) -> str:
+        if cell_len(text) > width:
+            text = set_cell_size(text, width - 1) + "…"
+        pad = " " * (width - cell_len(text))
+        return pad + text if align_right else text + pad
+
+    lines = [
+        "  ".join(fit(cell, widths[i], i in right) for i, cell in enumerate(row)).rstrip()
+        for row in [header, *rows]
+    ]
+    return "\n".join(lines)
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    """`planner move ID BUCKET [--reason R]`: warns on stderr when the method's entry conditions
+    are not met, and moves anyway (SPEC §2)."""
+    from planner.domain.flags import move_warnings
+    from planner.domain.models import Bucket
+    from planner.domain.parse import MAX_FIELD, clean_text, parse_bucket
+
+    opp_id = _parse_id(args.id)
+    to = parse_bucket(args.bucket)
+    reason = clean_text(args.reason, MAX_FIELD, what="--reason")
+    if reason and to is not Bucket.LOST:
+        raise BadInput("--reason is only for lost deals")
+    today = _today()
+    with _repository(args) as repo:
+        opp = repo.get(opp_id)
+        if opp.bucket is to:
+            print(f"{opp_id} {_name(opp)} is already in {to.label}; nothing changed")
+            return 0
+        for warning in move_warnings(opp, to, today, _cycle_days(repo)):
+            _warn(warning)
+        repo.move(opp_id, to, on=today, reason=reason)
+    print(f"moved {opp_id} {_name(opp)}: {opp.bucket.label} → {to.label}")
+    return 0
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    """`planner log [ID] --kind K --minutes N [--note T]` (SPEC §2 "Log activities")."""
+    from planner.domain.models import Activity
+    from planner.domain.parse import MAX_NOTES, clean_text, parse_date, parse_kind, parse_minutes
+
+    today = _today()
+    opp_id = _parse_id(args.id) if args.id is not None else None
+    activity = Activity(
+        kind=parse_kind(args.kind),
+        minutes=parse_minutes(args.minutes, what="--minutes"),
+        on=parse_date(args.on, today, what="--on") if args.on else today,
+        opportunity_id=opp_id,
+        note=clean_text(args.note, MAX_NOTES, multiline=True, what="--note"),
+    )
+    with _repository(args) as repo:
+        target = f"on {_name(repo.get(opp_id))}" if opp_id is not None else "on no deal (Above the Funnel)"
+        repo.log(activity)
+    print(f"logged {activity.minutes} min of {activity.kind.label} {target}")
+    return 0
+
+
+# --- status / plan -------------------------------------------------------------------------------
+
+
+def _status(repo: Repository, today: date, hours: float | None = None) -> tuple[Any, Status]:
+    from dataclasses import replace
+
+    from planner.domain.status import analyse
+
+    snapshot = repo.snapshot(today)
+    if hours is not None:
+        snapshot = replace(snapshot, settings=replace(snapshot.settings, hours_per_week=hours))
+    return snapshot, analyse(snapshot)
+
+
+def status_record(status: Status) -> dict[str, Any]:
+    """`planner status --json` (SPEC §4 schema, plus a few helpful extras)."""
+    from planner.domain.models import OPEN_BUCKETS
+
+    alloc = status.allocation
+    return {
+        "today": status.today.isoformat(),
+        "cycle": {
+            "days": round(status.cycle.days, 1),
+            "source": status.cycle.description,
+            "measured": status.cycle.source == "measured",
+            "samples": status.cycle.samples,
+        },
+        "buckets": {
+            b.value: {"label": b.label, "count": status.counts[b], "value": _number(status.values_cents[b])}
+            for b in OPEN_BUCKETS
+        },
+        "allocation": {
+            **{
+                b.value: {
+                    "percent": alloc[b].percent,
+                    "hours": round(alloc[b].hours, 2),
+                    "demanded_hours": round(alloc[b].demanded_hours, 2),
+                    "reason": alloc[b].reason,
+                }
+                for b in OPEN_BUCKETS
+            },
+            "hours_per_week": alloc.hours_per_week,
+            "overloaded_hours": round(alloc.overloaded_hours, 2),
+            "prospects_per_week": round(alloc.prospects_per_week, 2),
+        },
+        "projection": {
+            "first_dry_week": _iso(status.projection.first_dry_week),
+            "prospect_by": _iso(status.projection.prospect_by),
+        },
+        "flags": [
+            {"code": f.code, "severity": f.severity.value, "message": f.message, "opportunity_id": f.opportunity_id}
+            for f in status.flags
+        ],
+    }
+
+
+def _number(cents: int) -> int | float:
+    units, rest = divmod(cents, 100)
+    return units if rest == 0 else cents / 100
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _hours(value: float) -> str:
+    return f"{value:.1f} h"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """`planner status [--json]`: buckets, normal cycle, suggested split, flags (SPEC §4)."""
+    from planner.domain.models import OPEN_BUCKETS, PRIORITY
+
+    today = _today()
+    with _repository(args) as repo:
+        _, status = _status(repo, today)
+    if args.json:
+        _print_json(status_record(status))
+        return 0
+    alloc = status.allocation
+    out = [
+        f"Today {status.today.isoformat()} ({status.today.strftime('%A')})",
+        f"Normal sales cycle: {status.cycle.days:.0f} days — {status.cycle.description}",
+        "",
+    ]
+    label_width = max(len(b.label) for b in OPEN_BUCKETS)
+    values = {b: _money(status.values_cents[b]) for b in OPEN_BUCKETS}
+    value_width = max(len(v) for v in values.values())
+    for b in OPEN_BUCKETS:
+        count = status.counts[b]
+        out.append(f"  {b.label:<{label_width}}  {count:>3} deal{'' if count == 1 else 's'}  {values[b]:>{value_width}}")
+    out += ["", f"Suggested split of your {alloc.hours_per_week:g} h week (priority order):"]
+    for b in PRIORITY:
+        share = alloc[b]
+        out.append(f"  {b.label:<{label_width}}  {share.percent:>3} %  {_hours(share.hours):>7}  {share.reason}")
+    if alloc.overloaded_hours > 0:
+        out.append(f"  Overloaded by {_hours(alloc.overloaded_hours)}: the funnel asks for more than your week.")
+    quota = _quota(alloc.prospects_per_week)
+    out.append(f"Prospecting quota: {quota} new prospect{'' if quota == 1 else 's'} this week "
+               f"({alloc.prospects_per_week:.1f} needed a week)")
+    out.append("")
+    if status.flags:
+        out.append("Flags:")
+        width = max(len(f.severity.value) for f in status.flags)
+        for f in status.flags:
+            where = f"#{f.opportunity_id} " if f.opportunity_id is not None else ""
+            out.append(f"  {f.severity.value:<{width}}  {where}{f.message}")
+    else:
+        out.append("No flags: the funnel looks healthy.")
+    print("\n".join(out))
+    return 0
+
+
+def _quota(prospects_per_week: float) -> int:
+    import math
+
+    return math.ceil(prospects_per_week - 1e-9)
+
+
+def plan_record(plan: WeekPlan, status: Status) -> dict[str, Any]:
+    from planner.domain.models import PRIORITY
+
+    return {
+        "week_start": plan.week_start.isoformat(),
+        "hours": plan.hours,
+        "is_custom": plan.is_custom,
+        "overloaded_hours": round(status.allocation.overloaded_hours, 2),
+        "prospects_per_week": round(status.allocation.prospects_per_week, 2),
+        "split": {
+            b.value: {
+                "percent": plan.split[b],
+                "suggested_percent": plan.suggested[b],
+                "planned_hours": round(plan.planned_hours[b], 2),
+                "logged_hours": round(plan.logged_hours[b], 2),
+                "reason": status.allocation[b].reason,
+            }
+            for b in PRIORITY
+        },
+        "blocks": [
+            {
+                "day": block.day.isoformat(),
+                "start": _clock(block.start_minute),
+                "end": _clock(block.start_minute + block.minutes),
+                "minutes": block.minutes,
+                "bucket": block.bucket.value,
+                "title": block.title,
+            }
+            for block in plan.blocks
+        ],
+    }
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """`planner plan [--hours N] [--json] [--ics FILE]`: this week's plan (SPEC §2 "Weekly plan").
+    --hours is a what-if: the plan is computed with those hours and nothing is saved."""
+    from planner.domain.models import PRIORITY
+    from planner.domain.settings import parse_setting
+    from planner.domain.weekplan import week_plan
+
+    hours = float(parse_setting("hours_per_week", args.hours)) if args.hours is not None else None
+    today = _today()
+    with _repository(args) as repo:
+        snapshot, status = _status(repo, today, hours)
+    plan = week_plan(today, snapshot.settings, status.allocation, snapshot.week_minutes)
+    if args.ics:
+        _write_ics(plan, args.ics)
+    if args.json:
+        _print_json(plan_record(plan, status))
+        return 0
+    if args.ics == "-":
+        return 0  # the calendar went to stdout; do not mix text into it
+    what_if = " (what if: not saved)" if hours is not None else ""
+    whose = "your own split" if plan.is_custom else "suggested split"
+    out = [f"Week of {plan.week_start.isoformat()}: {plan.hours:g} h of selling time{what_if}, {whose}", ""]
+    label_width = max(len(b.label) for b in PRIORITY)
+    out.append(f"  {'':<{label_width}}  {'split':>5}  {'planned':>8}  {'logged':>8}")
+    for b in PRIORITY:
+        out.append(
+            f"  {b.label:<{label_width}}  {plan.split[b]:>3} %  {_hours(plan.planned_hours[b]):>8}  "
+            f"{_hours(plan.logged_hours[b]):>8}"
+        )
+    out += ["", "Why:"]
+    out += [f"  {status.allocation[b].reason}" for b in PRIORITY]
+    if status.allocation.overloaded_hours > 0:
+        out.append(f"  Overloaded by {_hours(status.allocation.overloaded_hours)}.")
+    out += ["", "Time blocks:"]
+    if not plan.blocks:
+        out.append("  none (no selling hours this week)")
+    for block in plan.blocks:
+        out.append(
+            f"  {block.day.strftime('%a %d %b')}  {_clock(block.start_minute)}–"
+            f"{_clock(block.start_minute + block.minutes)}  {block.title}"
+        )
+    print("\n".join(out))
+    return 0
+
+
+def _write_ics(plan: WeekPlan, target: str) -> None:
+    from planner.ics import week_ics
+
+    data = week_ics(plan)
+    if target == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    _write_file(target, data)
+    print(f"wrote {len(plan.blocks)} time blocks to {target}", file=sys.stderr)
+
+
+def _write_file(target: str, data: bytes) -> None:
+    """Write a whole file or nothing: a temporary file beside it, then renamed over it."""
+    import tempfile
+    from pathlib import Path
+
+    path = Path(target).expanduser()
+    if path.is_dir():
+        raise BadInput(f"{target} is a directory; give a file name")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    except FileNotFoundError:
+        raise BadInput(f"cannot write {target}: the folder {path.parent} does not exist") from None
+    except OSError as error:
+        raise PlannerError(f"cannot write {target}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise PlannerError(f"cannot write {target}: {error.strerror or error}") from None
+
+
+# --- config -------------------------------------------------------------------------------------
+
+
+def _format_setting(value: float | int | None) -> str:
+    if value is None:
+        return "auto"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    """`planner config [KEY [VALUE]]`: the settings of SPEC §3.1."""
+    from planner.domain.settings import SETTING_SPECS, Settings, parse_setting, setting_value, with_setting
+
+    if args.key is not None and args.key not in SETTING_SPECS:
+        parse_setting(args.key, "")  # raises the BadInput that lists the known keys
+    with _repository(args) as repo:
+        settings = repo.settings()
+        if args.key is None:
+            defaults = Settings()
+            width = max(len(k) for k in SETTING_SPECS)
+            values = {k: _format_setting(setting_value(settings, k)) for k in SETTING_SPECS}
+            value_width = max(len(v) for v in values.values())
+            for key, spec in SETTING_SPECS.items():
+                changed = " " if setting_value(settings, key) == setting_value(defaults, key) else "*"
+                print(f"{key:<{width}}  {values[key]:>{value_width}} {changed} {spec.help}")
+            print("(* changed from the default; set with 'planner config KEY VALUE', 'auto' resets the optional ones)")
+            return 0
+        if args.value is None:
+            print(_format_setting(setting_value(settings, args.key)))
+            return 0
+        value = parse_setting(args.key, args.value)
+        repo.save_settings(with_setting(settings, args.key, value))
+    print(f"{args.key} = {_format_setting(value)}")
+    return 0
+
+
+# --- import / export / backup --------------------------------------------------------------------
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """`planner import FILE.csv [--dry-run]`: all or nothing, every bad row listed (SPEC §4)."""
+    from pathlib import Path
+
+    from planner.csvio import ImportProblem, read_csv
+
+    path = Path(args.file).expanduser()
+    if not path.exists():
+        raise BadInput(f"no such file: {args.file}")
+    today = _today()
+    with _repository(args) as repo:
+        existing = {o.id for o in repo.export_rows() if o.id is not None}
+        try:
+            opps = read_csv(path, today, existing_ids=existing)
+        except ImportProblem as problem:
+            if len(problem.problems) == 1:
+                raise
+            _error(f"nothing imported: {len(problem.problems)} problems in {args.file}")
+            for line in problem.problems:
+                print(f"  {line}", file=sys.stderr)
+            return problem.exit_code
+        count = len(opps)
+        noun = "opportunity" if count == 1 else "opportunities"
+        if args.dry_run:
+            print(f"would import {count} {noun} from {args.file}; nothing changed (dry run)")
+            return 0
+        if count:
+            repo.import_opportunities(opps, on=today)
+    print(f"imported {count} {noun} from {args.file}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """`planner export [--format csv|json] [-o FILE]`: every opportunity, stdout by default."""
+    import io
+
+    from planner.csvio import write_csv, write_json
+
+    fmt = args.format or ("json" if args.output and args.output.lower().endswith(".json") else "csv")
+    with _repository(args) as repo:
+        opps = list(repo.export_rows())
+    writer = write_json if fmt == "json" else write_csv
+    if args.output is None:
+        writer(opps, sys.stdout)
+        return 0
+    buffer = io.StringIO(newline="")
+    count = writer(opps, buffer)
+    _write_file(args.output, buffer.getvalue().encode("utf-8"))
+    print(f"exported {count} opportunit{'y' if count == 1 else 'ies'} to {args.output}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """`planner backup [-o FILE]`: a consistent copy of the database; prints its path."""
+    from datetime import datetime
+    from pathlib import Path
+
+    from planner.store.location import resolve
+
+    source = resolve(args.db)
+    if not source.exists():
+        raise BadInput(f"no database at {source} yet; nothing to back up")
+    if args.output:
+        target = Path(args.output).expanduser()
+        if target.is_dir():
+            raise BadInput(f"{args.output} is a directory; give a file name")
+    else:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = source.with_name(f"{source.stem}-backup-{stamp}{source.suffix or '.db'}")
+    if target.exists():
+        raise BadInput(f"{target} already exists; choose another name")
+    if not target.parent.is_dir():
+        raise BadInput(f"cannot write {target}: the folder {target.parent} does not exist")
+    with _repository(args) as repo:
+        repo.backup(str(target))
+    print(target)
+    return 0
+
+
+# --- demo ----------------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """`planner demo [--keep PATH]`: a fresh demo database in a temporary folder, never the user's;
+    the TUI opens on it, or with --keep it is written to PATH (a new file) and the command exits."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from planner.demo import build_demo
+    from planner.store import open_repository
+
+    keep = Path(args.keep).expanduser() if args.keep else None
+    if keep is not None:
+        if keep.exists():
+            raise BadInput(f"{args.keep} already exists; --keep writes a new file")
+        if not keep.parent.is_dir():
+            raise BadInput(f"cannot write {args.keep}: the folder {keep.parent} does not exist")
+    today = _today()
+    folder = Path(tempfile.mkdtemp(prefix="planner-demo-"))
+    try:
+        db = folder / "demo.db"
+        repo = open_repository(str(db))
+        try:
+            build_demo(repo, today, seed=args.seed)
+            if keep is not None:
+                repo.backup(str(keep))
+        finally:
+            repo.close()
+        if keep is not None:
+            print(f"demo database written to {keep}")
+            return 0
+        return _open_tui(str(db))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
