@@ -56,6 +56,9 @@ def default_ics_path(plan: WeekPlan) -> str:
 
 def write_ics(plan: WeekPlan, raw_path: str) -> Path:
     """Write the week's blocks as iCalendar to `raw_path` (`~` expanded); BadInput when it cannot."""
+    import os
+    import tempfile
+
     from planner.ics import week_ics
 
     text = raw_path.strip()
@@ -65,8 +68,16 @@ def write_ics(plan: WeekPlan, raw_path: str) -> Path:
     if path.is_dir():
         raise BadInput(f"{path} is a folder; add a file name like planner-week.ics")
     data = week_ics(plan)
+    # A whole file or nothing: write beside it, then rename over it (as `planner plan --ics` does).
     try:
-        path.write_bytes(data)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
     except OSError as error:
         raise BadInput(f"cannot write {path}: {error.strerror or error}") from None
     return path
@@ -216,7 +227,7 @@ class WeekScreen(Screen):
         if allocation.overloaded_hours > 0:
             overload.update(
                 Content(
-                    f"The funnel asks for {allocation.overloaded_hours:.1f} h more than your {plan.hours:g} h this week: "
+                    f"Overloaded: the funnel asks for {allocation.overloaded_hours:.1f} h more than your {plan.hours:g} h this week: "
                     "drop poor-fit prospects, close or drop Best Few deals, or raise your hours (H)."
                 )
             )

@@ -1,0 +1,223 @@
+"""The Week screen (SPEC §2 "Weekly plan", §5): hours, the split with its reasons, logged against
+planned, time blocks, the user's own split, and the iCalendar export.
+
+The `fixed_today` and `db` fixtures come from tests/ui/conftest.py (today is Wed 2026-03-04, so the
+week starts on Mon 2026-03-02).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+from textual.widgets import DataTable
+
+from planner.domain.models import Activity, ActivityKind, Bucket, Influence, Opportunity, Role
+
+TODAY = date(2026, 3, 4)
+MONDAY = date(2026, 3, 2)
+
+
+@contextmanager
+def repository(path: str) -> Iterator:
+    from planner.store import open_repository
+
+    repo = open_repository(path)
+    try:
+        yield repo
+    finally:
+        repo.close()
+
+
+def seed(path: str, best_few: int = 2, in_funnel: int = 4) -> list[int]:
+    economic = (Influence("Lee", Role.ECONOMIC, covered=True),)
+    with repository(path) as repo:
+        ids = [repo.add(Opportunity(f"Close {i}", bucket=Bucket.BEST_FEW, influences=economic), on=TODAY - timedelta(days=20))
+               for i in range(best_few)]
+        ids += [repo.add(Opportunity(f"Cover {i}", bucket=Bucket.IN, influences=economic), on=TODAY - timedelta(days=20))
+                for i in range(in_funnel)]
+        repo.log(Activity(ActivityKind.CALL, 90, TODAY, opportunity_id=ids[0]))
+        repo.log(Activity(ActivityKind.RESEARCH, 30, MONDAY))
+        return ids
+
+
+def screen(app):
+    from planner.ui.screens.week import WeekScreen
+
+    assert isinstance(app.screen, WeekScreen), f"expected the Week screen, got {app.screen!r}"
+    return app.screen
+
+
+def text_of(app, selector: str) -> str:
+    """What a widget shows, line by line, as the user reads it."""
+    widget = app.screen.query_one(selector)
+    strips = widget.render_lines(widget.region.reset_offset)
+    return "\n".join("".join(segment.text for segment in strip).rstrip() for strip in strips)
+
+
+def split_rows(app) -> dict[str, list[str]]:
+    table = screen(app).query_one("#week-split", DataTable)
+    return {str(key.value): [str(c) for c in table.get_row(key)] for key in table.rows}
+
+
+async def fill(pilot, **values: str) -> None:
+    for name, value in values.items():
+        pilot.app.screen.query_one(f"#field-{name}").value = value
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def open_week(pilot) -> None:
+    await pilot.press("3")
+    await pilot.pause()
+
+
+async def test_week_shows_hours_split_reasons_logged_time_and_blocks(db):
+    from planner.app import PlannerApp
+
+    seed(db)
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_week(pilot)
+        status = app.status()
+        assert "Week of Mon 02 Mar 2026" in text_of(app, "#week-header")
+        assert "15 h of selling time" in text_of(app, "#week-header")
+        rows = split_rows(app)
+        assert list(rows) == ["best_few", "above", "in"]  # the method's priority order
+        for bucket in (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN):
+            assert rows[bucket.value][1] == f"{status.allocation[bucket].percent} %"
+        assert sum(status.allocation[b].percent for b in (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN)) == 100
+        reasons = text_of(app, "#week-reasons")
+        for bucket in (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN):
+            assert status.allocation[bucket].reason in reasons
+        assert rows["best_few"][4] == "1.5 h" and rows["above"][4] == "0.5 h"  # logged this week
+        bars = text_of(app, "#week-bars")
+        assert "1.5 h logged of" in bars and "0.5 h logged of" in bars
+        blocks = text_of(app, "#week-blocks")
+        for day in ("Mon 02 Mar", "Tue 03 Mar", "Wed 04 Mar", "Thu 05 Mar", "Fri 06 Mar"):
+            assert day in blocks
+        assert "09:00" in blocks and "Best Few: close" in blocks
+
+
+async def test_overload_is_said_and_absent_when_the_week_suffices(db):
+    from planner.app import PlannerApp
+
+    seed(db, best_few=12, in_funnel=15)
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_week(pilot)
+        overload = screen(app).query_one("#week-overload")
+        assert app.status().allocation.overloaded_hours > 0
+        assert overload.has_class("overloaded") and overload.display
+        assert f"{app.status().allocation.overloaded_hours:.1f} h" in text_of(app, "#week-overload")
+        # More hours than the funnel asks for: the message goes away.
+        await pilot.press("H")
+        await fill(pilot, value="100")
+        assert not overload.has_class("overloaded")
+    with repository(db) as repo:
+        assert repo.settings().hours_per_week == 100
+
+
+async def test_hours_are_validated_and_bad_input_changes_nothing(db):
+    from planner.app import PlannerApp
+
+    seed(db)
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_week(pilot)
+        await pilot.press("H")
+        await fill(pilot, value="lots")
+        assert "hours_per_week must be a number" in text_of(app, "#error")
+        await fill(pilot, value="0")
+        assert "between" in text_of(app, "#error")
+        await pilot.press("escape")
+        await pilot.pause()
+        with repository(db) as repo:
+            assert repo.settings().hours_per_week == 15
+        await pilot.press("H", *"20", "enter")
+        await pilot.pause()
+        assert "20 h of selling time" in text_of(app, "#week-header")
+    with repository(db) as repo:
+        assert repo.settings().hours_per_week == 20
+
+
+async def test_own_split_saved_refused_when_not_100_and_reset_to_the_suggestion(db):
+    from planner.app import PlannerApp
+    from planner.ui.screens.today_forms import FormModal
+
+    seed(db)
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_week(pilot)
+        suggested = {b: app.status().allocation[b].percent for b in (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN)}
+        await pilot.press("e")
+        await fill(pilot, best_few="20", above="50", **{"in": "40"})
+        assert isinstance(app.screen, FormModal)
+        assert "add up to 100, not 110" in text_of(app, "#error")
+        await fill(pilot, best_few="20", above="fifty", **{"in": "30"})
+        assert "whole percentage" in text_of(app, "#error")
+        with repository(db) as repo:
+            assert repo.settings().user_split is None
+        await fill(pilot, best_few="20", above="50", **{"in": "30"})
+        assert not isinstance(app.screen, FormModal)
+        rows = split_rows(app)
+        assert [rows[b][2] for b in ("best_few", "above", "in")] == ["20 %", "50 %", "30 %"]
+        assert rows["above"][3] == "7.5 h"  # 50 % of 15 h
+        assert "your split" in text_of(app, "#week-header")
+        with repository(db) as repo:
+            assert repo.settings().user_split == {Bucket.BEST_FEW: 20, Bucket.ABOVE: 50, Bucket.IN: 30}
+        await pilot.press("r")
+        await pilot.pause()
+        rows = split_rows(app)
+        assert [rows[b.value][2] for b in suggested] == [f"{v} %" for v in suggested.values()]
+    with repository(db) as repo:
+        assert repo.settings().user_split is None
+
+
+async def test_ics_export_writes_the_same_calendar_as_the_cli(db, tmp_path, monkeypatch):
+    import icalendar
+
+    from planner.app import PlannerApp
+    from planner.cli import run
+
+    seed(db)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_week(pilot)
+        blocks = len(screen(app).plan.blocks)
+        await pilot.press("i")
+        await pilot.pause()
+        field = app.screen.query_one("#field-value")
+        assert field.value == "~/planner-week-2026-03-02.ics"
+        await fill(pilot, value=str(tmp_path))  # a folder: refused
+        assert "folder" in text_of(app, "#error")
+        await fill(pilot, value="~/planner-week-2026-03-02.ics")
+    written = tmp_path / "planner-week-2026-03-02.ics"
+    calendar = icalendar.Calendar.from_ical(written.read_bytes())
+    events = [c for c in calendar.walk("VEVENT")]
+    assert len(events) == blocks > 0
+    first = min(events, key=lambda e: e.decoded("dtstart"))
+    assert first.decoded("dtstart").date() == MONDAY
+
+    assert run(["--db", db, "plan", "--ics", str(tmp_path / "cli.ics")]) == 0
+
+    def without_stamp(data: bytes) -> list[bytes]:
+        return [line for line in data.splitlines() if not line.startswith(b"DTSTAMP")]
+
+    assert without_stamp(written.read_bytes()) == without_stamp((tmp_path / "cli.ics").read_bytes())
+
+
+async def test_small_terminal_scrolls_to_the_blocks(db):
+    from planner.app import PlannerApp
+
+    seed(db)
+    app = PlannerApp(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_week(pilot)
+        body = screen(app).query_one("#week-body")
+        assert body.max_scroll_y > 0  # the page scrolls rather than cutting the blocks off
+        await pilot.press("j", "k", "e", "escape")
+        await pilot.pause()
+        assert "Fri 06 Mar" in text_of(app, "#week-blocks")
