@@ -1,0 +1,398 @@
+"""One deal in full (SPEC §2): the details view (`enter`) and the edit form (`e`).
+
+Details show every field, the ideal-customer fit, the deal's flags, its moves along the funnel and
+its logged activities. The edit form covers every field of SPEC §2, the Money/Authority/Need checks,
+the ideal-customer criteria met and the buying influences; saving is one undoable step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+
+from planner.domain.models import Criterion, Influence, Opportunity, Role
+from planner.errors import PlannerError
+from planner.ui.actions import FLAG_MARKS
+from planner.ui.widgets.bucket_list import due_text, money
+
+if TYPE_CHECKING:
+    from planner.app import PlannerApp
+
+_MARK_OF = {code: mark for code, mark, _ in FLAG_MARKS}
+
+
+def _day(d: date | None) -> str:
+    return d.isoformat() if d else "—"
+
+
+class DealDetailsScreen(ModalScreen[None]):
+    """Everything about one deal. Refreshes itself when the deal changes underneath."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Close"),
+        Binding("e", "edit", "Edit"),
+        Binding("n", "next_action", "Next action"),
+        Binding("t", "log_time", "Log time"),
+    ]
+    DEFAULT_CLASSES = "dialog"
+
+    app: PlannerApp
+
+    def __init__(self, deal_id: int) -> None:
+        super().__init__()
+        self.deal_id = deal_id
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog-box details-box"):
+            yield Static("", id="details-title", classes="dialog-title")
+            yield Static("", id="details-body")
+            yield Static(Content("e edit · n next action · t log time · escape close"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        app = self.app
+        try:
+            deal = app.repo.get(self.deal_id)
+        except PlannerError:
+            # Deleted (or undone away) meanwhile: nothing left to show.
+            self.dismiss(None)
+            return
+        self.query_one("#details-title", Static).update(
+            Content.assemble((deal.title, "bold"), (f"  ·  {deal.bucket.label}", "$text-accent"))
+        )
+        self.query_one("#details-body", Static).update(details_content(app, deal))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_edit(self) -> None:
+        edit_deal(self.app, self.deal_id)
+
+    def action_next_action(self) -> None:
+        from planner.ui.screens.modals import set_next_action
+
+        set_next_action(self.app, self.deal_id)
+
+    def action_log_time(self) -> None:
+        from planner.ui.screens.modals import log_time
+
+        try:
+            deal = self.app.repo.get(self.deal_id)
+        except PlannerError as error:
+            self.app.notify(str(error), severity="error")
+            return
+        log_time(self.app, deal)
+
+
+def details_content(app: PlannerApp, deal: Opportunity) -> Content:
+    """The details of one deal as text; user text is always literal."""
+    from planner.domain.fit import fit_score
+
+    today = app.today
+    rows: list[tuple[str, str | Content]] = [
+        ("Account", deal.account or "—"),
+        ("Contact", deal.contact or "—"),
+        ("Value", money(deal.value_cents) if deal.value_cents else "—"),
+        ("First contact", _day(deal.first_contact)),
+        ("Expected close", _day(deal.expected_close)),
+    ]
+    if deal.closed_on:
+        rows.append(("Closed on", _day(deal.closed_on)))
+    if deal.lost_reason:
+        rows.append(("Lost because", deal.lost_reason))
+    if deal.next_action or deal.next_action_due:
+        due = f"  ({due_text(deal.next_action_due, today)}, {deal.next_action_due.isoformat()})" \
+            if deal.next_action_due else ""
+        rows.append(("Next action", f"{deal.next_action or '—'}{due}"))
+    else:
+        rows.append(("Next action", "none scheduled"))
+    rows.append(("Source", deal.source or "—"))
+    checks = "  ".join(f"[{'x' if ok else ' '}] {name}" for name, ok in
+                       (("Money", deal.money), ("Authority", deal.authority), ("Need", deal.need)))
+    rows.append(("Qualified", checks))
+    criteria = app.repo.criteria()
+    score = fit_score(criteria, deal.criteria_met)
+    if score is None:
+        rows.append(("Fit", "no ideal-customer criteria yet (Profile screen, 5)"))
+    else:
+        met = [c.name for c in criteria if c.id in deal.criteria_met]
+        rows.append(("Fit", f"{score} / 100" + (f"  (meets: {', '.join(met)})" if met else "  (meets none)")))
+
+    parts: list[str | tuple[str, str] | Content] = []
+    for label, value in rows:
+        parts.append((f"{label:<15}", "$text-muted"))
+        parts.append(value if isinstance(value, Content) else Content(value))
+        parts.append("\n")
+
+    flags = app.status().flags_for(deal.id) if deal.is_open else ()
+    parts.append(("\nFlags\n", "bold $text-accent"))
+    if flags:
+        for flag in flags:
+            style = "$text-error" if flag.severity == "critical" else "$text-warning"
+            parts.append((f"  {_MARK_OF.get(flag.code, '•')} ", f"bold {style}"))
+            parts.append(Content(flag.message))
+            parts.append("\n")
+    else:
+        parts.append(("  none\n", "$text-muted"))
+
+    parts.append(("\nBuying influences\n", "bold $text-accent"))
+    if deal.influences:
+        for inf in deal.influences:
+            parts.append(("  ✓ " if inf.covered else "  ◌ ", "$text-success" if inf.covered else "$text-warning"))
+            parts.append(Content(inf.name))
+            parts.append((f" — {inf.role.label}{'' if inf.covered else ' (not covered)'}\n", "$text-muted"))
+    else:
+        parts.append(("  none recorded\n", "$text-muted"))
+
+    if deal.notes:
+        parts.append(("\nNotes\n", "bold $text-accent"))
+        parts.append(Content(deal.notes))
+        parts.append("\n")
+
+    parts.append(("\nMoves\n", "bold $text-accent"))
+    for move in app.repo.moves(deal.id):
+        origin = move.from_bucket.label if move.from_bucket else "created"
+        parts.append(f"  {move.at.date().isoformat()}  {origin} → {move.to_bucket.label}\n")
+
+    parts.append(("\nActivities\n", "bold $text-accent"))
+    activities = app.repo.activities(deal.id, limit=50)
+    if activities:
+        for act in activities:
+            parts.append(f"  {act.on.isoformat()}  {act.minutes:>4} min  {act.kind.label:<21}")
+            parts.append(Content(act.note))
+            parts.append("\n")
+    else:
+        parts.append(("  none logged yet (t logs time)\n", "$text-muted"))
+    return Content.assemble(*parts)
+
+
+def edit_deal(app: PlannerApp, deal_id: int) -> None:
+    """Open the edit form; saving writes every field in one undoable step."""
+    try:
+        deal = app.repo.get(deal_id)
+        criteria = app.repo.criteria()
+    except PlannerError as error:
+        app.notify(str(error), severity="error")
+        return
+
+    def saved(updated: Opportunity | None) -> None:
+        if updated is not None:
+            app.change(f"Saved “{updated.title}”", deal_id, lambda: app.repo.update(updated))
+
+    app.push_screen(EditDealScreen(deal, criteria, app.today), saved)
+
+
+class InfluenceList(OptionList):
+    """The buying influences being edited; space toggles covered, delete removes."""
+
+    BINDINGS = [
+        Binding("space", "toggle_covered", "Covered on/off"),
+        Binding("delete,backspace", "remove", "Remove"),
+    ]
+
+    def __init__(self, influences: list[Influence], **kwargs) -> None:
+        super().__init__(markup=False, **kwargs)
+        self.influences = list(influences)
+
+    def on_mount(self) -> None:
+        self.rebuild()
+
+    def rebuild(self, highlight: int | None = None) -> None:
+        keep = self.highlighted if highlight is None else highlight
+        self.set_options(
+            Option(Content.assemble(("[x] " if i.covered else "[ ] ", "bold"), Content(i.name),
+                                    (f" — {i.role.label}", "$text-muted")))
+            for i in self.influences
+        )
+        if self.influences:
+            self.highlighted = min(keep or 0, len(self.influences) - 1)
+        self.display = bool(self.influences)
+
+    def action_toggle_covered(self) -> None:
+        if self.highlighted is not None and self.influences:
+            inf = self.influences[self.highlighted]
+            self.influences[self.highlighted] = replace(inf, covered=not inf.covered)
+            self.rebuild()
+
+    def action_remove(self) -> None:
+        if self.highlighted is not None and self.influences:
+            del self.influences[self.highlighted]
+            self.rebuild()
+
+
+class EditDealScreen(ModalScreen[Opportunity | None]):
+    """Every field of a deal (SPEC §2). enter in a field or ctrl+s saves; escape cancels."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+    DEFAULT_CLASSES = "dialog"
+
+    def __init__(self, deal: Opportunity, criteria: list[Criterion], today: date) -> None:
+        super().__init__()
+        self.deal = deal
+        self.criteria = list(criteria)
+        self.today = today
+
+    def _field(self, label: str, input_id: str, value: str, placeholder: str = "") -> ComposeResult:
+        with Horizontal(classes="field"):
+            yield Label(label, classes="field-label")
+            yield Input(value, placeholder=placeholder, id=input_id, classes="field-input", compact=True)
+
+    def compose(self) -> ComposeResult:
+        d = self.deal
+        iso = lambda v: v.isoformat() if v else ""  # noqa: E731
+        with VerticalScroll(classes="dialog-box edit-box"):
+            yield Static(Content.assemble("Edit ", (d.title, "bold"), f"  ·  {d.bucket.label}"), classes="dialog-title")
+            yield from self._field("Title", "title", d.title)
+            yield from self._field("Account", "account", d.account)
+            yield from self._field("Contact", "contact", d.contact)
+            yield from self._field("Value", "value", money(d.value_cents) if d.value_cents else "", "e.g. 12000")
+            yield from self._field("First contact", "first_contact", iso(d.first_contact), "YYYY-MM-DD, today, -2w")
+            yield from self._field("Expected close", "expected_close", iso(d.expected_close), "YYYY-MM-DD, +3w, fri")
+            yield from self._field("Next action", "next_action", d.next_action, "e.g. Send the proposal")
+            yield from self._field("Due", "next_action_due", iso(d.next_action_due), "fri, tomorrow, +3d")
+            yield from self._field("Source", "source", d.source, "where the lead came from")
+            with Horizontal(classes="field"):
+                yield Label("Notes", classes="field-label")
+                yield TextArea(d.notes, id="notes", classes="field-input notes", soft_wrap=True, compact=True)
+            yield Static(Content("Qualification"), classes="section-title")
+            with Horizontal(classes="checks"):
+                yield Checkbox("Money", d.money, id="money", compact=True)
+                yield Checkbox("Authority", d.authority, id="authority", compact=True)
+                yield Checkbox("Need", d.need, id="need", compact=True)
+            yield Static(Content("Ideal-customer criteria met"), classes="section-title")
+            if self.criteria:
+                with Vertical(id="criteria"):
+                    for c in self.criteria:
+                        label = Content.assemble(Content(c.name), (f"  ({c.kind.value}, weight {c.weight})", "$text-muted"))
+                        yield Checkbox(label, c.id in d.criteria_met, id=f"criterion-{c.id}", classes="criterion", compact=True)
+            else:
+                yield Static(Content("No criteria yet: define your ideal customer on the Profile screen (5)."),
+                             classes="dialog-hint")
+            yield Static(Content("Buying influences  (space: covered on/off · delete: remove)"), classes="section-title")
+            yield InfluenceList(list(d.influences), id="influences", compact=True)
+            with Horizontal(classes="field influence-add"):
+                yield Input(placeholder="name of a buying influence", id="influence-name", classes="influence-name",
+                            compact=True)
+                yield Select([(r.label, r) for r in Role], value=Role.ECONOMIC, allow_blank=False, id="influence-role",
+                             compact=True)
+                yield Checkbox("covered", False, id="influence-covered", compact=True)
+                yield Button("Add", id="influence-add", compact=True)
+            yield Static("", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#title", Input).focus()
+
+    def value(self, input_id: str) -> str:
+        return self.query_one(f"#{input_id}", Input).value
+
+    def add_influence(self) -> None:
+        from planner.domain.parse import MAX_FIELD, clean_text
+
+        box = self.query_one("#influence-name", Input)
+        try:
+            name = clean_text(box.value, MAX_FIELD, what="influence name")
+        except PlannerError as error:
+            self.show_error(str(error))
+            return
+        if not name:
+            self.show_error("type the influence's name first")
+            return
+        role = self.query_one("#influence-role", Select).value
+        covered = self.query_one("#influence-covered", Checkbox).value
+        influences = self.query_one(InfluenceList)
+        influences.influences.append(Influence(name=name, role=role, covered=covered))
+        influences.rebuild(highlight=len(influences.influences) - 1)
+        box.value = ""
+        self.query_one("#influence-covered", Checkbox).value = False
+        self.show_error("")
+        box.focus()
+
+    def show_error(self, message: str) -> None:
+        self.query_one(".dialog-error", Static).update(Content(message))
+
+    def result(self) -> Opportunity:
+        from planner.domain.parse import MAX_FIELD, MAX_NOTES, clean_text, clean_title, parse_date, parse_money
+
+        def day(input_id: str, what: str) -> date | None:
+            text = self.value(input_id).strip()
+            return parse_date(text, self.today, what=what) if text else None
+
+        value = self.value("value").strip()
+        met = frozenset(
+            c.id for c in self.criteria if self.query_one(f"#criterion-{c.id}", Checkbox).value
+        )
+        return replace(
+            self.deal,
+            title=clean_title(self.value("title")),
+            account=clean_text(self.value("account"), MAX_FIELD, what="account"),
+            contact=clean_text(self.value("contact"), MAX_FIELD, what="contact"),
+            value_cents=parse_money(value) if value else 0,
+            first_contact=day("first_contact", "first contact"),
+            expected_close=day("expected_close", "expected close"),
+            next_action=clean_text(self.value("next_action"), MAX_FIELD, what="next action"),
+            next_action_due=day("next_action_due", "due date"),
+            source=clean_text(self.value("source"), MAX_FIELD, what="source"),
+            notes=clean_text(self.query_one("#notes", TextArea).text, MAX_NOTES, multiline=True, what="notes"),
+            money=self.query_one("#money", Checkbox).value,
+            authority=self.query_one("#authority", Checkbox).value,
+            need=self.query_one("#need", Checkbox).value,
+            criteria_met=met,
+            influences=tuple(self.query_one(InfluenceList).influences),
+        )
+
+    def action_save(self) -> None:
+        try:
+            updated = self.result()
+        except PlannerError as error:
+            self.show_error(str(error))
+            return
+        self.dismiss(updated)
+
+    def action_cancel(self) -> None:
+        try:
+            unchanged = self.result() == self.deal
+        except PlannerError:
+            unchanged = False
+        if unchanged:
+            self.dismiss(None)
+            return
+        from planner.ui.screens.modals import ConfirmModal
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmModal("Discard your changes to this deal?", "Discard", "Keep editing"), answered)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "influence-name":
+            self.add_influence()
+        else:
+            self.action_save()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self.action_save()
+        elif event.button.id == "cancel":
+            self.action_cancel()
+        elif event.button.id == "influence-add":
+            self.add_influence()

@@ -1,0 +1,336 @@
+"""The Funnel screen (SPEC §5, key 1): Above the Funnel, In the Funnel and Best Few side by side.
+
+Each bucket shows its full name, count, value and the suggested share of the week; each deal its
+title, account, value, next action and flag marks. Keys act on the highlighted deal of the focused
+bucket; every change goes through `PlannerApp.change` so it is one undoable step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
+
+from planner.domain.models import OPEN_BUCKETS, Bucket, Opportunity
+from planner.ui.actions import bindings
+from planner.ui.widgets.banner import FunnelBanner, ScreenBar
+from planner.ui.widgets.bucket_list import BucketColumn, BucketList
+
+if TYPE_CHECKING:
+    from planner.app import PlannerApp
+
+#: Actions that need a highlighted deal.
+_DEAL_ACTIONS = {"edit", "details", "move_on", "move_back", "won", "lost", "next_action", "delete"}
+
+
+class FunnelScreen(Screen[None]):
+    BINDINGS = [
+        *bindings("funnel"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+    AUTO_FOCUS = "#list-above"
+
+    app: PlannerApp
+
+    def __init__(self) -> None:
+        super().__init__(id="funnel")
+        self.filter_text = ""
+        self._seen_version = -1
+
+    def compose(self) -> ComposeResult:
+        yield ScreenBar("funnel")
+        yield Static("", id="funnel-status")
+        yield FunnelBanner("", id="banner")
+        yield Input(placeholder="Filter by title, account or contact — enter keeps it, escape clears",
+                    id="filter", classes="-hidden")
+        with Horizontal(id="buckets"):
+            for bucket in OPEN_BUCKETS:
+                yield BucketColumn(bucket)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        if os.environ.get("PLANNER_EXIT_AFTER_FIRST_FRAME") == "1":
+            # The start-up benchmark's end point: the funnel with its deals has been painted.
+            self.call_after_refresh(self.app.exit)
+
+    def on_screen_resume(self) -> None:
+        if self._seen_version != self.app.data_version:
+            self.refresh_data()
+
+    # --- showing ------------------------------------------------------------------------------
+    def refresh_data(self) -> None:
+        app = self.app
+        snapshot = app.snapshot()
+        status = app.status()
+        self._seen_version = app.data_version
+        flags_by_deal: dict[int, list] = defaultdict(list)
+        for flag in status.flags:
+            if flag.opportunity_id is not None:
+                flags_by_deal[flag.opportunity_id].append(flag)
+        by_bucket: dict[Bucket, list[Opportunity]] = {b: [] for b in OPEN_BUCKETS}
+        needle = self.filter_text.casefold()
+        for deal in snapshot.open_deals:
+            if deal.bucket in by_bucket and (not needle or _matches(deal, needle)):
+                by_bucket[deal.bucket].append(deal)
+        for bucket in OPEN_BUCKETS:
+            by_bucket[bucket].sort(key=_agenda_order)
+            self.query_one(f"#col-{bucket.value}", BucketColumn).show(
+                by_bucket[bucket],
+                flags_by_deal,
+                app.today,
+                count=status.counts.get(bucket, 0),
+                value_cents=status.values_cents.get(bucket, 0),
+                share=status.allocation.shares.get(bucket),
+                filtered=bool(needle),
+            )
+        self.query_one(FunnelBanner).show_flags(status.flags, status.allocation)
+        self.query_one("#funnel-status", Static).update(_status_line(status, snapshot))
+        self.refresh_bindings()
+
+    # --- what is selected -----------------------------------------------------------------------
+    @property
+    def focused_list(self) -> BucketList | None:
+        focused = self.focused
+        if isinstance(focused, BucketList):
+            return focused
+        return None
+
+    @property
+    def focused_bucket(self) -> Bucket:
+        """The bucket keys act on: the focused list's, or the last list focused, Above by default."""
+        lst = self.focused_list
+        if lst is not None:
+            return lst.bucket
+        return self._last_bucket
+
+    _last_bucket: Bucket = Bucket.ABOVE
+
+    def on_descendant_focus(self, event) -> None:
+        if isinstance(event.widget, BucketList):
+            self._last_bucket = event.widget.bucket
+            self.refresh_bindings()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.refresh_bindings()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_details()
+
+    def bucket_list(self, bucket: Bucket) -> BucketList:
+        return self.query_one(f"#list-{bucket.value}", BucketList)
+
+    @property
+    def selected(self) -> Opportunity | None:
+        lst = self.bucket_list(self.focused_bucket)
+        deal_id = lst.selected_id
+        return lst.deals.get(deal_id) if deal_id is not None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _DEAL_ACTIONS:
+            deal = self.selected
+            if deal is None:
+                return False
+            if action == "move_on":
+                return deal.bucket.next() is not None or None
+            if action == "move_back":
+                return deal.bucket.previous() is not None or None
+        if action == "clear_filter":
+            return bool(self.filter_text) or self.query_one("#filter", Input).has_focus
+        return True
+
+    # --- moving around ------------------------------------------------------------------------
+    def action_focus_bucket(self, step: int) -> None:
+        index = OPEN_BUCKETS.index(self.focused_bucket)
+        target = OPEN_BUCKETS[max(0, min(len(OPEN_BUCKETS) - 1, index + step))]
+        self.bucket_list(target).focus()
+
+    def action_cursor(self, step: int) -> None:
+        lst = self.bucket_list(self.focused_bucket)
+        if not lst.has_focus:
+            lst.focus()
+        if step > 0:
+            lst.action_cursor_down()
+        else:
+            lst.action_cursor_up()
+
+    def select_deal(self, deal_id: int, bucket: Bucket | None = None) -> None:
+        """Focus the bucket holding `deal_id` and highlight it."""
+        buckets = [bucket] if bucket is not None else list(OPEN_BUCKETS)
+        for b in buckets:
+            if b in OPEN_BUCKETS:
+                lst = self.bucket_list(b)
+                if lst.select_deal(deal_id):
+                    lst.focus()
+                    self._last_bucket = b
+                    return
+
+    # --- filter -------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.remove_class("-hidden")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.filter_text = event.value.strip()
+            self.refresh_data()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            if not self.filter_text:
+                event.input.add_class("-hidden")
+            self.bucket_list(self._last_bucket).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        had_filter = bool(self.filter_text)
+        self.filter_text = ""
+        box.value = ""
+        box.add_class("-hidden")
+        self.bucket_list(self._last_bucket).focus()
+        if had_filter:
+            self.refresh_data()
+
+    # --- deal actions -------------------------------------------------------------------------
+    def action_add(self) -> None:
+        from planner.ui.screens.modals import AddDealModal
+
+        bucket = self.focused_bucket
+
+        def added(draft: Opportunity | None) -> None:
+            if draft is None:
+                return
+            app = self.app
+            new_id = app.change(
+                f"Added “{draft.title}” to {bucket.label}",
+                None,
+                lambda: app.repo.add(replace(draft, bucket=bucket), on=app.today),
+                undo=app.added_deal_undo,
+            )
+            if new_id is not None:
+                self.select_deal(new_id, bucket)
+
+        self.app.push_screen(AddDealModal(bucket, self.app.today), added)
+
+    def action_edit(self) -> None:
+        deal = self.selected
+        if deal is not None:
+            from planner.ui.screens.deal import edit_deal
+
+            edit_deal(self.app, deal.id)
+
+    def action_details(self) -> None:
+        deal = self.selected
+        if deal is not None:
+            from planner.ui.screens.deal import DealDetailsScreen
+
+            self.app.push_screen(DealDetailsScreen(deal.id))
+
+    def action_move_on(self) -> None:
+        deal = self.selected
+        if deal is not None and deal.bucket.next() is not None:
+            move_deal(self.app, deal.id, deal.bucket.next(), follow=self)
+
+    def action_move_back(self) -> None:
+        deal = self.selected
+        if deal is not None and deal.bucket.previous() is not None:
+            move_deal(self.app, deal.id, deal.bucket.previous(), follow=self)
+
+    def action_won(self) -> None:
+        deal = self.selected
+        if deal is not None:
+            move_deal(self.app, deal.id, Bucket.WON)
+
+    def action_lost(self) -> None:
+        deal = self.selected
+        if deal is None:
+            return
+        from planner.ui.screens.modals import LostReasonModal
+
+        def chosen(reason: str | None) -> None:
+            if reason is not None:
+                move_deal(self.app, deal.id, Bucket.LOST, reason=reason)
+
+        self.app.push_screen(LostReasonModal(deal.title), chosen)
+
+    def action_log_time(self) -> None:
+        from planner.ui.screens.modals import log_time
+
+        deal = self.selected if self.focused_list is not None else None
+        log_time(self.app, deal)
+
+    def action_next_action(self) -> None:
+        deal = self.selected
+        if deal is not None:
+            from planner.ui.screens.modals import set_next_action
+
+            set_next_action(self.app, deal.id)
+
+    def action_delete(self) -> None:
+        deal = self.selected
+        if deal is None:
+            return
+        app = self.app
+        app.change(f"Deleted “{deal.title}” — press u to undo", deal.id, lambda: app.repo.delete(deal.id))
+
+
+def move_deal(app: PlannerApp, deal_id: int, to: Bucket, *, reason: str = "", follow: FunnelScreen | None = None):
+    """Move a deal (SPEC §2): the method's entry conditions warn, never block."""
+    from planner.domain.flags import move_warnings
+
+    try:
+        deal = app.repo.get(deal_id)
+        warnings = move_warnings(deal, to, app.today, app.status().cycle.days) if to.is_open else []
+    except Exception as error:  # noqa: BLE001 — shown, never a traceback
+        from planner.errors import PlannerError
+
+        if not isinstance(error, PlannerError):
+            raise
+        app.notify(str(error), severity="error")
+        return None
+    verb = {Bucket.WON: "Marked “{t}” won", Bucket.LOST: "Marked “{t}” lost"}.get(to, "Moved “{t}” to " + to.label)
+    move = app.change(verb.format(t=deal.title), deal_id,
+                      lambda: app.repo.move(deal_id, to, on=app.today, reason=reason))
+    if move is None:
+        return None
+    for warning in warnings:
+        app.notify(warning, title="Moved anyway", severity="warning", timeout=8)
+    if follow is not None and to.is_open:
+        follow.select_deal(deal_id, to)
+    return move
+
+
+def _matches(deal: Opportunity, needle: str) -> bool:
+    return needle in deal.title.casefold() or needle in deal.account.casefold() or needle in deal.contact.casefold()
+
+
+def _agenda_order(deal: Opportunity):
+    # Deals whose next action is due soonest first, deals without one last, then oldest first.
+    due = deal.next_action_due
+    return (due is None, due.toordinal() if due else 0, deal.id or 0)
+
+
+def _status_line(status, snapshot) -> Content:
+    alloc = status.allocation
+    parts: list[str | tuple[str, str]] = [
+        ("Normal cycle ", "$text-muted"),
+        (f"{status.cycle.days:.0f} days", "bold"),
+        (f" ({status.cycle.description})", "$text-muted"),
+        ("   Prospects this week ", "$text-muted"),
+        (f"{snapshot.prospects_this_week} of {max(0, -int(-alloc.prospects_per_week // 1))}", "bold"),
+        ("   Week ", "$text-muted"),
+        (f"{alloc.hours_per_week:g} h", "bold"),
+    ]
+    if alloc.overloaded_hours > 0.05:
+        parts.append((f" · overloaded by {alloc.overloaded_hours:.1f} h", "bold $text-warning"))
+    return Content.assemble(*parts)

@@ -1,0 +1,79 @@
+"""The funnel's loudest warnings, and the screen bar every screen can put on top.
+
+`FunnelBanner` shows the funnel-wide flags of SPEC §3.3 (those on no single deal), the empty top
+of the funnel first: it is the roller-coaster's cause and the one thing that must never be missed.
+`ScreenBar` names the screens (1–5) with the current one highlighted, and today's date.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+
+from textual.content import Content
+from textual.widgets import Static
+
+from planner.domain.models import Allocation, Flag, Severity
+from planner.ui.actions import SCREENS
+
+EMPTY_TOP_TEXT = "Top of funnel is empty"
+
+
+def banner_lines(flags: Sequence[Flag], allocation: Allocation) -> list[Content]:
+    """What the banner says: the empty top in its own words with what to do, then other
+    funnel-wide flags, most severe first."""
+    lines: list[Content] = []
+    funnel_wide = [f for f in flags if f.opportunity_id is None]
+    quota = max(1, math.ceil(allocation.prospects_per_week - 1e-9))
+    for flag in funnel_wide:
+        if flag.code == "empty_top":
+            lines.append(
+                Content.assemble(
+                    (f"▲ {EMPTY_TOP_TEXT}", "bold"),
+                    f" — without prospects today there is no revenue one sales cycle from now. "
+                    f"Add {quota} prospect{'s' if quota != 1 else ''} this week — press a",
+                )
+            )
+    order = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    for flag in sorted(funnel_wide, key=lambda f: order.get(f.severity, 3)):
+        if flag.code == "empty_top":
+            continue
+        mark = "▲" if flag.severity is Severity.CRITICAL else "•"
+        lines.append(Content.assemble((f"{mark} ", "bold"), flag.message))
+    return lines
+
+
+class FunnelBanner(Static):
+    """Funnel-wide warnings; hidden when there are none. `-critical` when the top is empty."""
+
+    def show_flags(self, flags: Sequence[Flag], allocation: Allocation) -> None:
+        lines = banner_lines(flags, allocation)
+        self.display = bool(lines)
+        self.set_class(any(f.code == "empty_top" for f in flags), "-critical")
+        if lines:
+            self.update(Content("\n").join(lines))
+
+
+class ScreenBar(Static):
+    """`1 Funnel  2 Today  3 Week  4 Insights  5 Profile` with the current screen highlighted,
+    then today's date. Use `ScreenBar("today")` at the top of a screen."""
+
+    def __init__(self, current: str, **kwargs) -> None:
+        super().__init__("", classes="screen-bar", **kwargs)
+        self.current = current
+
+    def on_mount(self) -> None:
+        self.update(self.render_bar(getattr(self.app, "today", None)))
+
+    def render_bar(self, today: date | None) -> Content:
+        parts: list[str | tuple[str, str]] = []
+        for mode, (key, title) in SCREENS.items():
+            if mode == self.current:
+                parts.append((f" {key} {title} ", "bold reverse"))
+            else:
+                parts.append((f" {key} ", "bold $text-accent"))
+                parts.append((f"{title} ", ""))
+        if today is not None:
+            parts.append(("   " + today.strftime("%a %d %b %Y"), "$text-muted"))
+        return Content.assemble(*parts)

@@ -1,0 +1,239 @@
+"""One bucket of the funnel: a header (full name, count, value, suggested share) over an OptionList
+of deal cards keyed by deal id (SPEC §5).
+
+An OptionList, not a ListView: thousands of deals must open and scroll (STYLE.md). Rows are
+updated in place — only cards whose content changed are re-rendered — and every piece of user
+text goes in as `Content`, never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content, Span
+from textual.geometry import Size
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from planner.domain.models import Bucket, Flag, Opportunity, Share
+from planner.ui.actions import FLAG_MARKS
+
+_MARK_OF = {code: mark for code, mark, _ in FLAG_MARKS}
+_MARK_ORDER = [code for code, _, _ in FLAG_MARKS]
+#: Marks in a fixed-width gutter so titles line up whatever flags a deal carries.
+_GUTTER = 3
+
+
+def money(cents: int) -> str:
+    from planner.domain.parse import format_money
+
+    return format_money(cents)
+
+
+def due_text(due: date, today: date) -> str:
+    """A due date as a person says it: today, tomorrow, Fri 27 Nov, 3 days overdue."""
+    days = (due - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days < 0:
+        return f"{-days} day{'s' if days != -1 else ''} overdue"
+    if days < 7:
+        return due.strftime("%a")
+    if due.year == today.year:
+        return f"{due.strftime('%a')} {due.day} {due.strftime('%b')}"
+    return due.isoformat()
+
+
+def one_line(text: str) -> str:
+    """User text on one card line: line breaks would break the card's shape."""
+    return " ".join(text.split()) if ("\n" in text or "\t" in text or "\r" in text) else text
+
+
+def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date) -> Content:
+    """The three lines of a deal in its bucket: marks + title, account · value, next action · due.
+
+    Always exactly CARD_LINES lines (user text is put on one line; the list never wraps), built as
+    one Content with spans: thousands of cards are built at start-up."""
+    codes = {f.code for f in flags}
+    marks = "".join(_MARK_OF[c] for c in _MARK_ORDER if c in codes)[: _GUTTER - 1]
+    pieces: list[tuple[str, str]] = []
+    if marks:
+        urgent = codes & {"overdue_action", "best_few_too_far"}
+        pieces.append((marks.ljust(_GUTTER), "bold $text-error" if urgent else "bold $text-warning"))
+    else:
+        pieces.append((_INDENT, ""))
+    pieces.append((one_line(deal.title), "bold"))
+    pieces.append(("\n" + _INDENT, ""))
+    if deal.account:
+        pieces.append((one_line(deal.account), "$text-secondary"))
+    if deal.value_cents:
+        pieces.append(("  " if deal.account else "", ""))
+        pieces.append((money(deal.value_cents), "$text-success"))
+    if not deal.account and not deal.value_cents:
+        pieces.append(("no account", "$text-muted"))
+    pieces.append(("\n" + _INDENT, ""))
+    if deal.next_action or deal.next_action_due:
+        pieces.append(("→ " + (one_line(deal.next_action) or "(no action text)"), ""))
+        if deal.next_action_due is not None:
+            overdue = deal.next_action_due < today
+            pieces.append((" · " + due_text(deal.next_action_due, today), "bold $text-error" if overdue else "$text-muted"))
+    else:
+        pieces.append(("no next action", "italic $text-warning"))
+    text: list[str] = []
+    spans: list[Span] = []
+    position = 0
+    for piece, style in pieces:
+        if style:
+            spans.append(Span(position, position + len(piece), style))
+        text.append(piece)
+        position += len(piece)
+    return Content("".join(text), spans)
+
+
+CARD_LINES = 3
+_INDENT = " " * _GUTTER
+
+
+class DealOption(Option):
+    """An option whose card is built when it is first drawn: of 10,000 deals only a screenful is."""
+
+    def __init__(self, deal: Opportunity, flags: Sequence[Flag], today: date) -> None:
+        super().__init__("", id=str(deal.id))
+        self._source: tuple | None = (deal, flags, today)
+
+    @property
+    def prompt(self) -> Content:
+        if self._source is not None:
+            self._prompt = deal_card(*self._source)
+            self._source = None
+        return self._prompt
+
+    def _set_prompt(self, prompt) -> None:
+        self._source = None
+        super()._set_prompt(prompt)
+
+
+class BucketList(OptionList):
+    """The deals of one bucket; each option's id is the deal id as text."""
+
+    def __init__(self, bucket: Bucket, **kwargs) -> None:
+        super().__init__(markup=False, **kwargs)
+        self.bucket = bucket
+        self._ids: list[int] = []
+        self._keys: dict[int, tuple] = {}  # deal id → what its card was rendered from
+        self.deals: dict[int, Opportunity] = {}
+
+    def _update_lines(self) -> None:
+        # Every card is exactly CARD_LINES lines (one_line + nowrap), so heights are known without
+        # laying out thousands of cards: OptionList would measure each one at start-up (seconds at
+        # 10,000 deals). Same bookkeeping as OptionList._update_lines of the pinned Textual.
+        if not self.scrollable_content_region:
+            return
+        line_cache = self._line_cache
+        lines = line_cache.lines
+        next_index = lines[-1][0] + 1 if lines else 0
+        options = self.options
+        if next_index < len(options):
+            index_to_line = line_cache.index_to_line
+            heights = line_cache.heights
+            for index in range(next_index, len(options)):
+                count = CARD_LINES + options[index]._divider
+                index_to_line[index] = len(lines)
+                heights[index] = count
+                lines.extend([(index, line_no) for line_no in range(count)])
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        last_divider = options and options[-1]._divider
+        virtual_size = Size(width, len(lines) - (1 if last_divider else 0))
+        if virtual_size != self.virtual_size:
+            self.virtual_size = virtual_size
+            self._scroll_update(virtual_size)
+
+    @property
+    def selected_id(self) -> int | None:
+        option = self.highlighted_option
+        return int(option.id) if option is not None and option.id is not None else None
+
+    def show(self, deals: Sequence[Opportunity], flags: Mapping[int, Sequence[Flag]], today: date) -> None:
+        """Show `deals` in this order, re-rendering only cards that changed and keeping the
+        highlighted deal highlighted when it is still here."""
+        ids = [d.id for d in deals]
+        keep = self.selected_id
+        keep_index = self.highlighted
+        keys = {d.id: (d, tuple(flags.get(d.id, ())), today) for d in deals}
+        self.deals = {d.id: d for d in deals}
+        if ids == self._ids:
+            for index, deal in enumerate(deals):
+                if self._keys.get(deal.id) != keys[deal.id]:
+                    self.replace_option_prompt_at_index(index, deal_card(deal, keys[deal.id][1], today))
+        else:
+            self.set_options(DealOption(d, keys[d.id][1], today) for d in deals)
+            if keep is not None and keep in self.deals:
+                self.highlighted = ids.index(keep)
+            elif ids:
+                self.highlighted = min(keep_index or 0, len(ids) - 1)
+        self._ids = ids
+        self._keys = keys
+
+    def select_deal(self, deal_id: int) -> bool:
+        if deal_id in self.deals:
+            self.highlighted = self._ids.index(deal_id)
+            return True
+        return False
+
+
+class BucketColumn(Vertical):
+    """A bucket's header and its list."""
+
+    def __init__(self, bucket: Bucket) -> None:
+        super().__init__(id=f"col-{bucket.value}", classes="bucket-column")
+        self.bucket = bucket
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(self.bucket.label), classes="bucket-title")
+        yield Static("", classes="bucket-summary")
+        yield BucketList(self.bucket, id=f"list-{self.bucket.value}", classes="bucket-list")
+        yield Static("", classes="bucket-empty")
+
+    @property
+    def list(self) -> BucketList:
+        return self.query_one(BucketList)
+
+    def show(
+        self,
+        deals: Sequence[Opportunity],
+        flags: Mapping[int, Sequence[Flag]],
+        today: date,
+        *,
+        count: int,
+        value_cents: int,
+        share: Share | None,
+        filtered: bool,
+    ) -> None:
+        summary = [f"{count} deal{'' if count == 1 else 's'}", f" · {money(value_cents)}"]
+        if filtered:
+            summary.append(f" · {len(deals)} shown")
+        parts: list[str | tuple[str, str]] = [("".join(summary), "")]
+        if share is not None:
+            parts.append("\n")
+            parts.append((f"{share.percent} % of your week", "bold $text-accent"))
+            parts.append((f" · {share.hours:.1f} h", "$text-muted"))
+        self.query_one(".bucket-summary", Static).update(Content.assemble(*parts))
+        self.list.show(deals, flags, today)
+        empty = self.query_one(".bucket-empty", Static)
+        if deals:
+            empty.display = False
+        else:
+            empty.display = True
+            empty.update(Content(_EMPTY_HINT[self.bucket] if not filtered else "No deal matches the filter"))
+
+
+_EMPTY_HINT = {
+    Bucket.ABOVE: "No prospects. Press a to add one.",
+    Bucket.IN: "Nothing in the funnel yet. Qualify a prospect and press > to move it here.",
+    Bucket.BEST_FEW: "No Best Few yet. Deals close to closing belong here.",
+}

@@ -1,0 +1,405 @@
+"""The Funnel screen driven by keys, checked against what the database holds afterwards (SPEC §2, §5)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from planner.app import PlannerApp
+from planner.domain.models import ActivityKind, Bucket, Influence, Opportunity, Role
+
+from .conftest import TODAY, funnel, notifications, repository, seed
+
+SIZE = (120, 40)
+
+
+async def test_empty_database_shows_the_empty_top_banner_with_what_to_do(db):
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        banner = pilot.app.screen.query_one("#banner")
+        text = str(banner.render())
+        assert banner.display
+        assert "Top of funnel is empty" in text
+        assert "press a" in text
+        assert "Above the Funnel" in str(pilot.app.screen.query_one("#col-above .bucket-title").render())
+
+
+async def test_add_lands_in_above_by_default_with_the_title_focused(db):
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        assert pilot.app.focused.id == "title"
+        await pilot.press(*"Website revamp", "enter")
+        await pilot.pause()
+        assert "Top of funnel is empty" not in str(pilot.app.screen.query_one("#banner").render())
+        assert funnel(pilot.app).selected.title == "Website revamp"
+    with repository(db) as repo:
+        [deal] = repo.list()
+        assert (deal.title, deal.bucket) == ("Website revamp", Bucket.ABOVE)
+        assert [m.to_bucket for m in repo.moves(deal.id)] == [Bucket.ABOVE]
+
+
+async def test_add_lands_in_the_focused_bucket_with_its_optional_fields(db):
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("l", "l")  # Best Few
+        await pilot.press("a")
+        await pilot.press(*"Data platform", "tab", *"Globex", "tab", *"45000", "tab", *"Call Dana", "tab", *"fri")
+        await pilot.press("enter")
+        await pilot.pause()
+    with repository(db) as repo:
+        [deal] = repo.list()
+        assert deal.bucket is Bucket.BEST_FEW
+        assert (deal.account, deal.value_cents, deal.next_action) == ("Globex", 4_500_000, "Call Dana")
+        assert deal.next_action_due == date(2026, 3, 6)  # the Friday after Wednesday 2026-03-04
+
+
+async def test_add_refuses_bad_input_in_the_dialog_and_changes_nothing(db):
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("a", *"Deal", "tab", "tab", *"lots", "enter")
+        await pilot.pause()
+        error = str(pilot.app.screen.query_one(".dialog-error").render())
+        assert "value" in error.lower()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert funnel(pilot.app)  # the dialog closed, back on the funnel
+    with repository(db) as repo:
+        assert repo.list() == []
+
+
+async def test_move_on_records_history_and_warns_without_blocking(db):
+    [deal_id] = seed(db, Opportunity("Website revamp", account="Acme"))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        messages = notifications(pilot.app)
+        assert any("No buying influence is covered" in m for m in messages)
+        # The selection follows the deal into its new bucket, so > again moves it on to Best Few.
+        assert funnel(pilot.app).focused_bucket is Bucket.IN
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert any("No Economic Buyer" in m for m in notifications(pilot.app))
+        await pilot.press("less_than_sign")
+        await pilot.pause()
+    with repository(db) as repo:
+        assert repo.get(deal_id).bucket is Bucket.IN
+        path = [(m.from_bucket, m.to_bucket) for m in repo.moves(deal_id)]
+        assert path == [
+            (None, Bucket.ABOVE),
+            (Bucket.ABOVE, Bucket.IN),
+            (Bucket.IN, Bucket.BEST_FEW),
+            (Bucket.BEST_FEW, Bucket.IN),
+        ]
+
+
+async def test_a_covered_deal_moves_in_without_warning(db):
+    seed(db, Opportunity("Covered", influences=(Influence("Lee", Role.ECONOMIC, True),)))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert not any("buying influence" in m for m in notifications(pilot.app))
+
+
+async def test_won_and_lost_with_a_reason(db):
+    won_id, lost_id = seed(
+        db,
+        Opportunity("Closing", bucket=Bucket.BEST_FEW, next_action="Sign", next_action_due=TODAY),
+        Opportunity("Dead end", bucket=Bucket.BEST_FEW, next_action="Chase", next_action_due=date(2026, 3, 5)),
+    )
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("l", "l", "w")
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        assert pilot.app.focused.id == "reason"
+        await pilot.press(*"went with a cheaper offer", "enter")
+        await pilot.pause()
+        assert funnel(pilot.app).bucket_list(Bucket.BEST_FEW).option_count == 0
+    with repository(db) as repo:
+        won, lost = repo.get(won_id), repo.get(lost_id)
+        assert (won.bucket, won.closed_on) == (Bucket.WON, TODAY)
+        assert (lost.bucket, lost.lost_reason) == (Bucket.LOST, "went with a cheaper offer")
+
+
+async def test_log_time_on_the_selected_deal(db):
+    [deal_id] = seed(db, Opportunity("Website revamp"))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        assert pilot.app.focused.id == "minutes"
+        await pilot.press(*"1h30", "tab", *"kick-off call", "enter")
+        await pilot.pause()
+    with repository(db) as repo:
+        [activity] = repo.activities(deal_id)
+        assert (activity.minutes, activity.kind, activity.note) == (90, ActivityKind.CALL, "kick-off call")
+        assert activity.bucket is Bucket.ABOVE
+
+
+async def test_prospecting_time_on_no_deal_is_logged_and_undone(db):
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("t", *"45", "enter")
+        await pilot.pause()
+        with repository(db) as repo:
+            [activity] = repo.activities()
+            assert (activity.opportunity_id, activity.kind, activity.minutes) == (None, ActivityKind.RESEARCH, 45)
+        await pilot.press("u")
+        await pilot.pause()
+        assert any(m.startswith("Undone") for m in notifications(pilot.app))
+    with repository(db) as repo:
+        assert repo.activities() == []
+
+
+async def test_next_action_with_a_weekday(db):
+    [deal_id] = seed(db, Opportunity("Website revamp"))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("n", *"Send the proposal", "tab", *"fri", "enter")
+        await pilot.pause()
+    with repository(db) as repo:
+        deal = repo.get(deal_id)
+        assert (deal.next_action, deal.next_action_due) == ("Send the proposal", date(2026, 3, 6))
+
+
+async def test_next_action_refuses_a_bad_date(db):
+    [deal_id] = seed(db, Opportunity("Website revamp"))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("n", *"Call", "tab", *"someday", "enter")
+        await pilot.pause()
+        assert "date" in str(pilot.app.screen.query_one(".dialog-error").render()).lower()
+    with repository(db) as repo:
+        assert repo.get(deal_id).next_action == ""
+
+
+async def test_delete_then_undo_restores_the_deal_with_its_history(db):
+    [deal_id] = seed(db, Opportunity("Website revamp", account="Acme", value_cents=120_000))
+    with repository(db) as repo:
+        repo.log(_activity(deal_id))
+        repo.move(deal_id, Bucket.IN, on=TODAY)
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("l", "d")
+        await pilot.pause()
+        assert any("press u to undo" in m for m in notifications(pilot.app))
+        with repository(db) as repo:
+            assert repo.list() == []
+        await pilot.press("u")
+        await pilot.pause()
+        assert funnel(pilot.app).bucket_list(Bucket.IN).option_count == 1
+    with repository(db) as repo:
+        deal = repo.get(deal_id)
+        assert (deal.title, deal.account, deal.bucket) == ("Website revamp", "Acme", Bucket.IN)
+        assert len(repo.activities(deal_id)) == 1
+        assert [m.to_bucket for m in repo.moves(deal_id)] == [Bucket.ABOVE, Bucket.IN]
+
+
+async def test_undo_of_an_add_removes_the_deal_and_undo_of_a_move_moves_it_back(db):
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("a", *"First", "enter")
+        await pilot.pause()
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        with repository(db) as repo:
+            [deal] = repo.list()
+            assert deal.bucket is Bucket.ABOVE
+            assert len(repo.moves(deal.id)) == 1
+        await pilot.press("u")
+        await pilot.pause()
+        with repository(db) as repo:
+            assert repo.list() == []
+        await pilot.press("u")
+        await pilot.pause()
+        assert notifications(pilot.app)[-1] == "Nothing to undo"
+
+
+async def test_filter_narrows_every_bucket_and_escape_clears_it(db):
+    seed(
+        db,
+        Opportunity("Website revamp", account="Acme"),
+        Opportunity("Data platform", account="Globex", bucket=Bucket.IN),
+        Opportunity("Acme support", contact="Dana", bucket=Bucket.BEST_FEW),
+    )
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        screen = funnel(pilot.app)
+        await pilot.press("slash", *"acme")
+        await pilot.pause()
+        counts = [screen.bucket_list(b).option_count for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)]
+        assert counts == [1, 0, 1]
+        await pilot.press("escape")
+        await pilot.pause()
+        counts = [screen.bucket_list(b).option_count for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)]
+        assert counts == [1, 1, 1]
+        assert isinstance(pilot.app.focused, type(screen.bucket_list(Bucket.ABOVE)))
+
+
+async def test_hjkl_move_between_buckets_and_deals(db):
+    seed(
+        db,
+        Opportunity("A1", next_action_due=date(2026, 3, 5)),
+        Opportunity("A2", next_action_due=date(2026, 3, 6)),
+        Opportunity("I1", bucket=Bucket.IN),
+    )
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        screen = funnel(pilot.app)
+        assert screen.selected.title == "A1"
+        await pilot.press("j")
+        assert screen.selected.title == "A2"
+        await pilot.press("k")
+        assert screen.selected.title == "A1"
+        await pilot.press("l")
+        assert screen.selected.title == "I1"
+        await pilot.press("h")
+        assert screen.selected.title == "A1"
+        await pilot.press("right", "right", "right")
+        assert screen.focused_bucket is Bucket.BEST_FEW
+        assert screen.selected is None
+        # Nothing is selected in an empty bucket: the deal actions are not offered.
+        assert screen.check_action("won", ()) is False
+        await pilot.press("w")  # does nothing, says nothing
+        assert screen.focused_bucket is Bucket.BEST_FEW
+
+
+async def test_user_text_is_literal_and_wide_characters_keep_columns_aligned(db):
+    seed(
+        db,
+        Opportunity("[bold]x[/] [red", account="[link=x]y", next_action="[/]"),
+        Opportunity("网站改版项目", account="北京科技有限公司", bucket=Bucket.IN, next_action="发送提案 🚀"),
+        Opportunity("Launch 🚀🎉 party", account="Café Ünïcode", bucket=Bucket.BEST_FEW),
+    )
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        lines = _screen_lines(pilot.app)
+    text = "\n".join(lines)
+    assert "[bold]x[/] [red" in text
+    assert "[link=x]y" in text
+    assert "网站改版项目" in text and "北京科技有限公司" in text and "🚀🎉" in text
+    # The right edge of each bucket's list sits in the same terminal column on every row.
+    from rich.cells import cell_len
+
+    rows = [line for line in lines if "▎" in line]
+    edges = {tuple(cell_len(line[:i]) for i, ch in enumerate(line) if ch == "▎") for line in rows}
+    assert len(edges) == 1, edges
+
+
+async def test_details_open_with_enter_and_show_history(db):
+    [deal_id] = seed(db, Opportunity("Website revamp", account="Acme", notes="[b]not bold[/b]"))
+    with repository(db) as repo:
+        repo.log(_activity(deal_id))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        body = str(pilot.app.screen.query_one("#details-body").render())
+        assert "Acme" in body and "[b]not bold[/b]" in body
+        assert "created → Above the Funnel" in body
+        assert "research call" in body or "45 min" in body
+        await pilot.press("escape")
+        await pilot.pause()
+        assert funnel(pilot.app)
+
+
+async def test_help_lists_every_key_and_the_flag_marks(db):
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = str(pilot.app.screen.query_one("#help-text").render())
+        for words in ("Add a deal", "Mark the selected deal lost", "Undo the latest change", "next action overdue"):
+            assert words in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert funnel(pilot.app)
+
+
+async def test_command_palette_offers_the_deal_actions(db):
+    seed(db, Opportunity("Website revamp"))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        app = pilot.app
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for label in ("Add", "Edit", "Move on", "Won", "Lost", "Delete", "Today", "Help"):
+            assert any(t.startswith(label + " ") for t in titles), label
+        # Move back cannot run above the funnel, so the palette does not offer it.
+        assert not any(t.startswith("Move back") for t in titles)
+
+
+async def test_screens_switch_with_number_keys(db):
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        for key, name in (("2", "TodayScreen"), ("3", "WeekScreen"), ("4", "InsightsScreen"),
+                          ("5", "ProfileScreen"), ("1", "FunnelScreen")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert type(pilot.app.screen).__name__ == name
+
+
+async def test_a_change_elsewhere_shows_when_the_funnel_comes_back(db):
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        app = pilot.app
+        app.change("Added “Elsewhere”", None, lambda: app.repo.add(Opportunity("Elsewhere"), on=TODAY),
+                   undo=app.added_deal_undo)
+        await pilot.press("1")
+        await pilot.pause()
+        assert funnel(app).selected.title == "Elsewhere"
+
+
+async def test_ten_thousand_deals_open_and_scroll(db):
+    deals = [
+        Opportunity(f"Deal {i:05d}", account=f"Account {i % 97}", value_cents=i * 100,
+                    bucket=(Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)[i % 3],
+                    next_action="Call", next_action_due=date(2026, 3, 1 + i % 28))
+        for i in range(10_000)
+    ]
+    with repository(db) as repo:
+        repo.import_opportunities(deals, on=TODAY)
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        screen = funnel(pilot.app)
+        above = screen.bucket_list(Bucket.ABOVE)
+        assert above.option_count == 3334
+        await pilot.press("end")
+        await pilot.pause()
+        assert above.highlighted == 3333
+        await pilot.press("pageup", "k", "k")
+        await pilot.pause()
+        assert above.highlighted < 3333
+        assert above.scroll_offset.y > 0
+        await pilot.press("a", *"One more", "enter")
+        await pilot.pause()
+        assert above.option_count == 3335
+
+
+async def test_a_bad_database_shows_the_problem_screen_and_q_quits(tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not a database at all" * 100)
+    async with PlannerApp(db=str(bad)).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        from planner.ui.screens.problem import ProblemScreen
+
+        assert isinstance(pilot.app.screen, ProblemScreen)
+        assert "database" in pilot.app.screen.message.lower()
+        await pilot.press("2")  # other screens are not offered
+        assert isinstance(pilot.app.screen, ProblemScreen)
+        await pilot.press("q")
+        await pilot.pause()
+    assert bad.read_bytes() == b"this is not a database at all" * 100
+
+
+async def test_a_write_refused_by_the_database_is_shown_and_changes_nothing(db):
+    from planner.errors import DatabaseProblem
+
+    seed(db, Opportunity("Website revamp"))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        app = pilot.app
+
+        def refuse(*args, **kwargs):
+            raise DatabaseProblem("the database is locked by another program; try again in a moment")
+
+        app.repo.move = refuse
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert any("locked" in m for m in notifications(app))
+        assert not app.can_undo
+        assert funnel(app).selected.bucket is Bucket.ABOVE
+
+
+def _activity(deal_id: int):
+    from planner.domain.models import Activity
+
+    return Activity(kind=ActivityKind.CALL, minutes=45, on=TODAY, opportunity_id=deal_id, note="research call")
+
+
+def _screen_lines(app) -> list[str]:
+    """The screen as plain text, one string per terminal row."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
