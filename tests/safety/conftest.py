@@ -139,7 +139,7 @@ def _fixed_today(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 class Driver:
     """A planner process the test can watch line by line and kill at a chosen moment."""
 
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path):
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path, umask: int | None = None):
         import queue
         import threading
 
@@ -153,6 +153,7 @@ class Driver:
             text=True,
             encoding="utf-8",
             errors="replace",
+            preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,
         )
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
@@ -224,8 +225,8 @@ class Driver:
         return "\n".join(self._err[:-1] if self._err and self._err[-1] is None else self._err)
 
 
-def start_driver(name: str, *args: str, home: Path) -> Driver:
-    return Driver([sys.executable, str(DRIVERS / name), *args], planner_env(home), home)
+def start_driver(name: str, *args: str, home: Path, umask: int | None = None) -> Driver:
+    return Driver([sys.executable, str(DRIVERS / name), *args], planner_env(home), home, umask)
 
 
 CSV_HEADER = "id,title,account,contact,value,bucket,first_contact,expected_close,closed_on,next_action,next_action_due,source,notes"
@@ -266,22 +267,33 @@ def planner_with(knob: str, value: str, db: Path, *args: str, home: Path) -> Run
     return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
 
 
+_TEMPLATES: dict[tuple[str, ...], bytes] = {}
+
+
 def make_database(home: Path, *titles: str, name: str = "planner.db") -> Path:
-    """A planner database holding these deals, WAL folded in. Made in-process through the
-    repository (creation is not what these tests are about, and it is ten times faster)."""
+    """A planner database holding these deals, WAL folded in so the file alone is the database.
+    Made once per set of titles through the repository, then copied (creation is not what these
+    tests are about, and copying keeps the suite fast)."""
     from datetime import date
 
     from planner.domain.models import Opportunity
     from planner.store import open_repository
 
+    titles = titles or ("Existing deal",)
     db = home / name
-    repo = open_repository(str(db))
-    try:
-        for title in titles or ("Existing deal",):
-            repo.add(Opportunity(title=title, value_cents=100_000), on=date(2026, 3, 2))
-    finally:
-        repo.close()
-    checkpoint(db)
+    if titles not in _TEMPLATES:
+        repo = open_repository(str(db))
+        try:
+            for title in titles:
+                repo.add(Opportunity(title=title, value_cents=100_000), on=date(2026, 3, 2))
+        finally:
+            repo.close()
+        checkpoint(db)
+        _TEMPLATES[titles] = db.read_bytes()
+    else:
+        fd = os.open(db, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(_TEMPLATES[titles])
     return db
 
 

@@ -1,11 +1,12 @@
 """A user's burst of edits through the real Repository, one action after another.
 
-    python edit_burst.py DB TAG COUNT [--wait]
+    python edit_burst.py DB TAG COUNT [--wait] [--hold]
 
 Each action is one transaction (add; every other deal also moved and given logged time). After an
 action returns, a line `done <kind> <id> <title>` is printed and flushed: the action is committed,
 so it must survive whatever happens to this process next. With --wait, a line on stdin starts the
-burst (so two drivers can start together). Errors are printed as `error <type>: <message>`.
+burst (so two drivers can start together); with --hold, the driver prints `holding` after the
+burst and keeps the database open until another line arrives. Errors are printed as `error <type>: <message>`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def main() -> int:
                 print(f"done move {opp_id} {title}", flush=True)
                 repo.log(Activity(kind=ActivityKind.CALL, minutes=15, on=day, opportunity_id=opp_id, note=title))
                 print(f"done log {opp_id} {title}", flush=True)
+        if "--hold" in sys.argv:
+            print("holding", flush=True)
+            sys.stdin.readline()
     except PlannerError as error:
         print(f"error {type(error).__name__}: {error}", flush=True)
         return 1
