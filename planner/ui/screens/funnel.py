@@ -106,10 +106,8 @@ class FunnelScreen(Screen[None]):
 
     @property
     def focused_bucket(self) -> Bucket:
-        """The bucket keys act on: the focused list's, or the last list focused, Above by default."""
-        lst = self.focused_list
-        if lst is not None:
-            return lst.bucket
+        """The bucket keys act on: the list focused last (focus moves a moment after the key that
+        moved it, so the key after `l` must already see the new bucket), Above by default."""
         return self._last_bucket
 
     _last_bucket: Bucket = Bucket.ABOVE
@@ -152,7 +150,9 @@ class FunnelScreen(Screen[None]):
     def action_focus_bucket(self, step: int) -> None:
         index = OPEN_BUCKETS.index(self.focused_bucket)
         target = OPEN_BUCKETS[max(0, min(len(OPEN_BUCKETS) - 1, index + step))]
+        self._last_bucket = target
         self.bucket_list(target).focus()
+        self.refresh_bindings()
 
     def action_cursor(self, step: int) -> None:
         lst = self.bucket_list(self.focused_bucket)
@@ -266,8 +266,7 @@ class FunnelScreen(Screen[None]):
     def action_log_time(self) -> None:
         from planner.ui.screens.modals import log_time
 
-        deal = self.selected if self.focused_list is not None else None
-        log_time(self.app, deal)
+        log_time(self.app, self.selected)  # no deal selected: prospecting time
 
     def action_next_action(self) -> None:
         deal = self.selected
