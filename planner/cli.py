@@ -59,7 +59,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser(only=_requested_command(argv))
         try:
-            args = parser.parse_args(argv)
+            args = parser.parse_args(_attach_dashed_values(argv, parser))
         except SystemExit as done:  # --help and --version
             return done.code if isinstance(done.code, int) else 0
         if args.command is None:
@@ -227,6 +227,35 @@ def _requested_command(argv: Sequence[str]) -> str | None:
             return None  # --help, --version or a mistake: build everything
         return token if token in _COMMANDS else None
     return None
+
+
+def _attach_dashed_values(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """`--due -3d` → `--due=-3d`: argparse takes a value starting with "-" for an option unless it
+    looks like a negative number, and relative dates (-3d, -1w) and notes ("-5% off") do."""
+    takes_value: set[str] = set()
+    parsers = [parser]
+    while parsers:
+        current = parsers.pop()
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+            elif action.option_strings and action.nargs is None:
+                takes_value.update(action.option_strings)
+    out: list[str] = []
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token == "--":
+            out.extend(argv[index:])
+            break
+        following = argv[index + 1] if index + 1 < len(argv) else None
+        if token in takes_value and following and following.startswith("-") and not following.startswith("--"):
+            out.append(f"{token}={following}")
+            index += 2
+            continue
+        out.append(token)
+        index += 1
+    return out
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

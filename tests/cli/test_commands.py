@@ -1,0 +1,371 @@
+"""Every subcommand of SPEC §4, run in-process through `planner.cli.run` on a tmp database."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from planner.cli import _COMMANDS
+
+from .conftest import TODAY
+
+
+def new_deal(cli, *args: str) -> int:
+    result = cli("add", *args)
+    assert result.code == 0, result.err
+    return int(result.out.strip())
+
+
+def deals(cli, *args: str) -> list[dict]:
+    result = cli("list", "--json", *args)
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+# --- add / list ----------------------------------------------------------------------------------
+
+
+def test_add_prints_the_new_id_and_stores_every_field(cli) -> None:
+    opp_id = new_deal(
+        cli, "Website revamp", "--account", "Acme", "--contact", "Ana Ruiz", "--value", "12,500.50",
+        "--close", "+3w", "--next", "Send proposal", "--due", "fri", "--source", "referral", "--notes", "big one",
+    )
+    [deal] = deals(cli)
+    assert deal == {
+        "id": opp_id,
+        "title": "Website revamp",
+        "account": "Acme",
+        "contact": "Ana Ruiz",
+        "value": 12500.5,
+        "bucket": "above",
+        "first_contact": TODAY,  # defaults to today so the cycle can be measured when it is won
+        "expected_close": "2026-12-14",
+        "closed_on": None,
+        "next_action": "Send proposal",
+        "next_action_due": "2026-11-27",
+        "source": "referral",
+        "notes": "big one",
+    }
+
+
+def test_adding_straight_into_best_few_warns_like_a_move_would(cli) -> None:
+    result = cli("add", "Audit", "--bucket", "bf")
+    assert result.code == 0
+    assert "warning: No Economic Buyer is recorded for this deal." in result.err
+    assert deals(cli)[0]["bucket"] == "best_few"
+
+
+def test_list_filters_by_bucket_and_open(cli) -> None:
+    a = new_deal(cli, "A")
+    b = new_deal(cli, "B", "--bucket", "in")
+    c = new_deal(cli, "C")
+    assert cli("move", str(c), "won").code == 0
+    assert [d["id"] for d in deals(cli, "--bucket", "IN")] == [b]
+    assert {d["id"] for d in deals(cli)} == {a, b, c}
+    open_ids = {d["id"] for d in json.loads(cli("list", "--open", "--json").out)}
+    assert open_ids == {a, b}
+
+
+def test_list_table_keeps_columns_aligned_for_wide_scripts(cli) -> None:
+    from rich.cells import cell_len
+
+    new_deal(cli, "王小明的项目", "--account", "北京公司", "--value", "900")
+    new_deal(cli, "Plain deal", "--account", "Acme", "--value", "12500", "--next", "Call", "--due", "-2d")
+    result = cli("list")
+    lines = result.out.splitlines()
+    assert lines[0].split() == ["id", "bucket", "title", "account", "value", "next", "action", "due"]
+    rows = {"900": next(line for line in lines if "王小明" in line), "12,500": next(line for line in lines if "Plain" in line)}
+    value_ends = {cell_len(line[: line.index(v) + len(v)]) for v, line in rows.items()}
+    assert len(value_ends) == 1, result.out  # the value column ends at the same cell on every row
+    assert "2026-11-21 overdue" in result.out
+
+
+def test_list_on_an_empty_database_says_how_to_start(cli) -> None:
+    result = cli("list")
+    assert result.code == 0 and "planner add" in result.out
+
+
+# --- move / log ----------------------------------------------------------------------------------
+
+
+def test_move_warns_on_stderr_but_moves_anyway(cli) -> None:
+    opp_id = new_deal(cli, "Audit", "--account", "Acme")
+    result = cli("move", str(opp_id), "in")
+    assert result.code == 0
+    assert result.err_lines == ["warning: No buying influence is covered yet, so the sale is not confirmed possible."]
+    assert "Above the Funnel → In the Funnel" in result.out
+    assert deals(cli)[0]["bucket"] == "in"
+
+
+def test_move_to_lost_takes_a_reason_and_only_lost_does(cli, db: Path) -> None:
+    opp_id = new_deal(cli, "Audit")
+    refused = cli("move", str(opp_id), "won", "--reason", "price")
+    assert refused.code == 2 and refused.err_lines == ["planner: --reason is only for lost deals"]
+    assert deals(cli)[0]["bucket"] == "above"
+    assert cli("move", f"#{opp_id}", "Lost", "--reason", "went with a cheaper offer").code == 0
+    from planner.store import open_repository
+
+    with open_repository(str(db)) as repo:
+        lost = repo.get(opp_id)
+    assert (lost.bucket.value, lost.lost_reason, lost.closed_on) == ("lost", "went with a cheaper offer", date(2026, 11, 23))
+
+
+def test_move_to_the_bucket_it_is_in_changes_nothing(cli) -> None:
+    opp_id = new_deal(cli, "Audit")
+    result = cli("move", str(opp_id), "above")
+    assert result.code == 0 and "nothing changed" in result.out
+
+
+def test_log_on_a_deal_and_on_prospecting_shows_in_the_week_plan(cli) -> None:
+    opp_id = new_deal(cli, "Audit", "--bucket", "in")
+    assert cli("log", str(opp_id), "--kind", "meeting", "--minutes", "1h30", "--note", "kick-off").code == 0
+    result = cli("log", "--kind", "prospecting", "--minutes", "45")
+    assert result.code == 0 and "Above the Funnel" in result.out
+    assert cli("log", "--kind", "call", "--minutes", "30", "--on", "-1w").code == 0  # last week: not this week's
+    plan = json.loads(cli("plan", "--json").out)
+    assert plan["split"]["in"]["logged_hours"] == 1.5
+    assert plan["split"]["above"]["logged_hours"] == 0.75
+
+
+# --- status / plan -------------------------------------------------------------------------------
+
+
+def test_status_on_a_new_database_reports_the_empty_top_as_critical(cli) -> None:
+    status = json.loads(cli("status", "--json").out)
+    assert status["today"] == TODAY
+    assert status["cycle"] == {"days": 60.0, "source": "your setting", "measured": False, "samples": 0}
+    assert status["buckets"]["above"] == {"label": "Above the Funnel", "count": 0, "value": 0}
+    [empty] = [f for f in status["flags"] if f["code"] == "empty_top"]
+    assert empty["severity"] == "critical" and empty["opportunity_id"] is None
+    assert sum(status["allocation"][b]["percent"] for b in ("above", "in", "best_few")) == 100
+
+    human = cli("status").out
+    assert "Normal sales cycle: 60 days — your setting" in human
+    assert "critical  Top of funnel is empty" in human
+
+
+def test_status_json_schema(cli) -> None:
+    new_deal(cli, "A", "--value", "1000")
+    opp_id = new_deal(cli, "B", "--bucket", "in", "--value", "2,500.50", "--next", "Call", "--due", "-3d")
+    status = json.loads(cli("status", "--json").out)
+    assert {"today", "cycle", "buckets", "allocation", "flags"} <= set(status)
+    assert set(status["cycle"]) >= {"days", "source", "samples"}
+    assert status["buckets"]["in"]["count"] == 1 and status["buckets"]["in"]["value"] == 2500.5
+    for bucket in ("above", "in", "best_few"):
+        share = status["allocation"][bucket]
+        assert isinstance(share["percent"], int) and isinstance(share["hours"], float) and share["reason"]
+    assert {"overloaded_hours", "prospects_per_week"} <= set(status["allocation"])
+    for flag in status["flags"]:
+        assert set(flag) == {"code", "severity", "message", "opportunity_id"}
+        assert flag["severity"] in ("critical", "warning", "info")
+    assert {"code": "overdue_action", "opportunity_id": opp_id} in [
+        {"code": f["code"], "opportunity_id": f["opportunity_id"]} for f in status["flags"]
+    ]
+
+
+def test_status_text_names_buckets_split_quota_and_flags(cli) -> None:
+    new_deal(cli, "A", "--value", "1000", "--next", "Call", "--due", "today")
+    out = cli("status").out
+    for words in ("Above the Funnel", "In the Funnel", "Best Few", "Suggested split of your 15 h week",
+                  "Prospecting quota:", "Flags:"):
+        assert words in out
+
+
+def test_plan_what_if_hours_are_not_saved(cli) -> None:
+    plan = json.loads(cli("plan", "--hours", "30", "--json").out)
+    assert plan["hours"] == 30
+    assert sum(block["minutes"] for block in plan["blocks"]) == 30 * 60
+    assert {block["day"] for block in plan["blocks"]} <= {f"2026-11-{d}" for d in range(23, 28)}
+    assert cli("config", "hours_per_week").out.strip() == "15"
+    text = cli("plan", "--hours", "30").out
+    assert "what if: not saved" in text and "Time blocks:" in text
+    assert cli("plan", "--hours", "lots").code == 2
+
+
+def test_plan_writes_the_blocks_as_icalendar(cli, tmp_path: Path) -> None:
+    from icalendar import Calendar
+
+    target = tmp_path / "week.ics"
+    result = cli("plan", "--ics", str(target))
+    assert result.code == 0 and "wrote" in result.err
+    events = Calendar.from_ical(target.read_bytes()).walk("VEVENT")
+    plan = json.loads(cli("plan", "--json").out)
+    assert len(events) == len(plan["blocks"]) > 0
+
+
+# --- config --------------------------------------------------------------------------------------
+
+
+def test_config_lists_reads_and_saves_settings(cli) -> None:
+    listing = cli("config").out
+    assert "hours_per_week" in listing and "selling hours available per week" in listing
+    assert cli("config", "hours_per_week", "20").out.strip() == "hours_per_week = 20"
+    assert cli("config", "hours_per_week").out.strip() == "20"
+    assert "hours_per_week             20 *" in cli("config").out
+    assert json.loads(cli("status", "--json").out)["allocation"]["hours_per_week"] == 20
+    assert cli("config", "pass_rate.in", "0.4").code == 0
+    assert cli("config", "pass_rate.in", "auto").out.strip() == "pass_rate.in = auto"
+    refused = cli("config", "hours_per_week", "500")
+    assert refused.code == 2 and "between" in refused.err
+    assert cli("config", "hours_per_week").out.strip() == "20"
+
+
+# --- import / export / backup --------------------------------------------------------------------
+
+
+def test_import_lists_every_bad_row_and_imports_nothing(cli, tmp_path: Path) -> None:
+    csv = tmp_path / "deals.csv"
+    csv.write_text('title,value,bucket,notes\nGood,10,in,\nBad,ten,,"two\nlines"\n,5,above,\nAlso bad,1,middle,\n',
+                   encoding="utf-8")
+    result = cli("import", str(csv))
+    assert result.code == 2
+    assert result.err_lines == [
+        f"planner: nothing imported: 3 problems in {csv}",
+        "  line 3: value 'ten' is not an amount; use a plain amount like 12500, 12,500.50 or 1.5k",
+        "  line 5: title is empty",
+        "  line 6: unknown bucket 'middle'; use above, in, best_few (or bf), won or lost",
+    ]
+    assert deals(cli) == []
+
+
+def test_import_dry_run_then_for_real(cli, tmp_path: Path) -> None:
+    csv = tmp_path / "deals.csv"
+    csv.write_bytes("\ufefftitle,bucket,first_contact,closed_on\nA,in,,\nOld win,won,2026-01-05,2026-03-01\n".encode())
+    dry = cli("import", str(csv), "--dry-run")
+    assert dry.out.strip() == f"would import 2 opportunities from {csv}; nothing changed (dry run)"
+    assert deals(cli) == []
+    assert cli("import", str(csv)).out.strip() == f"imported 2 opportunities from {csv}"
+    assert [(d["title"], d["bucket"], d["closed_on"]) for d in deals(cli)] == [
+        ("A", "in", None), ("Old win", "won", "2026-03-01")
+    ]
+
+
+def test_export_then_import_into_a_fresh_database_round_trips(cli, tmp_path: Path) -> None:
+    new_deal(cli, "=cmd|' /C calc'!A0", "--account", "客户 🚀", "--value", "1.5k", "--notes", "-minus")
+    new_deal(cli, "Second", "--bucket", "in", "--next", "Call", "--due", "fri", "--close", "2027-01-31")
+    csv_out = cli("export")
+    assert csv_out.code == 0
+    assert csv_out.out.splitlines()[1].startswith("1,'=cmd")  # neutralised for spreadsheets
+    target = tmp_path / "out.csv"
+    assert cli("export", "-o", str(target)).out.strip() == f"exported 2 opportunities to {target}"
+    assert target.read_text(encoding="utf-8") == csv_out.out
+    before = deals(cli)
+    fresh = tmp_path / "fresh.db"
+    assert cli("--db", str(fresh), "import", str(target)).code == 0
+    after = json.loads(cli("list", "--json", "--db", str(fresh)).out)
+    assert after == before
+    # The same file again would duplicate every deal: refused by id, nothing imported.
+    again = cli("import", str(target), "--db", str(fresh))
+    assert again.code == 2 and "line 2: id 1 already exists" in again.err
+
+
+def test_export_json_by_flag_and_by_file_name(cli, tmp_path: Path) -> None:
+    new_deal(cli, "A", "--value", "99.95")
+    [record] = json.loads(cli("export", "--format", "json").out)
+    assert record["value"] == 99.95 and record["title"] == "A"
+    target = tmp_path / "deals.json"
+    assert cli("export", "-o", str(target)).code == 0
+    assert json.loads(target.read_text(encoding="utf-8")) == [record]
+
+
+def test_backup_beside_the_database_or_where_asked(cli, db: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    new_deal(cli, "Keep me")
+    result = cli("backup")
+    assert result.code == 0
+    copy = Path(result.out.strip())
+    assert copy.parent == db.parent and copy.name.startswith("planner-backup-") and copy.suffix == ".db"
+    assert (copy.stat().st_mode & 0o777) == 0o600
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT title FROM opportunity").fetchall() == [("Keep me",)]
+    target = tmp_path / "mine.db"
+    assert cli("backup", "-o", str(target)).out.strip() == str(target)
+    refused = cli("backup", "-o", str(target))
+    assert refused.code == 2 and "already exists" in refused.err
+
+
+# --- the command line itself ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", list(_COMMANDS))
+def test_every_subcommand_has_help(cli, command: str) -> None:
+    result = cli(command, "--help")
+    assert result.code == 0 and result.out.startswith(f"usage: planner {command}")
+
+
+def test_db_after_the_subcommand_beats_planner_db(cli, tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    new_deal(cli, "In the default", "--db", str(other))
+    assert deals(cli) == []
+    assert [d["title"] for d in deals(cli, "--db", str(other))] == ["In the default"]
+
+
+def test_usage_mistakes_are_one_line_with_a_hint(cli) -> None:
+    result = cli("move", "1")
+    assert result.code == 2
+    assert result.err_lines == ["planner: the following arguments are required: bucket (see 'planner move --help')"]
+    unknown = cli("stats")
+    assert unknown.err_lines[0].startswith("planner: unknown command 'stats'; the commands are add, list")
+
+
+def test_an_unusable_database_is_exit_1(cli, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database" * 100)
+    result = cli("status", "--db", str(junk))
+    assert result.code == 1 and len(result.err_lines) == 1 and result.err_lines[0].startswith("planner: ")
+    assert junk.read_bytes() == b"this is not a database" * 100
+
+
+def test_ctrl_c_exits_130_quietly(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(planner.cli, "cmd_status", interrupted)
+    result = cli("status")
+    assert (result.code, result.out, result.err) == (130, "", "")
+
+
+class FakeApp:
+    opened: list[str | None] = []
+
+    def __init__(self, db: str | None = None) -> None:
+        self.db = db
+
+    def run(self) -> None:
+        FakeApp.opened.append(self.db)
+
+
+@pytest.fixture
+def fake_tui(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    FakeApp.opened = []
+    monkeypatch.setitem(sys.modules, "planner.app", types.SimpleNamespace(PlannerApp=FakeApp))
+    return FakeApp.opened
+
+
+def test_no_subcommand_opens_the_tui_on_the_chosen_database(cli, fake_tui: list, tmp_path: Path) -> None:
+    assert cli().code == 0
+    assert cli("--db", str(tmp_path / "x.db")).code == 0
+    assert fake_tui == [None, str(tmp_path / "x.db")]  # None: the app resolves PLANNER_DB like the CLI
+
+
+def test_demo_opens_the_tui_on_a_temporary_database_never_the_users(cli, fake_tui: list, db: Path) -> None:
+    assert cli("demo").code == 0
+    [opened] = fake_tui
+    assert opened is not None and Path(opened) != db
+    assert not Path(opened).exists()  # the temporary demo is cleaned up when the UI closes
+    assert not db.exists()
+
+
+def test_demo_keep_refuses_to_overwrite(cli, db: Path) -> None:
+    db.write_bytes(b"precious")
+    result = cli("demo", "--keep", str(db))
+    assert result.code == 2 and "already exists" in result.err
+    assert db.read_bytes() == b"precious"
