@@ -191,3 +191,12 @@ def test_json_export_is_keyed_like_the_csv_columns() -> None:
     assert record["expected_close"] == "2027-01-02"
     assert record["closed_on"] is None
     assert record["bucket"] == "above"
+
+
+def test_the_sample_file_in_data_imports_cleanly() -> None:
+    sample = Path(__file__).resolve().parent.parent / "data" / "sample-import.csv"
+    opps = read_csv(sample, TODAY)
+    assert len(opps) == 9
+    assert opps[0].notes == "Wants a fixed price.\nDecision by the board on the 2nd."
+    won = [o for o in opps if o.bucket is Bucket.WON]
+    assert len(won) == 3 and all(o.first_contact and o.closed_on for o in won)
