@@ -86,10 +86,11 @@ async def test_insights_show_cycle_conversion_forecast_and_projection(db):
         if projection.first_dry_week is not None:
             assert f"{projection.first_dry_week:%a %d %b %Y}" in sentence
         else:
-            assert "No dry week" in sentence
+            assert "No dry stretch" in sentence
         chart = text_of(app, "#insights-projection")
         assert "goal" in chart and "expected wins per week" in chart
-        assert chart.count("▲") == sum(1 for w in projection.weeks if w.dry) + 1  # +1: the legend
+        assert chart.count("▲") == (projection.first_dry_week is not None) + 1  # +1: the legend
+        assert chart.count("△") == sum(1 for w in projection.weeks if w.dry and w.start != projection.first_dry_week) + 1
 
 
 async def test_empty_history_says_where_numbers_come_from_and_names_the_dry_week(db):
@@ -128,20 +129,21 @@ async def test_insights_follow_changes_made_while_shown(db):
         assert f" {before + 1} " in commit
 
 
-def _projection(wins: list[float], goal: float = 0.5) -> Projection:
+def _projection(wins: list[float], goal: float = 0.5, first_dry: int | None = None) -> Projection:
     start = date(2026, 3, 2)
     weeks = tuple(WeekForecast(start + timedelta(weeks=i), w, goal) for i, w in enumerate(wins))
-    first = next((w.start for w in weeks if w.dry), None)
+    first = weeks[first_dry].start if first_dry is not None else None
     return Projection(weeks=weeks, first_dry_week=first, prospect_by=None)
 
 
 def test_projection_chart_marks_dry_weeks_and_draws_the_goal_line():
     from planner.ui.widgets.chart import projection_lines
 
-    projection = _projection([1.0, 0.1, 0.6, 0.0, 0.9])
+    projection = _projection([1.0, 0.1, 0.6, 0.0, 0.9], first_dry=3)
     lines = projection_lines(projection, width=60).plain.splitlines()
     marks = lines[-3]  # the row under the columns
-    assert marks.count("▲") == 2  # weeks 2 and 4 are below half the goal
+    assert marks.count("△") == 1 and marks.count("▲") == 1  # week 2 is below half the goal, week 4 opens the dry stretch
+    assert marks.index("△") < marks.index("▲")
     assert any("─" in line for line in lines[:-3])  # the goal line
     assert "02 Mar" in lines[-2]
     tallest = max(range(5), key=lambda i: projection.weeks[i].expected_wins)

@@ -129,7 +129,7 @@ def projection_sentence(data: Insights, today) -> Content:
     p = data.projection
     if p.first_dry_week is None:
         return Content.styled(
-            f"No dry week ahead: expected wins stay above half the goal for the next {len(p.weeks)} weeks.",
+            "No dry stretch ahead: every month of the coming cycle is expected to bring at least half the goal.",
             "$text-success",
         )
     weeks_away = max(0, (p.first_dry_week - today).days // 7)

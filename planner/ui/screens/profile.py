@@ -132,13 +132,13 @@ class ProfileScreen(Screen):
         yield ScreenBar("profile")
         yield Static("Profile & settings", id="profile-header")
         with Vertical(id="settings-pane"):
-            yield Static("Settings (SPEC §3.1) — enter edits; 'auto' goes back to measured-or-default", classes="section")
+            yield Static("Settings — enter edits; 'auto' goes back to measured-or-default", classes="section")
             yield DataTable(id="settings-table", cursor_type="row")
             yield Static("", id="profile-setting-help", classes="hint")
         with Vertical(id="criteria-pane"):
             yield Static("Ideal customer — what a good-fit client looks like", classes="section")
             yield DataTable(id="criteria-table", cursor_type="row")
-            yield Static("tab switches tables · a add · enter rename · +/− weight · s demographic/psychographic · d delete", classes="hint")
+            yield Static("tab other table · a add · e edit · +/− weight · s kind · d delete", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:

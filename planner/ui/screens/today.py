@@ -56,7 +56,8 @@ def item_content(item: AgendaItem, today: date) -> Content:
         parts.append(" " * 11)
     parts.append(item.title)
     line = Content.assemble(*parts)
-    if item.detail:
+    # "due 2026-03-06" / "due today" repeat the date column; anything else says something new.
+    if item.detail and not item.detail.startswith("due "):
         line = line + Content.assemble("\n", (" " * 19 + item.detail, "$text-muted"))
     return line
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from textual.content import Content
-from textual.widgets import Static
+from textual.widget import Widget
 
 from planner.domain.models import PRIORITY, Bucket
 
@@ -76,8 +76,9 @@ def plan_lines(
     return Content("\n").join([*lines, legend])
 
 
-class PlanBars(Static):
-    """Planned against logged hours per bucket, in priority order."""
+class PlanBars(Widget):
+    """Planned against logged hours per bucket, in priority order; the bars shrink on a narrow
+    terminal so each bucket stays on one line."""
 
     DEFAULT_CSS = """
     PlanBars {
@@ -86,5 +87,21 @@ class PlanBars(Static):
     }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._hours: tuple[Mapping[Bucket, float], Mapping[Bucket, float]] | None = None
+
     def show_plan(self, planned: Mapping[Bucket, float], logged: Mapping[Bucket, float]) -> None:
-        self.update(plan_lines(planned, logged))
+        self._hours = (dict(planned), dict(logged))
+        self.refresh(layout=True)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(PRIORITY) + 1 if self._hours else 1
+
+    def render(self) -> Content:
+        if self._hours is None:
+            return Content("")
+        width = self.content_region.width or self.size.width
+        label = max(len(b.label) for b in PRIORITY) + 2
+        # Room for "  12.5 h logged of 12.5 h planned (+1.0 h)" beside the bar.
+        return plan_lines(*self._hours, width=max(8, min(40, width - label - 44)))

@@ -57,26 +57,31 @@ def cycle_histogram(samples: Sequence[int], width: int = 40, max_bins: int = 8) 
     return Content("\n").join(lines)
 
 
-def _group(weeks: Sequence[WeekForecast], columns: int) -> list[tuple[date, float, float, bool]]:
-    """Weeks merged k at a time when there are more weeks than columns: (start, wins, goal, dry)."""
+def _group(weeks: Sequence[WeekForecast], columns: int, first_dry: date | None) -> list[tuple[date, float, float, str]]:
+    """Weeks merged k at a time when there are more weeks than columns: (start, wins, goal, mark)
+    where mark is "first" for the column holding the first dry week, "dry" for a week below half
+    the goal, "" otherwise."""
     k = max(1, math.ceil(len(weeks) / max(1, columns)))
     out = []
     for i in range(0, len(weeks), k):
         chunk = weeks[i : i + k]
         wins = sum(w.expected_wins for w in chunk)
         goal = sum(w.goal for w in chunk)
-        out.append((chunk[0].start, wins, goal, any(w.dry for w in chunk)))
+        mark = "first" if any(w.start == first_dry for w in chunk) else "dry" if any(w.dry for w in chunk) else ""
+        out.append((chunk[0].start, wins, goal, mark))
     return out
 
 
 def projection_lines(projection: Projection, width: int, height: int = 8) -> Content:
-    """Expected wins per week as columns, the goal as a line across, dry weeks marked ▲ below."""
+    """Expected wins per week as columns, the goal as a line across. Under the columns, △ marks a
+    week below half the goal and ▲ the first dry week: the one that opens a dry stretch, as the
+    projection judges it (SPEC §3.4)."""
     weeks = projection.weeks
     if not weeks:
         return Content.styled("Nothing to project yet.", "$text-muted")
     axis = 7  # "0.50 ┤"
     room = max(4, width - axis - 1)
-    groups = _group(weeks, room // 2)
+    groups = _group(weeks, room // 2, projection.first_dry_week)
     col = max(1, min(6, room // len(groups)))
     bar = max(1, col - 1)
     top = max(max(g[1] for g in groups), max(g[2] for g in groups), 1e-9) * 1.15
@@ -94,7 +99,7 @@ def projection_lines(projection: Projection, width: int, height: int = 8) -> Con
         else:
             label = "      │"
         parts: list[str | tuple[str, str]] = [(label, "$text-muted")]
-        for _start, wins, goal, dry in groups:
+        for _start, wins, goal, mark in groups:
             level = wins / top * height
             fill = max(0.0, min(1.0, level - row))
             char = EIGHTHS[round(fill * 8)]
@@ -102,13 +107,18 @@ def projection_lines(projection: Projection, width: int, height: int = 8) -> Con
             if row == own_goal_row and fill < 1.0 and char in (" ", EIGHTHS[1], EIGHTHS[2]):
                 parts.append(("─" * col, "$warning"))
                 continue
-            parts.append((char * bar, "$error" if dry else "$success"))
+            parts.append((char * bar, "$error" if mark else "$success"))
             parts.append(" " * (col - bar))
         lines.append(Content.assemble(*parts))
 
     marks: list[str | tuple[str, str]] = [" " * axis]
-    for _start, _wins, _goal, dry in groups:
-        marks.append(("▲".ljust(col) if dry else " " * col, "$error"))
+    for _start, _wins, _goal, mark in groups:
+        if mark == "first":
+            marks.append(("▲".ljust(col), "bold $text-error"))
+        elif mark == "dry":
+            marks.append(("△".ljust(col), "$text-warning"))
+        else:
+            marks.append(" " * col)
     lines.append(Content.assemble(*marks))
 
     # Dates under the columns wherever a label fits without touching the previous one.
@@ -127,8 +137,10 @@ def projection_lines(projection: Projection, width: int, height: int = 8) -> Con
         " expected wins per week  ",
         ("─", "$warning"),
         " goal  ",
-        ("▲", "$error"),
-        " dry week (below half the goal)",
+        ("△", "$text-warning"),
+        " below half the goal  ",
+        ("▲", "$text-error"),
+        " first dry week",
     )
     if len(groups) < len(weeks):
         legend = legend + Content.styled(f"  (each column: {math.ceil(len(weeks) / len(groups))} weeks)", "$text-muted")
