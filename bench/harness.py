@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 class Run:
     seconds: float
     peak_rss_mib: float
+    cpu_seconds: float  # user + system time of the child: barely moved by other load on the machine
     returncode: int
     output_tail: str = ""
 
@@ -140,7 +141,7 @@ def run_once(
         os.close(master)
     if proc.stdout is not None:
         proc.stdout.close()
-    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, tail.decode("utf-8", "replace"))
+    return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, proc.returncode, tail.decode("utf-8", "replace"))
 
 
 @dataclass(frozen=True)
@@ -152,10 +153,19 @@ class Command:
     before: Callable[[], None] | None = None  # e.g. restore a fresh database before each run
 
 
-def measure(commands: Sequence[Command], runs: int, *, log: Callable[[str], None] = print) -> dict[str, tuple[Stats, Stats]]:
-    """Interleave `runs` runs of every command after one warm-up each.
-    Returns name → (seconds, peak RSS MiB)."""
-    results: dict[str, tuple[Stats, Stats]] = {c.name: (Stats(), Stats()) for c in commands}
+@dataclass
+class Measured:
+    seconds: Stats = field(default_factory=Stats)  # wall time, spawn to exit
+    cpu: Stats = field(default_factory=Stats)  # user + system seconds
+    rss: Stats = field(default_factory=Stats)  # peak resident MiB
+
+    def __iter__(self):  # seconds, rss = measured
+        return iter((self.seconds, self.rss))
+
+
+def measure(commands: Sequence[Command], runs: int, *, log: Callable[[str], None] = print) -> dict[str, Measured]:
+    """Interleave `runs` runs of every command after one warm-up each."""
+    results: dict[str, Measured] = {c.name: Measured() for c in commands}
     for round_no in range(runs + 1):
         for command in commands:
             if command.before is not None:
@@ -167,10 +177,11 @@ def measure(commands: Sequence[Command], runs: int, *, log: Callable[[str], None
                 )
             if round_no == 0:
                 continue  # warm-up: page cache, .pyc files
-            seconds, rss = results[command.name]
-            seconds.samples.append(run.seconds)
-            rss.samples.append(run.peak_rss_mib)
+            measured = results[command.name]
+            measured.seconds.samples.append(run.seconds)
+            measured.cpu.samples.append(run.cpu_seconds)
+            measured.rss.samples.append(run.peak_rss_mib)
         if round_no:
             log(f"  round {round_no}/{runs}: " + ", ".join(
-                f"{c.name} {results[c.name][0].samples[-1] * 1000:.0f} ms" for c in commands))
+                f"{c.name} {results[c.name].seconds.samples[-1] * 1000:.0f} ms" for c in commands))
     return results

@@ -20,7 +20,7 @@ import sys
 
 from textual.widgets import OptionList
 
-from bench.keys import FrameClock, press_and_time, wait_until
+from bench.keys import FrameClock, held_key, press_and_time, wait_until
 
 
 async def _cursor(clock: FrameClock, lst: OptionList, presses: int) -> list[float]:
@@ -39,6 +39,19 @@ async def _cursor(clock: FrameClock, lst: OptionList, presses: int) -> list[floa
     return samples
 
 
+async def _held(clock: FrameClock, lst: OptionList, presses: int) -> list[float]:
+    """Cursor keys held down (about 30 repeats a second), in runs down then up."""
+    run = max(1, min(15, lst.option_count - 1))
+    lst.focus()
+    lst.highlighted = 0
+    await clock.settle()
+    samples: list[float] = []
+    while len(samples) < presses:
+        for key in ("down", "up"):
+            samples += await held_key(clock, key, run, lambda: lst.highlighted)
+    return samples[:presses]
+
+
 async def optionlist_session(rows: int, presses: int) -> dict:
     from bench.reference_apps import OptionListApp
 
@@ -47,7 +60,7 @@ async def optionlist_session(rows: int, presses: int) -> dict:
         clock = FrameClock(app)
         lst = app.query_one(OptionList)
         await wait_until(lambda: lst.option_count == rows)
-        return {"cursor": await _cursor(clock, lst, presses)}
+        return {"cursor": await _cursor(clock, lst, presses), "held": await _held(clock, lst, presses)}
 
 
 def _bucket_lists(app) -> list[OptionList]:
@@ -67,6 +80,7 @@ async def planner_session(db: str, presses: int, mutations: int) -> dict:
         fullest = max(lists.values(), key=lambda lst: lst.option_count)
         result: dict = {"rows": fullest.option_count, "list": fullest.id,
                         "cursor": await _cursor(clock, fullest, presses),
+                        "held": await _held(clock, fullest, presses),
                         "move": [], "undo": [], "log": []}
 
         above, into = lists["list-above"], lists["list-in"]

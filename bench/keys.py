@@ -37,6 +37,8 @@ class FrameClock:
     def __init__(self, app: App) -> None:
         self.app = app
         self.frames: list[float] = []
+        self.states: list[object] = []  # what `probe` returned as each frame was painted
+        self.probe: Callable[[], object] = lambda: None
         original = app._display
 
         def display(screen, renderable) -> None:
@@ -46,6 +48,7 @@ class FrameClock:
             if app.is_headless and isinstance(renderable, CompositorUpdate):
                 renderable.render_segments(app.console)
             self.frames.append(perf_counter())
+            self.states.append(self.probe())
 
         app._display = display  # type: ignore[method-assign]
 
@@ -114,3 +117,44 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> No
         if perf_counter() > end:
             raise TimeoutError("the app did not reach the expected state")
         await asyncio.sleep(0.01)
+
+
+async def held_key(clock: FrameClock, key: str, count: int, position: Callable[[], int], *, rate: float = 30.0) -> list[float]:
+    """Hold `key` down: deliver it `count` times at `rate` per second from another thread, the way
+    the terminal driver's input thread does (key repeat is about 30/s), whether or not the app has
+    kept up. Each key's latency is from its delivery to the first frame showing its effect
+    (`position()` one step further per key, e.g. an OptionList's highlighted index), so work left
+    over from one key and queued behind it is charged to the next ones."""
+    import threading
+    from time import sleep
+
+    app = clock.app
+    loop = asyncio.get_running_loop()
+    step = 1 if key in ("down", "j") else -1
+    start = position()
+    clock.probe = position
+    posts: list[float] = []
+
+    def typist() -> None:
+        for _ in range(count):
+            event = key_event(key)
+            event.set_sender(app)
+            posts.append(perf_counter())
+            asyncio.run_coroutine_threadsafe(app._post_message(event), loop)
+            sleep(1 / rate)
+
+    thread = threading.Thread(target=typist, daemon=True)
+    first_frame = len(clock.frames)
+    thread.start()
+    while thread.is_alive():
+        await asyncio.sleep(0.005)
+    await wait_until(lambda: position() == start + step * count, timeout=30)
+    await clock.settle()
+    clock.probe = lambda: None
+    frames = list(zip(clock.frames[first_frame:], clock.states[first_frame:]))
+    latencies = []
+    for i, posted in enumerate(posts):
+        target = start + step * (i + 1)
+        shown = next(t for t, state in frames if t >= posted and state is not None and (state - target) * step >= 0)
+        latencies.append((shown - posted) * 1000)
+    return latencies

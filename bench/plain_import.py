@@ -28,7 +28,7 @@ def main(csv_path: str, db: str) -> int:
             rows.append((
                 r["title"].strip(), bucket, r["account"], r["contact"], value_cents, day(r["first_contact"]),
                 day(r["expected_close"]), day(r["closed_on"]), r["next_action"], day(r["next_action_due"]),
-                r["source"], r["notes"], today, today, today,
+                r["source"], r["notes"], today, today, today, 0, 0, 0, "",
             ))
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     con = sqlite3.connect(db, isolation_level=None)
@@ -36,8 +36,8 @@ def main(csv_path: str, db: str) -> int:
     (before,) = con.execute("SELECT coalesce(max(id), 0) FROM opportunity").fetchone()
     con.executemany(
         "INSERT INTO opportunity (title, bucket, account, contact, value_cents, first_contact, expected_close,"
-        " closed_on, next_action, next_action_due, source, notes, created_on, entered_bucket_on, last_touched_on)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " closed_on, next_action, next_action_due, source, notes, created_on, entered_bucket_on, last_touched_on,"
+        " money, authority, need, lost_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     con.execute(
