@@ -29,8 +29,6 @@ from .conftest import (
     write_big_csv,
 )
 
-PAGE = 4096
-
 
 def _damage_schema_page(db: Path) -> None:
     """Garbage over page 1 after the file header: the table of tables cannot be read."""

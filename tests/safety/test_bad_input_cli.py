@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from .conftest import TODAY, assert_one_line_error, checkpoint, fingerprint, make_database, planner, planner_env, run_cli
+from .conftest import assert_one_line_error, checkpoint, fingerprint, make_database, planner, planner_env, run_cli
 
 LONG = "x" * 201
 

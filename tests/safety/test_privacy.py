@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import make_database, planner, planner_env, run_cli, start_driver
+from .conftest import make_database, planner, run_cli, start_driver
 
 
 def mode(path: Path) -> int:

@@ -12,7 +12,6 @@ import asyncio
 import sys
 from pathlib import Path
 
-import pytest
 
 from .conftest import Driver, ReadOnly, checkpoint, fingerprint, make_database, planner_env
 
