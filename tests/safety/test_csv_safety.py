@@ -199,3 +199,43 @@ def test_each_formula_trigger_is_neutralised_even_in_stored_text(start):
     for column in ("title", "account", "notes"):
         cell = row[COLUMNS.index(column)]
         assert cell.startswith("'") and cell[1:] == getattr(opp, column)
+
+
+# --- through `planner import` on a real database ------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.one_of(csv_files(), st.binary(max_size=120)))
+@example(data=b"title,value\nGood,1\nBad,12abc\n")
+@example(data=b"id,title\n1,Clashes with the deal already there\n")
+def test_planner_import_either_adds_every_row_or_changes_nothing(data, tmp_path_factory):
+    """The CLI's import on a database holding one deal: exit 0 and every row is in, or exit 2
+    with the reasons on stderr and the file byte for byte as it was."""
+    import contextlib
+    import io as _io
+
+    from planner.cli import run
+    from planner.store import open_repository
+
+    from .conftest import checkpoint, fingerprint, make_database
+
+    home = tmp_path_factory.mktemp("import")
+    db = make_database(home, "The deal already there")
+    source = home / "in.csv"
+    source.write_bytes(data)
+    before = fingerprint(db)
+    try:
+        expected = len(read_csv(data, TODAY, existing_ids={1}))
+    except BadInput:
+        expected = None
+    out, err = _io.StringIO(), _io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run(["--db", str(db), "import", str(source)])
+    checkpoint(db)
+    if expected is None:
+        assert code == 2 and "nothing imported" in err.getvalue(), (code, err.getvalue())
+        assert fingerprint(db) == before
+    else:
+        assert code == 0, err.getvalue()
+        with open_repository(str(db)) as repo:
+            assert len(repo.list()) == 1 + expected
