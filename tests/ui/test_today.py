@@ -194,6 +194,9 @@ async def test_log_time_on_a_deal_and_on_prospecting(db, ids):
         await fill(pilot, minutes="lots")
         assert "minutes" in str(app.screen.query_one("#error").render())
         await pilot.press("escape")
+        # Prospecting time is undoable like any other change.
+        await pilot.press("l", "tab", *"20", "enter", "u")
+        await pilot.pause()
     with repository(db) as repo:
         on_deal = repo.activities(ids["later"])
         assert [(a.kind, a.minutes, a.bucket, a.note) for a in on_deal] == [

@@ -296,9 +296,12 @@ class TodayScreen(Screen):
             activity = Activity(kind=kind, minutes=minutes, on=app.today, opportunity_id=opp_id, note=note)
             if opp_id is None:
                 # Work on no deal is prospecting: it counts as Above-the-Funnel time.
-                app.repo.log(activity)
-                app.data_changed()
-                self.notify(f"Logged {minutes} min of prospecting", markup=False)
+                app.change(
+                    f"Logged {minutes} min of prospecting",
+                    None,
+                    lambda: app.repo.log(activity),
+                    undo=app.repo.delete_activity,
+                )
             else:
                 app.change(f"Log {minutes} min on {item.title}", opp_id, lambda: app.repo.log(activity))
 
