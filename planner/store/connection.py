@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from planner.errors import DatabaseProblem
+from planner.errors import BadInput, DatabaseProblem
 
 #: Seconds a writer waits for another process's transaction before giving up (SPEC §6: two
 #: instances on one database). Long enough for any single user action of the other instance.
@@ -294,6 +294,13 @@ class Database:
         """A consistent copy through SQLite's backup API, written to a temporary owner-only file
         next to `target` and renamed over it, so a failed backup never leaves half a file."""
         target = Path(target)
+        own = {Path(str(self.path.resolve()) + suffix) for suffix in ("", "-wal", "-shm", "-journal")}
+        if target.resolve() in own:
+            # SQLite owns these names: a copy there would overwrite the live database, or be
+            # deleted (or replayed as a log) the next time the database closes.
+            raise BadInput(
+                f"cannot back up onto {target}: that is the database itself or one of its own files; choose another name"
+            )
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             _make_dirs(target.parent)

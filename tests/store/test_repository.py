@@ -481,3 +481,13 @@ def test_the_store_builds_opportunities_in_the_models_field_order():
         "closed_on", "next_action", "next_action_due", "source", "notes", "money", "authority", "need",
         "lost_reason", "criteria_met", "influences", "created_on", "entered_bucket_on", "last_touched_on",
     ]
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+def test_a_backup_onto_the_database_or_its_own_files_is_refused(repo, db_path, suffix):
+    repo.add(Opportunity(title="kept"), on=MONDAY)
+    with pytest.raises(BadInput, match="database itself"):
+        repo.backup(f"{db_path}{suffix}")
+    assert [o.title for o in repo.list()] == ["kept"]
+    with open_repository(str(db_path)) as again:
+        assert [o.title for o in again.list()] == ["kept"]
