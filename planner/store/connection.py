@@ -162,7 +162,8 @@ class Database:
         """Open `path`, creating an empty owner-only file when it is missing and `create` is true.
 
         Refuses (DatabaseProblem, file untouched) a folder, a file that is not SQLite, and a
-        damaged file whose first page cannot be read. Schema checks are `migrations.prepare`'s job.
+        file whose first page or a table's first page cannot be read. Schema checks are
+        `migrations.prepare`'s job.
         """
         path = Path(path)
         if not path.exists():
