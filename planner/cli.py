@@ -666,6 +666,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from planner.domain.settings import parse_setting
     from planner.domain.weekplan import week_plan
 
+    if args.ics == "-" and args.json:
+        raise BadInput("--ics - and --json would both write to stdout; write the calendar to a file")
     hours = float(parse_setting("hours_per_week", args.hours)) if args.hours is not None else None
     today = _today()
     with _repository(args) as repo:
@@ -749,23 +751,47 @@ def _format_setting(value: float | int | None) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _print_settings(settings: Any, repo: Repository) -> None:
+    """Every setting with its value and meaning; the 'auto' ones also say what is in use now."""
+    from planner.domain.allocation import funnel_parameters
+    from planner.domain.settings import SETTING_SPECS, Settings, setting_value
+
+    params = funnel_parameters(settings, repo.history())
+    defaults = Settings()
+    width = max(len(k) for k in SETTING_SPECS)
+    values = {k: _format_setting(setting_value(settings, k)) for k in SETTING_SPECS}
+    value_width = max(len(v) for v in values.values())
+    for key, spec in SETTING_SPECS.items():
+        changed = " " if setting_value(settings, key) == setting_value(defaults, key) else "*"
+        note = ""
+        group, _, bucket = key.partition(".")
+        if values[key] == "auto" and group in ("residence_days", "pass_rate"):
+            in_use = getattr(params, group)[_bucket(bucket)]
+            shown = f"{in_use.value:.0f} days" if group == "residence_days" else f"{in_use.value:.0%}"
+            what = "stays" if group == "residence_days" else "exits"
+            note = f" — now {shown}, {in_use.source}" + (f" from {in_use.samples} {what}" if in_use.samples else "")
+        elif key == "cycle_days" and params.cycle.source == "measured":
+            note = f" — not in use: {params.cycle.days:.0f} days, {params.cycle.description}"
+        print(f"{key:<{width}}  {values[key]:>{value_width}} {changed} {spec.help}{note}")
+    print("(* changed from the default; set with 'planner config KEY VALUE', 'auto' resets the optional ones)")
+
+
+def _bucket(name: str) -> Bucket:
+    from planner.domain.models import Bucket
+
+    return Bucket(name)
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     """`planner config [KEY [VALUE]]`: the settings of SPEC §3.1."""
-    from planner.domain.settings import SETTING_SPECS, Settings, parse_setting, setting_value, with_setting
+    from planner.domain.settings import SETTING_SPECS, parse_setting, setting_value, with_setting
 
     if args.key is not None and args.key not in SETTING_SPECS:
         parse_setting(args.key, "")  # raises the BadInput that lists the known keys
     with _repository(args) as repo:
         settings = repo.settings()
         if args.key is None:
-            defaults = Settings()
-            width = max(len(k) for k in SETTING_SPECS)
-            values = {k: _format_setting(setting_value(settings, k)) for k in SETTING_SPECS}
-            value_width = max(len(v) for v in values.values())
-            for key, spec in SETTING_SPECS.items():
-                changed = " " if setting_value(settings, key) == setting_value(defaults, key) else "*"
-                print(f"{key:<{width}}  {values[key]:>{value_width}} {changed} {spec.help}")
-            print("(* changed from the default; set with 'planner config KEY VALUE', 'auto' resets the optional ones)")
+            _print_settings(settings, repo)
             return 0
         if args.value is None:
             print(_format_setting(setting_value(settings, args.key)))

@@ -198,6 +198,14 @@ def test_plan_writes_the_blocks_as_icalendar(cli, tmp_path: Path) -> None:
     assert len(events) == len(plan["blocks"]) > 0
 
 
+def test_plan_ics_to_stdout_is_the_calendar_alone(cli) -> None:
+    result = cli("plan", "--ics", "-")
+    assert result.code == 0
+    assert result.out.startswith("BEGIN:VCALENDAR") and result.out.rstrip().endswith("END:VCALENDAR")
+    refused = cli("plan", "--ics", "-", "--json")
+    assert refused.code == 2 and "stdout" in refused.err
+
+
 # --- config --------------------------------------------------------------------------------------
 
 
