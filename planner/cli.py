@@ -847,7 +847,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with _repository(args) as repo:
         opps = list(repo.export_rows())
     writer = write_json if fmt == "json" else write_csv
-    if args.output is None:
+    if args.output in (None, "-"):
         writer(opps, sys.stdout)
         return 0
     buffer = io.StringIO(newline="")
