@@ -72,17 +72,17 @@ ACTIONS: tuple[Action, ...] = (
            palette=False),
     # --- everywhere -----------------------------------------------------------------------------
     Action("undo", "u", "Undo", "Undo the latest change", "General", scope="app"),
-    Action("help", "question_mark", "Help", "Show every key and what the flag marks mean", "General", scope="app",
+    Action("help", "question_mark,f1", "Help", "Show every key and what the flag marks mean", "General", scope="app",
            key_display="?"),
     Action("command_palette", "ctrl+p", "Palette", "Search every action by name", "General", scope="app",
            show=False, palette=False),
     Action("quit", "q", "Quit", "Quit the planner", "General", scope="app"),
-    Action("mode('funnel')", "1", "Funnel", "The funnel: three buckets side by side", "Screens", scope="app"),
-    Action("mode('today')", "2", "Today", "The daily check-in in priority order", "Screens", scope="app"),
-    Action("mode('week')", "3", "Week", "This week's plan: hours, split and time blocks", "Screens", scope="app"),
+    Action("mode('funnel')", "1", "Funnel", "The funnel: three buckets side by side", "Screens", scope="app", show=False),
+    Action("mode('today')", "2", "Today", "The daily check-in in priority order", "Screens", scope="app", show=False),
+    Action("mode('week')", "3", "Week", "This week's plan: hours, split and time blocks", "Screens", scope="app", show=False),
     Action("mode('insights')", "4", "Insights", "Cycle, conversion, forecast and the roller-coaster projection",
-           "Screens", scope="app"),
-    Action("mode('profile')", "5", "Profile", "Ideal-customer profile and settings", "Screens", scope="app"),
+           "Screens", scope="app", show=False),
+    Action("mode('profile')", "5", "Profile", "Ideal-customer profile and settings", "Screens", scope="app", show=False),
 )
 
 #: The screens reachable by number, in key order: mode name → (key, title).

@@ -28,11 +28,11 @@ def banner_lines(flags: Sequence[Flag], allocation: Allocation) -> list[Content]
     quota = max(1, math.ceil(allocation.prospects_per_week - 1e-9))
     for flag in funnel_wide:
         if flag.code == "empty_top":
+            # What to do comes first so it survives a narrow terminal; the why follows.
             lines.append(
                 Content.assemble(
-                    (f"▲ {EMPTY_TOP_TEXT}", "bold"),
-                    f" — without prospects today there is no revenue one sales cycle from now. "
-                    f"Add {quota} prospect{'s' if quota != 1 else ''} this week — press a",
+                    (f"▲ {EMPTY_TOP_TEXT}: add {quota} prospect{'s' if quota != 1 else ''} this week — press a", "bold"),
+                    " · no prospecting now means no revenue one sales cycle from now",
                 )
             )
     order = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
@@ -41,7 +41,11 @@ def banner_lines(flags: Sequence[Flag], allocation: Allocation) -> list[Content]
             continue
         mark = "▲" if flag.severity is Severity.CRITICAL else "•"
         lines.append(Content.assemble((f"{mark} ", "bold"), flag.message))
-    return lines
+    return lines[:MAX_LINES]
+
+
+#: The banner never takes more than this many rows from the deals.
+MAX_LINES = 3
 
 
 class FunnelBanner(Static):
@@ -74,6 +78,8 @@ class ScreenBar(Static):
             else:
                 parts.append((f" {key} ", "bold $text-accent"))
                 parts.append((f"{title} ", ""))
+        parts.append(("  ? ", "bold $text-accent"))
+        parts.append(("help", ""))
         if today is not None:
             parts.append(("   " + today.strftime("%a %d %b %Y"), "$text-muted"))
         return Content.assemble(*parts)

@@ -171,7 +171,7 @@ class BucketList(OptionList):
                 if self._keys.get(deal.id) != keys[deal.id]:
                     self.replace_option_prompt_at_index(index, deal_card(deal, keys[deal.id][1], today))
         else:
-            self.set_options(DealOption(d, keys[d.id][1], today) for d in deals)
+            self.set_options(_with_dividers(DealOption(d, keys[d.id][1], today) for d in deals))
             if keep is not None and keep in self.deals:
                 self.highlighted = ids.index(keep)
             elif ids:
@@ -184,6 +184,16 @@ class BucketList(OptionList):
             self.highlighted = self._ids.index(deal_id)
             return True
         return False
+
+
+def _with_dividers(options):
+    """A rule between cards (None is OptionList's separator), none after the last."""
+    first = True
+    for option in options:
+        if not first:
+            yield None
+        first = False
+        yield option
 
 
 class BucketColumn(Vertical):
