@@ -99,6 +99,7 @@ class TodayScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._items: dict[str, AgendaItem] = {}
+        self._shown: tuple[AgendaItem, ...] | None = None
 
     @property
     def planner(self) -> PlannerApp:
@@ -136,8 +137,18 @@ class TodayScreen(Screen):
             ("check-in done" if snapshot.checked_in_today else "f finishes the check-in", "$text-muted"),
         )
         self.query_one("#today-header", Static).update(header)
+        overdue = sum(1 for i in items if i.overdue)
+        hint = "Priority: Best Few first, then prospecting, then In the Funnel."
+        if overdue:
+            hint = f"{overdue} overdue. " + hint
+        self.query_one("#today-hint", Static).update(Content(hint))
 
         options = self.query_one("#today-agenda", OptionList)
+        if items == self._shown:
+            # Logging time or finishing the check-in leaves the agenda as it was: rebuilding a long
+            # list only costs time (every option is measured again).
+            return
+        self._shown = items
         previous = options.highlighted_option.id if options.highlighted_option else None
         previous_index = options.highlighted or 0
 
@@ -168,11 +179,6 @@ class TodayScreen(Screen):
             enabled = [i for i, o in enumerate(options.options) if not o.disabled]
             options.highlighted = min(enabled, key=lambda i: (i < previous_index, abs(i - previous_index)))
 
-        overdue = sum(1 for i in items if i.overdue)
-        hint = "Priority: Best Few first, then prospecting, then In the Funnel."
-        if overdue:
-            hint = f"{overdue} overdue. " + hint
-        self.query_one("#today-hint", Static).update(Content(hint))
         refresh_bindings_if_changed(self, ("done", "log", "reschedule"))
 
     def selected(self) -> AgendaItem | None:
