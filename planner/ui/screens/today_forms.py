@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
@@ -44,17 +44,16 @@ class FormModal(ModalScreen[bool]):
         max-width: 100%;
         height: auto;
         max-height: 100%;
-        padding: 1 2;
+        padding: 0 2;
         border: thick $primary;
         background: $surface;
     }
     FormModal #title {
         text-style: bold;
-        margin-bottom: 1;
+        margin-top: 1;
     }
     FormModal #hint {
         color: $text-muted;
-        margin-bottom: 1;
     }
     FormModal #dialog > Static {
         width: 100%;
@@ -65,6 +64,7 @@ class FormModal(ModalScreen[bool]):
     FormModal #error {
         color: $text-error;
         height: auto;
+        min-height: 1;
     }
     FormModal #keys {
         color: $text-muted;
@@ -89,15 +89,16 @@ class FormModal(ModalScreen[bool]):
         self._hint = hint
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        # Scrolls when the terminal is short; the error sits under the title so it is always seen.
+        with VerticalScroll(id="dialog"):
             yield Static(Content(self._title), id="title")
             if self._hint:
                 yield Static(Content(self._hint), id="hint")
+            yield Static("", id="error")
             for f in self._fields:
                 if len(self._fields) > 1 or f.label:
                     yield Static(Content(f.label), classes="form-label")
                 yield Input(value=f.value, placeholder=f.placeholder, id=f"field-{f.name}")
-            yield Static("", id="error")
             keys = "enter save · tab next field · escape cancel" if len(self._fields) > 1 else "enter save · escape cancel"
             yield Static(keys, id="keys")
 
