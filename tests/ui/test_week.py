@@ -218,6 +218,11 @@ async def test_small_terminal_scrolls_to_the_blocks(db):
         await open_week(pilot)
         body = screen(app).query_one("#week-body")
         assert body.max_scroll_y > 0  # the page scrolls rather than cutting the blocks off
-        await pilot.press("j", "k", "e", "escape")
+        await pilot.press("j", "k", "enter")  # enter on a bucket opens the split form too
+        await pilot.pause()
+        from planner.ui.screens.today_forms import FormModal
+
+        assert isinstance(app.screen, FormModal)
+        await pilot.press("escape")
         await pilot.pause()
         assert "Fri 06 Mar" in text_of(app, "#week-blocks")

@@ -267,6 +267,10 @@ class WeekScreen(Screen):
             blocks.update(Content("No time blocks: set your hours with H."))
         refresh_bindings_if_changed(self, ("reset_split",))
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()  # enter on a bucket edits the split
+        self.action_edit_split()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reset_split":
             return True if self.plan is not None and self.plan.is_custom else None
