@@ -2,8 +2,8 @@
 
 - version 1: the first released schema (`V1_SCHEMA`, frozen here as it shipped): opportunities,
   influences, criteria, activities, moves, settings.
-- version 2: adds the `checkin` table and the denormalised `opportunity.entered_bucket_on` /
-  `last_touched_on`, back-filled from the move and activity history.
+- version 2: adds the `checkin` table, the denormalised `opportunity.entered_bucket_on` /
+  `last_touched_on` and `move.stay_days`, back-filled from the move and activity history.
 
 A new database is created from the SQLModel tables (`tables.py`, the schema of record). An older
 one is first copied to an owner-only backup next to it (its name says the old version and when),
@@ -117,12 +117,47 @@ UPDATE opportunity SET
 """
 
 
+#: Measure `move.stay_days`: the days since the deal's previous move (its creation day when no
+#: earlier move is kept), never negative; NULL for a creation move. `{where}` narrows the moves
+#: measured (one deal at run time, every deal when migrating or repairing).
+MEASURE_STAYS_SQL = """
+UPDATE move SET stay_days = measured.days
+FROM (
+  SELECT m.id AS id,
+         CASE WHEN m.from_bucket IS NULL THEN NULL ELSE MAX(0.0, julianday(m.at) - COALESCE(
+           julianday(LAG(m.at) OVER (PARTITION BY m.opportunity_id ORDER BY m.at, m.id)),
+           julianday(o.created_on))) END AS days
+  FROM move m JOIN opportunity o ON o.id = m.opportunity_id
+  {where}
+) AS measured
+WHERE move.id = measured.id
+"""
+
+#: Moves whose stay has not been measured (a database written by another tool): uses the partial
+#: index ix_move_unmeasured, so checking costs nothing when there are none.
+UNMEASURED_SQL = "SELECT 1 FROM move WHERE stay_days IS NULL AND from_bucket IS NOT NULL LIMIT 1"
+
+
+def measure_stays(conn: sqlite3.Connection, opportunity_id: int | None = None) -> None:
+    """Recompute `move.stay_days` for one deal's moves (or all), inside the caller's transaction."""
+    if opportunity_id is None:
+        conn.execute(MEASURE_STAYS_SQL.format(where=""))
+    else:
+        conn.execute(MEASURE_STAYS_SQL.format(where="WHERE m.opportunity_id = ?"), (opportunity_id,))
+
+
 def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
-    # Column types and order match tables.py (checked by tests/store/test_migrations.py).
+    # Column types, order and index text match tables.py (checked by tests/store/test_migrations.py).
     conn.execute("ALTER TABLE opportunity ADD COLUMN entered_bucket_on VARCHAR")
     conn.execute("ALTER TABLE opportunity ADD COLUMN last_touched_on VARCHAR")
+    conn.execute("ALTER TABLE move ADD COLUMN stay_days FLOAT")
+    conn.execute("CREATE INDEX ix_move_stays ON move (from_bucket, to_bucket, stay_days)")
+    conn.execute(
+        "CREATE INDEX ix_move_unmeasured ON move (opportunity_id) WHERE stay_days IS NULL AND from_bucket IS NOT NULL"
+    )
     conn.execute("CREATE TABLE checkin (\n\tday VARCHAR NOT NULL, \n\tPRIMARY KEY (day)\n)")
     conn.execute(DENORMALISE_SQL)
+    measure_stays(conn)
 
 
 #: version → the step that upgrades a database from that version to the next.
@@ -212,6 +247,11 @@ def prepare(db: Database) -> Path | None:
         set_wal(db)
     elif not db.read_only:
         set_wal(db)
+        with db.read() as conn:
+            unmeasured = conn.execute(UNMEASURED_SQL).fetchone() is not None
+        if unmeasured:
+            with db.write() as conn:
+                measure_stays(conn)
     if not db.read_only:
         owner_only(db.path)
         for suffix in ("-wal", "-shm"):

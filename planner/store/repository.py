@@ -37,7 +37,7 @@ from planner.domain.models import (
 from planner.domain.settings import SETTING_SPECS, Settings, settings_from_mapping, settings_to_mapping
 from planner.errors import BadInput, NotFound
 from planner.store.connection import Database
-from planner.store.migrations import DENORMALISE_SQL
+from planner.store.migrations import DENORMALISE_SQL, measure_stays
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +338,7 @@ class Repository:
             if before is to:
                 raise BadInput(f"opportunity {opp_id} is already in {to.label}")
             cur = conn.execute(_INSERT_MOVE, (None, opp_id, before.value, to.value, at))
+            measure_stays(conn, opp_id)
             conn.execute(
                 "UPDATE opportunity SET bucket = ?, closed_on = ?, lost_reason = ?, entered_bucket_on = ?, "
                 "last_touched_on = MAX(COALESCE(last_touched_on, ''), ?) WHERE id = ?",
@@ -482,24 +483,17 @@ class Repository:
                 "AND closed_on >= first_contact ORDER BY days"
             )
         )
-        # A stay begins with a move into a bucket and ends with the deal's next move; a stay with no
-        # next move is still going and does not count.
+        # Each move out of an open bucket ends one stay there; its length was measured when the
+        # move was recorded (move.stay_days), so no window over the whole history is needed.
         rows = conn.execute(
             """
-            WITH stays AS (
-              SELECT to_bucket AS bucket, at,
-                     LEAD(to_bucket) OVER w AS next_bucket,
-                     LEAD(at) OVER w AS next_at
-              FROM move
-              WINDOW w AS (PARTITION BY opportunity_id ORDER BY at, id)
-            )
-            SELECT bucket,
-                   CASE WHEN bucket = 'above' AND next_bucket = 'in' THEN 1
-                        WHEN bucket = 'in' AND next_bucket = 'best_few' THEN 1
-                        WHEN bucket = 'best_few' AND next_bucket = 'won' THEN 1 ELSE 0 END,
-                   julianday(next_at) - julianday(at)
-            FROM stays
-            WHERE next_at IS NOT NULL AND bucket IN ('above', 'in', 'best_few')
+            SELECT from_bucket,
+                   CASE WHEN from_bucket = 'above' AND to_bucket = 'in' THEN 1
+                        WHEN from_bucket = 'in' AND to_bucket = 'best_few' THEN 1
+                        WHEN from_bucket = 'best_few' AND to_bucket = 'won' THEN 1 ELSE 0 END,
+                   stay_days
+            FROM move
+            WHERE from_bucket IN ('above', 'in', 'best_few') AND stay_days IS NOT NULL
             """
         )
         exits: dict[str, int] = defaultdict(int)
@@ -636,6 +630,7 @@ class Repository:
                     for a in state.activities
                 ],
             )
+            measure_stays(conn, opp_id)
 
     # --- bulk -------------------------------------------------------------------------------
     def import_opportunities(self, opps: Sequence[Opportunity], *, on: date) -> list[int]:

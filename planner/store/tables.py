@@ -12,7 +12,7 @@ Ids use AUTOINCREMENT so an id is never reused: undo puts a deleted deal back un
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
 
@@ -112,6 +112,10 @@ class MoveTable(SQLModel, table=True):
     __table_args__ = (
         Index("ix_move_opportunity_id_at", "opportunity_id", "at"),
         Index("ix_move_at", "at"),
+        # history() reads every finished stay from this index alone (no table rows).
+        Index("ix_move_stays", "from_bucket", "to_bucket", "stay_days"),
+        # Moves whose stay is not measured yet (written by another tool): found without a scan.
+        Index("ix_move_unmeasured", "opportunity_id", sqlite_where=text("stay_days IS NULL AND from_bucket IS NOT NULL")),
         {"sqlite_autoincrement": True},
     )
 
@@ -120,6 +124,9 @@ class MoveTable(SQLModel, table=True):
     from_bucket: str | None = None  # NULL: the deal was created in to_bucket
     to_bucket: str
     at: str  # instant, ISO UTC
+    # Schema version 2: the length in days of the stay in from_bucket that this move ended (time
+    # since the deal's previous move), so the funnel's history is summed without a window function.
+    stay_days: float | None = None
 
 
 class SettingTable(SQLModel, table=True):

@@ -71,12 +71,23 @@ def test_upgrading_a_version_1_database_keeps_every_row_and_backs_it_up_first(v1
         deals = {o.id: o for o in repo.export_rows()}
         assert repo.settings().hours_per_week == 20 and repo.settings().cycle_days == 45
 
-    # Every old row is still there, unchanged (the opportunity rows gained two columns at the end).
+    # Every old row is still there, unchanged (opportunity rows gained two columns at the end, moves one).
+    gained = {"opportunity": 2, "move": 1}
     for table in TABLES:
         after = rows(v1_copy, table)
-        if table == "opportunity":
-            after = [r[:-2] for r in after]
+        if table in gained:
+            after = [r[: -gained[table]] for r in after]
         assert after == before[table], table
+
+    # Each move out of a bucket carries the length of the stay it ended (creation moves none).
+    stays = {r[0]: r[1] for r in rows(v1_copy, "move", "id, stay_days")}
+    assert stays == {
+        1: None, 2: pytest.approx(10 + 1 / 24), 3: pytest.approx(24 - 2 / 24),  # Acme: 1 Sep 9h → 11 Sep 10h → 5 Oct 8h
+        4: None, 5: 11.0,
+        6: None, 7: 18.0, 8: 30.0, 9: 26.0,
+        10: None, 11: 29.0,
+        12: None,
+    }
 
     # The back-fill: entered = day of the move into the current bucket (else creation);
     # touched = latest of creation, moves and activities.

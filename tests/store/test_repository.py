@@ -491,3 +491,31 @@ def test_a_backup_onto_the_database_or_its_own_files_is_refused(repo, db_path, s
     assert [o.title for o in repo.list()] == ["kept"]
     with open_repository(str(db_path)) as again:
         assert [o.title for o in again.list()] == ["kept"]
+
+
+def test_moves_written_by_another_tool_are_measured_when_the_database_opens(db_path):
+    """A database filled with plain SQL (a generator, a script) has moves without a measured stay:
+    the next open measures them, so history() counts them like moves the planner made."""
+    import sqlite3
+
+    with open_repository(str(db_path)) as repo:
+        made = repo.add(Opportunity(title="made by the planner"), on=date(2026, 1, 1))
+        repo.move(made, Bucket.IN, on=date(2026, 1, 11))
+        repo.move(made, Bucket.BEST_FEW, on=date(2026, 1, 31))
+        expected = repo.history()
+        other = repo.add(Opportunity(title="by a script", bucket=Bucket.IN), on=date(2026, 2, 1))
+    con = sqlite3.connect(db_path)
+    con.execute("DELETE FROM move WHERE opportunity_id = ?", (other,))
+    con.executemany(
+        "INSERT INTO move (opportunity_id, from_bucket, to_bucket, at) VALUES (?, ?, ?, ?)",
+        [(other, "in", "best_few", "2026-02-05T09:00:00.000000Z"),  # no creation move kept: from 1 Feb
+         (other, "best_few", "won", "2026-02-12T09:00:00.000000Z")],
+    )
+    con.commit()
+    con.close()
+    with open_repository(str(db_path)) as repo:
+        h = repo.history()
+    assert h.bucket(Bucket.ABOVE) == expected.bucket(Bucket.ABOVE)
+    assert (h.bucket(Bucket.IN).exits, h.bucket(Bucket.IN).passed) == (2, 2)
+    assert sorted(h.bucket(Bucket.IN).dwell_days) == [pytest.approx(4.375), pytest.approx(20)]
+    assert h.bucket(Bucket.BEST_FEW).dwell_days == (pytest.approx(7),)
