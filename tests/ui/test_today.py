@@ -273,3 +273,18 @@ async def test_small_terminal_and_empty_funnel(db):
         await pilot.pause()
         await pilot.press("escape")
         await pilot.pause()
+
+
+async def test_a_deal_deleted_elsewhere_gives_a_message_not_a_traceback(db, ids):
+    from planner.app import PlannerApp
+
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_today(pilot)
+        select(app, f"close-{ids['overdue']}")
+        with repository(db) as other:  # a second instance deletes the deal meanwhile
+            other.delete(ids["overdue"])
+        await pilot.press("d")
+        await pilot.pause()
+        assert any(n.severity == "error" for n in app._notifications)
+        assert app.is_running

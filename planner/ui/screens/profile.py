@@ -22,7 +22,7 @@ from planner.domain.models import Bucket, Criterion, CriterionKind, Status
 from planner.domain.settings import SETTING_SPECS, Settings, parse_setting, setting_value, with_setting
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
-from planner.ui.screens.today_forms import ChoiceModal, Field, FormModal, prompt, refresh_bindings_if_changed
+from planner.ui.screens.today_forms import ChoiceModal, Field, FormModal, prompt, refresh_bindings_if_changed, user_errors
 
 if TYPE_CHECKING:
     from planner.app import PlannerApp
@@ -250,6 +250,7 @@ class ProfileScreen(Screen):
         self.planner.data_changed()
         self.notify(message, markup=False)
 
+    @user_errors
     def action_edit(self) -> None:
         if self._focused_table() == "criteria-table":
             self._rename_criterion()
@@ -301,6 +302,7 @@ class ProfileScreen(Screen):
             apply,
         )
 
+    @user_errors
     def action_add_criterion(self) -> None:
         self.app.push_screen(self._criterion_form("Add an ideal-customer criterion", None))
 
@@ -309,6 +311,7 @@ class ProfileScreen(Screen):
         if criterion is not None:
             self.app.push_screen(self._criterion_form("Edit criterion", criterion))
 
+    @user_errors
     def action_weight(self, step: int) -> None:
         criterion = self.selected_criterion()
         if criterion is None:
@@ -320,6 +323,7 @@ class ProfileScreen(Screen):
         self.planner.repo.save_criterion(replace(criterion, weight=weight))
         self._changed(f"{criterion.name}: weight {weight}")
 
+    @user_errors
     def action_switch_kind(self) -> None:
         criterion = self.selected_criterion()
         if criterion is None:
@@ -330,13 +334,15 @@ class ProfileScreen(Screen):
         self.planner.repo.save_criterion(replace(criterion, kind=kind))
         self._changed(f"{criterion.name}: {kind.value}")
 
+    @user_errors
     def action_delete_criterion(self) -> None:
         criterion = self.selected_criterion()
         if criterion is None or criterion.id is None:
             return
         criterion_id = criterion.id
 
-        def chosen(key: str | None) -> None:
+        @user_errors
+        def chosen(self, key: str | None) -> None:
             if key == "delete":
                 self.planner.repo.delete_criterion(criterion_id)
                 self._changed(f"Deleted criterion {criterion.name}")
@@ -346,5 +352,5 @@ class ProfileScreen(Screen):
                 f"Delete the criterion {criterion.name}? Deals lose it from their fit.",
                 [("keep", "Keep it"), ("delete", "Delete it")],
             ),
-            chosen,
+            lambda key: chosen(self, key),
         )

@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 from planner.domain.models import Activity, AgendaItem, AgendaKind, Bucket, Opportunity
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
-from planner.ui.screens.today_forms import ChoiceModal, Field, FormModal, prompt, refresh_bindings_if_changed
+from planner.ui.screens.today_forms import ChoiceModal, Field, FormModal, prompt, refresh_bindings_if_changed, user_errors
 
 if TYPE_CHECKING:
     from planner.app import PlannerApp
@@ -206,6 +206,7 @@ class TodayScreen(Screen):
     def action_cursor_up(self) -> None:
         self.query_one("#today-agenda", OptionList).action_cursor_up()
 
+    @user_errors
     def action_done(self) -> None:
         item = self.selected()
         if item is None:
@@ -286,6 +287,7 @@ class TodayScreen(Screen):
 
         self.app.push_screen(ChoiceModal(f"Which buying influence of {deal.title} is now covered?", uncovered), chosen)
 
+    @user_errors
     def action_log(self) -> None:
         from planner.domain.parse import MAX_NOTES, clean_text, parse_kind, parse_minutes
 
@@ -325,6 +327,7 @@ class TodayScreen(Screen):
             )
         )
 
+    @user_errors
     def action_reschedule(self) -> None:
         from planner.domain.parse import parse_date
 
@@ -345,6 +348,7 @@ class TodayScreen(Screen):
         current = item.due.isoformat() if item.due else ""
         self.app.push_screen(prompt(f"Reschedule: {item.title}", f"New due date ({DATE_FORMS})", apply, value=current, placeholder=DATE_FORMS))
 
+    @user_errors
     def action_prospect(self) -> None:
         from planner.domain.parse import MAX_FIELD, clean_text, clean_title, parse_date
 
@@ -381,6 +385,7 @@ class TodayScreen(Screen):
             )
         )
 
+    @user_errors
     def action_finish(self) -> None:
         app = self.planner
         app.repo.record_checkin(app.today)

@@ -1,12 +1,13 @@
 """Small keyboard forms used by the Today, Week, Insights and Profile screens.
 
 A form shows one or more labelled inputs. `enter` hands the texts to an `apply` callback that
-parses them and makes the change; a `BadInput` raised there is shown as a one-line error in the
-form, which stays open, so nothing is saved from bad input. `escape` closes without a change.
+parses them and makes the change; a `BadInput` (or any `PlannerError`) raised there is shown as a
+one-line error in the form, which stays open, so nothing is saved from bad input. `escape` closes without a change.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from planner.errors import BadInput
+from planner.errors import PlannerError
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,7 @@ class FormModal(ModalScreen[bool]):
     def submit(self) -> None:
         try:
             self._apply(self.values())
-        except BadInput as error:
+        except PlannerError as error:  # bad input, or a database that cannot take the write now
             # One line, shown literally: the message may quote what the user typed.
             self.query_one("#error", Static).update(Content(str(error).splitlines()[0] if str(error) else "not valid"))
             return
@@ -207,3 +208,18 @@ def refresh_bindings_if_changed(screen, actions: tuple[str, ...]) -> None:
     if getattr(screen, "_binding_state", None) != state:
         screen._binding_state = state
         screen.refresh_bindings()
+
+
+def user_errors(action: Callable) -> Callable:
+    """An action method that shows a PlannerError (a deal deleted meanwhile, a locked database…)
+    as an error notification instead of a traceback; nothing else is caught."""
+
+    @functools.wraps(action)
+    def run(self, *args, **kwargs):
+        try:
+            return action(self, *args, **kwargs)
+        except PlannerError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return None
+
+    return run

@@ -25,7 +25,7 @@ from planner.domain.models import OPEN_BUCKETS, PRIORITY, Bucket, WeekPlan
 from planner.domain.settings import SETTING_SPECS, parse_setting, with_setting
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
-from planner.ui.screens.today_forms import Field, FormModal, prompt, refresh_bindings_if_changed
+from planner.ui.screens.today_forms import Field, FormModal, prompt, refresh_bindings_if_changed, user_errors
 from planner.ui.widgets.bars import PlanBars
 
 if TYPE_CHECKING:
@@ -288,6 +288,7 @@ class WeekScreen(Screen):
         self.planner.repo.save_settings(settings)
         self.planner.data_changed()
 
+    @user_errors
     def action_hours(self) -> None:
         app = self.planner
         key = "hours_per_week"
@@ -306,6 +307,7 @@ class WeekScreen(Screen):
             )
         )
 
+    @user_errors
     def action_edit_split(self) -> None:
         if self.plan is None:
             return
@@ -329,6 +331,7 @@ class WeekScreen(Screen):
         ]
         self.app.push_screen(FormModal("Your split of the week", fields, apply, hint="Three whole percentages that add up to 100."))
 
+    @user_errors
     def action_reset_split(self) -> None:
         app = self.planner
         settings = app.repo.settings()
@@ -337,6 +340,7 @@ class WeekScreen(Screen):
         self._save_settings(replace(settings, user_split=None))
         self.notify("Back to the suggested split", markup=False)
 
+    @user_errors
     def action_export_ics(self) -> None:
         if self.plan is None:
             return
