@@ -135,7 +135,9 @@ WHERE move.id = measured.id
 
 #: Moves whose stay has not been measured (a database written by another tool): uses the partial
 #: index ix_move_unmeasured, so checking costs nothing when there are none.
-UNMEASURED_SQL = "SELECT 1 FROM move WHERE stay_days IS NULL AND from_bucket IS NOT NULL LIMIT 1"
+UNMEASURED_SQL = (
+    "SELECT 1 FROM move INDEXED BY ix_move_unmeasured WHERE stay_days IS NULL AND from_bucket IS NOT NULL LIMIT 1"
+)
 
 
 def measure_stays(conn: sqlite3.Connection, opportunity_id: int | None = None) -> None:
