@@ -22,7 +22,9 @@ from planner.domain.parse import MAX_FIELD, MAX_TITLE, clean_text
 from planner.errors import BadInput
 
 TODAY = date(2026, 3, 2)
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same examples on every run, so the suite is deterministic (explore more by
+# raising max_examples locally).
+FUZZ = settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT_COLUMNS = ("title", "account", "contact", "next_action", "source", "notes")
 
@@ -174,7 +176,7 @@ def _fields(opp: Opportunity) -> tuple:
             opp.expected_close, opp.closed_on, opp.next_action, opp.next_action_due, opp.source, opp.notes)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(min_value=1, max_value=2**62), min_size=1, max_size=4, unique=True).flatmap(
     lambda ids: st.tuples(*(opportunities(i) for i in ids))))
 def test_export_is_formula_safe_and_reads_back_as_the_same_opportunities(opps):
@@ -204,7 +206,7 @@ def test_each_formula_trigger_is_neutralised_even_in_stored_text(start):
 # --- through `planner import` on a real database ------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.one_of(csv_files(), st.binary(max_size=120)))
 @example(data=b"title,value\nGood,1\nBad,12abc\n")
 @example(data=b"id,title\n1,Clashes with the deal already there\n")
