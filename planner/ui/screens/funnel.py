@@ -17,12 +17,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from planner.domain.models import OPEN_BUCKETS, Bucket, Opportunity
 from planner.ui.actions import bindings
 from planner.ui.widgets.banner import FunnelBanner, ScreenBar
 from planner.ui.widgets.bucket_list import BucketColumn, BucketList
+from planner.ui.widgets.footer import PlannerFooter
 
 if TYPE_CHECKING:
     from planner.app import PlannerApp
@@ -54,7 +55,7 @@ class FunnelScreen(Screen[None]):
         with Horizontal(id="buckets"):
             for bucket in OPEN_BUCKETS:
                 yield BucketColumn(bucket)
-        yield Footer(compact=True)
+        yield PlannerFooter()
 
     def on_mount(self) -> None:
         self.refresh_data()
@@ -115,7 +116,9 @@ class FunnelScreen(Screen[None]):
     def on_descendant_focus(self, event) -> None:
         if isinstance(event.widget, BucketList):
             self._last_bucket = event.widget.bucket
-            self.refresh_bindings()
+            # A class, not :focus-within, so only the two titles restyle, not both whole columns.
+            for column in self.query(BucketColumn):
+                column.query_one(".bucket-title").set_class(column.bucket is event.widget.bucket, "-current")
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.refresh_bindings()
@@ -152,7 +155,6 @@ class FunnelScreen(Screen[None]):
         target = OPEN_BUCKETS[max(0, min(len(OPEN_BUCKETS) - 1, index + step))]
         self._last_bucket = target
         self.bucket_list(target).focus()
-        self.refresh_bindings()
 
     def action_cursor(self, step: int) -> None:
         lst = self.bucket_list(self.focused_bucket)
