@@ -213,7 +213,9 @@ class InsightsScreen(Screen):
         self.data = data
         today = app.today
         self.query_one("#insights-header", Static).update(
-            Content.assemble((f"Insights · {today:%A %d %B %Y}", "bold"), "  ·  ", f"normal cycle {data.cycle.days:.0f} days")
+            Content.assemble(
+                (f"Insights · {today:%A %d %B %Y}", "bold"), "  ·  ", f"normal cycle {data.cycle.days:.0f} days"
+            )
         )
         self.query_one("#insights-dry", Static).update(projection_sentence(data, today))
         self.query_one("#insights-projection", ProjectionChart).show(data.projection)

@@ -22,7 +22,14 @@ from planner.domain.models import Bucket, Criterion, CriterionKind, Status
 from planner.domain.settings import SETTING_SPECS, Settings, parse_setting, setting_value, with_setting
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
-from planner.ui.screens.today_forms import ChoiceModal, Field, FormModal, prompt, refresh_bindings_if_changed, user_errors
+from planner.ui.screens.today_forms import (
+    ChoiceModal,
+    Field,
+    FormModal,
+    prompt,
+    refresh_bindings_if_changed,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from planner.app import PlannerApp
@@ -110,12 +117,50 @@ class ProfileScreen(Screen):
     """
 
     BINDINGS = [
-        Binding("e", "edit", "Edit", tooltip="Change the selected setting, or rename the selected criterion", id="profile.edit"),
-        Binding("a", "add_criterion", "Add criterion", tooltip="Add an ideal-customer criterion", id="profile.add_criterion"),
-        Binding("plus,equals_sign", "weight(1)", "Weight +", key_display="+", tooltip="Raise the selected criterion's weight (up to 3)", id="profile.weight_up"),
-        Binding("minus", "weight(-1)", "Weight −", key_display="-", tooltip="Lower the selected criterion's weight (down to 1)", id="profile.weight_down"),
-        Binding("s", "switch_kind", "Demo/psycho", tooltip="Switch the selected criterion between demographic and psychographic", id="profile.switch_kind"),
-        Binding("d", "delete_criterion", "Delete criterion", tooltip="Delete the selected ideal-customer criterion", id="profile.delete_criterion"),
+        Binding(
+            "e",
+            "edit",
+            "Edit",
+            tooltip="Change the selected setting, or rename the selected criterion",
+            id="profile.edit",
+        ),
+        Binding(
+            "a",
+            "add_criterion",
+            "Add criterion",
+            tooltip="Add an ideal-customer criterion",
+            id="profile.add_criterion",
+        ),
+        Binding(
+            "plus,equals_sign",
+            "weight(1)",
+            "Weight +",
+            key_display="+",
+            tooltip="Raise the selected criterion's weight (up to 3)",
+            id="profile.weight_up",
+        ),
+        Binding(
+            "minus",
+            "weight(-1)",
+            "Weight −",
+            key_display="-",
+            tooltip="Lower the selected criterion's weight (down to 1)",
+            id="profile.weight_down",
+        ),
+        Binding(
+            "s",
+            "switch_kind",
+            "Demo/psycho",
+            tooltip="Switch the selected criterion between demographic and psychographic",
+            id="profile.switch_kind",
+        ),
+        Binding(
+            "d",
+            "delete_criterion",
+            "Delete criterion",
+            tooltip="Delete the selected ideal-customer criterion",
+            id="profile.delete_criterion",
+        ),
         Binding("j", "cursor(1)", "Down", show=False),
         Binding("k", "cursor(-1)", "Up", show=False),
     ]
@@ -186,16 +231,19 @@ class ProfileScreen(Screen):
         row = ctable.cursor_row
         ctable.clear()
         for c in criteria:
-            ctable.add_row(Text(c.name), Text(c.kind.value), Text("●" * c.weight + "○" * (3 - c.weight) + f" {c.weight}"), key=str(c.id))
+            weight = Text("●" * c.weight + "○" * (3 - c.weight) + f" {c.weight}")
+            ctable.add_row(Text(c.name), Text(c.kind.value), weight, key=str(c.id))
         if ctable.row_count:
             ctable.move_cursor(row=min(max(row, 0), ctable.row_count - 1))
         total = sum(c.weight for c in criteria)
         summary = (
-            f"{len(criteria)} criteri{'on' if len(criteria) == 1 else 'a'}, total weight {total}: a deal's fit is the weighted share it meets."
+            f"{len(criteria)} criteri{'on' if len(criteria) == 1 else 'a'}, total weight {total}: "
+            "a deal's fit is the weighted share it meets."
             if criteria
             else "No criteria yet: press a to describe your ideal customer (fit is then scored 0–100)."
         )
-        self.query_one("#profile-header", Static).update(Content.assemble(("Profile & settings", "bold"), "  ·  ", summary))
+        header = Content.assemble(("Profile & settings", "bold"), "  ·  ", summary)
+        self.query_one("#profile-header", Static).update(header)
         refresh_bindings_if_changed(self, ("weight", "switch_kind", "delete_criterion"))
 
     def _focused_table(self) -> str | None:

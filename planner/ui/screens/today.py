@@ -21,7 +21,14 @@ from textual.widgets.option_list import Option
 from planner.domain.models import Activity, AgendaItem, AgendaKind, Bucket, Opportunity
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
-from planner.ui.screens.today_forms import ChoiceModal, Field, FormModal, prompt, refresh_bindings_if_changed, user_errors
+from planner.ui.screens.today_forms import (
+    ChoiceModal,
+    Field,
+    FormModal,
+    prompt,
+    refresh_bindings_if_changed,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from planner.app import PlannerApp
@@ -87,11 +94,35 @@ class TodayScreen(Screen):
     """
 
     BINDINGS = [
-        Binding("d", "done", "Done", tooltip="Mark the selected next action done, then set the next one", id="today.done"),
+        Binding(
+            "d",
+            "done",
+            "Done",
+            tooltip="Mark the selected next action done, then set the next one",
+            id="today.done",
+        ),
         Binding("l", "log", "Log time", tooltip="Log minutes of work on the selected item", id="today.log"),
-        Binding("r", "reschedule", "Reschedule", tooltip="Give the selected next action a new due date", id="today.reschedule"),
-        Binding("p", "prospect", "Add prospect", tooltip="Add a new prospect above the funnel", id="today.prospect"),
-        Binding("f", "finish", "Finish check-in", tooltip="Record today's check-in and see the streak", id="today.finish"),
+        Binding(
+            "r",
+            "reschedule",
+            "Reschedule",
+            tooltip="Give the selected next action a new due date",
+            id="today.reschedule",
+        ),
+        Binding(
+            "p",
+            "prospect",
+            "Add prospect",
+            tooltip="Add a new prospect above the funnel",
+            id="today.prospect",
+        ),
+        Binding(
+            "f",
+            "finish",
+            "Finish check-in",
+            tooltip="Record today's check-in and see the streak",
+            id="today.finish",
+        ),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
@@ -264,10 +295,15 @@ class TodayScreen(Screen):
         app = self.planner
         assert item.opportunity_id is not None
         deal = app.repo.get(item.opportunity_id)
-        uncovered = [(str(i), f"{inf.role.label}: {inf.name}") for i, inf in enumerate(deal.influences) if not inf.covered]
+        uncovered = [
+            (str(i), f"{inf.role.label}: {inf.name}") for i, inf in enumerate(deal.influences) if not inf.covered
+        ]
         if not uncovered:
             if not deal.has_economic_buyer:
-                self.notify(f"{deal.title} has no Economic Buyer yet: add one in the deal's details on the Funnel screen.", markup=False)
+                self.notify(
+                    f"{deal.title} has no Economic Buyer yet: add one in the deal's details on the Funnel screen.",
+                    markup=False,
+                )
             else:
                 self._done(item.opportunity_id)
             return
@@ -346,7 +382,11 @@ class TodayScreen(Screen):
             )
 
         current = item.due.isoformat() if item.due else ""
-        self.app.push_screen(prompt(f"Reschedule: {item.title}", f"New due date ({DATE_FORMS})", apply, value=current, placeholder=DATE_FORMS))
+        self.app.push_screen(
+            prompt(
+                f"Reschedule: {item.title}", f"New due date ({DATE_FORMS})", apply, value=current, placeholder=DATE_FORMS
+            )
+        )
 
     @user_errors
     def action_prospect(self) -> None:

@@ -100,7 +100,8 @@ class FormModal(ModalScreen[bool]):
                 if len(self._fields) > 1 or f.label:
                     yield Static(Content(f.label), classes="form-label")
                 yield Input(value=f.value, placeholder=f.placeholder, id=f"field-{f.name}")
-            keys = "enter save · tab next field · escape cancel" if len(self._fields) > 1 else "enter save · escape cancel"
+            many = len(self._fields) > 1
+            keys = "enter save · tab next field · escape cancel" if many else "enter save · escape cancel"
             yield Static(keys, id="keys")
 
     def on_mount(self) -> None:
@@ -126,7 +127,15 @@ class FormModal(ModalScreen[bool]):
         self.dismiss(False)
 
 
-def prompt(title: str, label: str, apply: Callable[[str], None], *, value: str = "", placeholder: str = "", hint: str = "") -> FormModal:
+def prompt(
+    title: str,
+    label: str,
+    apply: Callable[[str], None],
+    *,
+    value: str = "",
+    placeholder: str = "",
+    hint: str = "",
+) -> FormModal:
     """A one-field form whose `apply` receives the text."""
     return FormModal(title, [Field("value", label, value, placeholder)], lambda v: apply(v["value"]), hint=hint)
 

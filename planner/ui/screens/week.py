@@ -156,9 +156,27 @@ class WeekScreen(Screen):
 
     BINDINGS = [
         Binding("H", "hours", "Hours", tooltip="Set the selling hours available this week", id="week.hours"),
-        Binding("e", "edit_split", "Edit split", tooltip="Set your own split of the week (three percentages summing to 100)", id="week.edit_split"),
-        Binding("r", "reset_split", "Reset split", tooltip="Go back to the suggested split", id="week.reset_split"),
-        Binding("i", "export_ics", "iCal export", tooltip="Write this week's time blocks as an iCalendar file", id="week.export_ics"),
+        Binding(
+            "e",
+            "edit_split",
+            "Edit split",
+            tooltip="Set your own split of the week (three percentages summing to 100)",
+            id="week.edit_split",
+        ),
+        Binding(
+            "r",
+            "reset_split",
+            "Reset split",
+            tooltip="Go back to the suggested split",
+            id="week.reset_split",
+        ),
+        Binding(
+            "i",
+            "export_ics",
+            "iCal export",
+            tooltip="Write this week's time blocks as an iCalendar file",
+            id="week.export_ics",
+        ),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
@@ -227,7 +245,8 @@ class WeekScreen(Screen):
         if allocation.overloaded_hours > 0:
             overload.update(
                 Content(
-                    f"Overloaded: the funnel asks for {allocation.overloaded_hours:.1f} h more than your {plan.hours:g} h this week: "
+                    f"Overloaded: the funnel asks for {allocation.overloaded_hours:.1f} h more than "
+                    f"your {plan.hours:g} h this week: "
                     "drop poor-fit prospects, close or drop Best Few deals, or raise your hours (H)."
                 )
             )
@@ -329,7 +348,8 @@ class WeekScreen(Screen):
         fields = [
             Field(b.value, f"{b.label} % (suggested {plan.suggested[b]} %)", str(plan.split[b])) for b in PRIORITY
         ]
-        self.app.push_screen(FormModal("Your split of the week", fields, apply, hint="Three whole percentages that add up to 100."))
+        hint = "Three whole percentages that add up to 100."
+        self.app.push_screen(FormModal("Your split of the week", fields, apply, hint=hint))
 
     @user_errors
     def action_reset_split(self) -> None:
