@@ -259,6 +259,52 @@ def test_a_database_locked_past_the_busy_timeout_gives_one_line_and_no_change(ho
     assert fingerprint(db) == before
 
 
+# Another program that keeps the whole file to itself (exclusive locking mode): not even a reader
+# gets in, so the planner cannot open it at all.
+_HOLD_FILE = """
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+con.execute("PRAGMA locking_mode = EXCLUSIVE")
+con.execute("BEGIN EXCLUSIVE")
+con.execute("CREATE TABLE scratch (x)")  # a write takes the exclusive lock for good
+con.execute("ROLLBACK")
+print("locked", flush=True)
+sys.stdin.readline()
+con.close()
+"""
+
+
+def test_a_database_another_program_keeps_to_itself_gives_one_line_and_the_problem_screen(home, monkeypatch):
+    from planner.app import PlannerApp
+    from planner.store.connection import Database
+    from planner.ui.screens.problem import ProblemScreen
+
+    db = make_database(home, "Acme: website revamp")
+    before = fingerprint(db)
+    monkeypatch.setitem(Database.open.__func__.__kwdefaults__, "timeout", 0.3)
+    holder = Driver([sys.executable, "-c", _HOLD_FILE, str(db)], planner_env(home), home)
+    try:
+        holder.wait_for(lambda line: line == "locked", timeout=20)
+        run = planner_with("busy-timeout", "0.3", db, "list", home=home)
+        assert_one_line_error(run, 1, "locked")
+
+        async def scenario() -> str:
+            app = PlannerApp(db=str(db))
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.pause()
+                assert isinstance(app.screen, ProblemScreen), f"showing {type(app.screen).__name__}"
+                shown = str(app.screen.query_one("#problem-message").render())
+                await pilot.press("q")
+            return shown
+
+        assert "locked" in asyncio.run(scenario())
+    finally:
+        holder.send("\n")
+        holder.finish(timeout=20)
+    checkpoint(db)
+    assert fingerprint(db) == before
+
+
 # --- full disk ------------------------------------------------------------------------------
 
 
