@@ -77,7 +77,6 @@ _ORDER = (
 )
 _OPEN_SQL = "o.bucket IN ('above', 'in', 'best_few')"
 _SETTING_KEYS = (*SETTING_SPECS, "user_split")
-_NEXT_ON_PASS = {Bucket.ABOVE: Bucket.IN, Bucket.IN: Bucket.BEST_FEW, Bucket.BEST_FEW: Bucket.WON}
 
 
 def _day(value: date | None) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 
@@ -252,10 +252,6 @@ def test_log_counts_time_for_the_deals_bucket_and_touches_it(repo):
     }
     repo.delete_activity(first)
     assert repo.get(opp_id).last_touched_on == date(2026, 11, 3)
-
-
-def _at(day: date, hour: int = 9) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
 def test_history_numbers_from_a_hand_made_history(repo):
