@@ -11,7 +11,6 @@ Funnel screen is imported here; the other screens import when first opened.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +20,7 @@ from textual.app import App, SystemCommand
 from textual.screen import ModalScreen, Screen
 
 from planner.errors import PlannerError
-from planner.ui.actions import ACTIONS, SCREENS, bindings
+from planner.ui.actions import ACTIONS, bindings
 
 if TYPE_CHECKING:
     from planner.domain.models import FunnelSnapshot, Status
@@ -78,6 +77,8 @@ class PlannerApp(App[None]):
     def _first_screen(self) -> Screen:
         try:
             self._open()
+            # Read everything the funnel shows now: damage deep in a table shows up on reading.
+            self.status()
         except PlannerError as error:  # DatabaseProblem, or a bad PLANNER_TODAY / --db
             from planner.ui.screens.problem import ProblemScreen
 
@@ -192,10 +193,6 @@ class PlannerApp(App[None]):
 
     # --- screens, help, palette -----------------------------------------------------------------
     def action_mode(self, mode: str) -> None:
-        if mode in _LAZY_SCREENS and importlib.util.find_spec(_LAZY_SCREENS[mode][0]) is None:
-            # Guard while the other screens are being written; removed once they land.
-            self.notify(f"The {SCREENS[mode][1]} screen is not available yet", severity="warning")
-            return
         self.switch_mode(mode)
 
     def action_help(self) -> None:

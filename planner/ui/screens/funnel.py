@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 
 from planner.domain.models import OPEN_BUCKETS, Bucket, Opportunity
+from planner.errors import PlannerError
 from planner.ui.actions import bindings
 from planner.ui.widgets.banner import FunnelBanner, ScreenBar
 from planner.ui.widgets.bucket_list import BucketColumn, BucketList
@@ -70,8 +71,12 @@ class FunnelScreen(Screen[None]):
     # --- showing ------------------------------------------------------------------------------
     def refresh_data(self) -> None:
         app = self.app
-        snapshot = app.snapshot()
-        status = app.status()
+        try:
+            snapshot = app.snapshot()
+            status = app.status()
+        except PlannerError as error:  # the database went bad under us: say so, keep what is shown
+            app.notify(str(error), severity="error")
+            return
         self._seen_version = app.data_version
         flags_by_deal: dict[int, list] = defaultdict(list)
         for flag in status.flags:
@@ -94,7 +99,9 @@ class FunnelScreen(Screen[None]):
                 filtered=bool(needle),
             )
         self.query_one(FunnelBanner).show_flags(status.flags, status.allocation)
-        self.query_one("#funnel-status", Static).update(_status_line(status, snapshot))
+        self.query_one("#funnel-status", Static).update(
+            _status_line(status, snapshot, read_only=getattr(app.repo, "read_only", False))
+        )
         self.refresh_bindings()
 
     # --- what is selected -----------------------------------------------------------------------
@@ -292,11 +299,7 @@ def move_deal(app: PlannerApp, deal_id: int, to: Bucket, *, reason: str = "", fo
     try:
         deal = app.repo.get(deal_id)
         warnings = move_warnings(deal, to, app.today, app.status().cycle.days) if to.is_open else []
-    except Exception as error:  # noqa: BLE001 — shown, never a traceback
-        from planner.errors import PlannerError
-
-        if not isinstance(error, PlannerError):
-            raise
+    except PlannerError as error:
         app.notify(str(error), severity="error")
         return None
     verb = {Bucket.WON: "Marked “{t}” won", Bucket.LOST: "Marked “{t}” lost"}.get(to, "Moved “{t}” to " + to.label)
@@ -321,9 +324,10 @@ def _agenda_order(deal: Opportunity):
     return (due is None, due.toordinal() if due else 0, deal.id or 0)
 
 
-def _status_line(status, snapshot) -> Content:
+def _status_line(status, snapshot, *, read_only: bool = False) -> Content:
     alloc = status.allocation
-    parts: list[str | tuple[str, str]] = [
+    parts: list[str | tuple[str, str]] = [("READ-ONLY: changes are refused   ", "bold $text-error")] if read_only else []
+    parts += [
         ("Normal cycle ", "$text-muted"),
         (f"{status.cycle.days:.0f} days", "bold"),
         (f" ({status.cycle.description})", "$text-muted"),

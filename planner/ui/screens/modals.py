@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
@@ -280,28 +280,33 @@ class ConfirmModal(ModalScreen[bool]):
 class HelpScreen(ModalScreen[None]):
     """Every key from the one action table, and what the flag marks beside a deal mean."""
 
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
     DEFAULT_CLASSES = "dialog"
 
     def compose(self) -> ComposeResult:
         from planner.ui.actions import ACTIONS, FLAG_MARKS, display_keys
 
-        parts: list[str | tuple[str, str]] = []
-        group = None
-        for action in ACTIONS:
-            if action.group != group:
-                group = action.group
-                parts.append((f"\n{group}\n", "bold $text-accent"))
-            parts.append((f"  {display_keys(action):<10}", "bold"))
-            parts.append(f" {action.help}\n")
-        parts.append(("\nFlag marks beside a deal\n", "bold $text-accent"))
-        for _code, mark, meaning in FLAG_MARKS:
-            parts.append((f"  {mark:<10}", "bold $text-warning"))
-            parts.append(f" {meaning}\n")
-        parts.append(("\nEscape closes this help and every dialog.", "$text-muted"))
-        with VerticalScroll(classes="dialog-box help-box"):
+        with VerticalScroll(classes="dialog-box help-box", id="help-text"):
             yield Static(Content("Keys"), classes="dialog-title")
-            yield Static(Content.assemble(*parts), id="help-text")
+            groups: dict[str, list] = {}
+            for action in ACTIONS:
+                groups.setdefault(action.group, []).append(action)
+            for group, actions in groups.items():
+                yield Static(Content(group), classes="section-title")
+                with Grid(classes="help-grid"):
+                    for action in actions:
+                        yield Static(Content(display_keys(action)), classes="help-key")
+                        yield Static(Content(action.help))
+            yield Static(Content("Flag marks beside a deal"), classes="section-title")
+            with Grid(classes="help-grid"):
+                for _code, mark, meaning in FLAG_MARKS:
+                    yield Static(Content(mark), classes="help-key help-mark")
+                    yield Static(Content(meaning))
+            yield Static(Content("Escape closes this help and every dialog."), classes="dialog-hint")
 
-    def action_dismiss(self) -> None:
+    def text(self) -> str:
+        """Everything the help says, as plain text (for tests and screen readers)."""
+        return "\n".join(str(w.render()) for w in self.query(Static))
+
+    def action_close(self) -> None:
         self.dismiss(None)
