@@ -26,9 +26,11 @@ if TYPE_CHECKING:
     from planner.app import PlannerApp
 
 
-def source_label(parameter: Parameter, unit: str = "exits") -> str:
+def source_label(parameter: Parameter) -> str:
+    """Where a rate or a stay comes from: "measured (67)" (finished stays counted), "your setting",
+    "default"."""
     if parameter.source == "measured":
-        return f"measured ({parameter.samples} {unit})"
+        return f"measured ({parameter.samples})"
     if parameter.source == "setting":
         return "your setting"
     return "default"
@@ -53,22 +55,27 @@ def cycle_line(data: Insights) -> Content:
 
 def buckets_table(data: Insights) -> Table:
     table = Table(box=None, padding=(0, 2, 0, 0), pad_edge=False, header_style="bold")
-    table.add_column("Bucket")
-    table.add_column("Moves on", justify="right")
-    table.add_column("source")
-    table.add_column("Median stay", justify="right")
-    table.add_column("source")
+    table.add_column("Bucket", no_wrap=True)
+    table.add_column("Moves on", justify="right", no_wrap=True)
+    table.add_column("source", no_wrap=True)
+    table.add_column("Median stay", justify="right", no_wrap=True)
+    table.add_column("source", no_wrap=True)
     for bucket in OPEN_BUCKETS:
         stats = data.buckets[bucket]
-        moves_on = "won" if bucket.next() is None else f"to {bucket.next().short_label}"  # type: ignore[union-attr]
         table.add_row(
             Text(bucket.label),
-            Text(f"{stats.conversion.value:.0%} {moves_on}"),
+            Text(f"{stats.conversion.value:.0%}"),
             Text(source_label(stats.conversion), style="dim"),
             Text(f"{stats.dwell_days.value:.0f} days"),
-            Text(source_label(stats.dwell_days, "stays"), style="dim"),
+            Text(source_label(stats.dwell_days), style="dim"),
         )
     return table
+
+
+BUCKETS_NOTE = (
+    "Moves on: the share of finished stays that went on to the next bucket (from Best Few: won). "
+    "Measured once a bucket has 5 finished stays; the count is in brackets."
+)
 
 
 def forecast_table(data: Insights) -> Table:
@@ -194,6 +201,7 @@ class InsightsScreen(Screen):
             yield Static("", id="insights-histogram", classes="body")
             yield Static("Conversion and time in each bucket", classes="section")
             yield Static("", id="insights-buckets", classes="body")
+            yield Static(Content.styled(BUCKETS_NOTE, "$text-muted"), classes="body")
             yield Static("Forecast against the goal", classes="section")
             yield Static("", id="insights-forecast", classes="body")
             yield Static("", id="insights-goal", classes="body")
