@@ -16,10 +16,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from planner.domain.models import OPEN_BUCKETS, Insights, Parameter
 from planner.ui.widgets.banner import ScreenBar
+from planner.ui.widgets.footer import PlannerFooter
 from planner.ui.widgets.chart import ProjectionChart, cycle_histogram
 
 if TYPE_CHECKING:
@@ -205,7 +206,7 @@ class InsightsScreen(Screen):
             yield Static("Forecast against the goal", classes="section")
             yield Static("", id="insights-forecast", classes="body")
             yield Static("", id="insights-goal", classes="body")
-        yield Footer()
+        yield PlannerFooter()
 
     def on_screen_resume(self) -> None:
         self.refresh_data()

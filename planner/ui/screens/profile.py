@@ -16,12 +16,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from planner.domain.models import Bucket, Criterion, CriterionKind, Status
 from planner.domain.settings import SETTING_SPECS, Settings, parse_setting, setting_value, with_setting
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
+from planner.ui.widgets.footer import PlannerFooter
 from planner.ui.screens.today_forms import (
     ChoiceModal,
     Field,
@@ -184,7 +185,7 @@ class ProfileScreen(Screen):
             yield Static("Ideal customer — what a good-fit client looks like", classes="section")
             yield DataTable(id="criteria-table", cursor_type="row")
             yield Static("tab other table · a add · e edit · +/− weight · s kind · d delete", classes="hint")
-        yield Footer()
+        yield PlannerFooter()
 
     def on_mount(self) -> None:
         settings = self.query_one("#settings-table", DataTable)

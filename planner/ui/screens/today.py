@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from planner.domain.models import Activity, AgendaItem, AgendaKind, Bucket, Opportunity
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
+from planner.ui.widgets.footer import PlannerFooter
 from planner.ui.screens.today_forms import (
     ChoiceModal,
     Field,
@@ -141,7 +142,7 @@ class TodayScreen(Screen):
         yield Static("", id="today-header")
         yield OptionList(id="today-agenda")
         yield Static("", id="today-hint")
-        yield Footer()
+        yield PlannerFooter()
 
     def on_screen_resume(self) -> None:
         self.refresh_data()

@@ -19,12 +19,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from planner.domain.models import OPEN_BUCKETS, PRIORITY, Bucket, WeekPlan
 from planner.domain.settings import SETTING_SPECS, parse_setting, with_setting
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
+from planner.ui.widgets.footer import PlannerFooter
 from planner.ui.screens.today_forms import Field, FormModal, prompt, refresh_bindings_if_changed, user_errors
 from planner.ui.widgets.bars import PlanBars
 
@@ -201,7 +202,7 @@ class WeekScreen(Screen):
             yield PlanBars(id="week-bars")
             yield Static("Time blocks, Monday to Friday", classes="section")
             yield Static("", id="week-blocks")
-        yield Footer()
+        yield PlannerFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#week-split", DataTable)
