@@ -83,3 +83,41 @@ def test_two_cli_instances_adding_at_once_keep_every_deal(home):
     with open_repository(str(db)) as repo:
         titles = {o.title for o in repo.list()}
     assert titles == {"Deal before both"} | {f"{tag} {i}" for tag in ("left", "right") for i in range(per_shell)}
+
+
+def test_an_edit_in_the_tui_keeps_what_another_instance_changed_meanwhile(home):
+    """The TUI's edit form is open on a deal while the CLI (another instance) marks that deal
+    lost with a reason. Saving the form must not silently undo the other instance's write: either
+    both changes are kept, or the edit is refused with a message and the other change stays."""
+    import asyncio
+
+    from textual.widgets import Input
+
+    from planner.app import PlannerApp
+
+    from .conftest import make_database
+
+    db = make_database(home, "Acme: website revamp")
+
+    async def scenario() -> list[str]:
+        app = PlannerApp(db=str(db))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("e")
+            await pilot.pause()
+            other = planner(db, "move", "1", "lost", "--reason", "went with a competitor", home=home)
+            assert other.code == 0, other.err
+            app.screen.query_one("#contact", Input).value = "Dana Lee"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            errors = [n.message for n in app._notifications if n.severity == "error"]
+            await pilot.press("escape", "q")
+        return errors
+
+    errors = asyncio.run(scenario())
+    with open_repository(str(db)) as repo:
+        deal = repo.get(1)
+    assert deal.bucket is Bucket.LOST
+    assert deal.lost_reason == "went with a competitor", "the other instance's lost reason was overwritten"
+    assert deal.closed_on == date(2026, 3, 2), "the other instance's close date was overwritten"
+    assert deal.contact == "Dana Lee" or errors, "the edit was neither saved nor refused with a message"
