@@ -39,8 +39,11 @@ async def test_add_lands_in_above_by_default_with_the_title_focused(db):
 async def test_add_lands_in_the_focused_bucket_with_its_optional_fields(db):
     async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
         await pilot.press("l", "l")  # Best Few
-        await pilot.press("a")
-        await pilot.press(*"Data platform", "tab", *"Globex", "tab", *"45000", "tab", *"Call Dana", "tab", *"fri")
+        await pilot.press("a", *"Data platform", "tab", *"Globex")
+        dialog = pilot.app.screen
+        dialog.query_one("#value").value = "45000"
+        dialog.query_one("#next").value = "Call Dana"
+        dialog.query_one("#due").value = "fri"
         await pilot.press("enter")
         await pilot.pause()
     with repository(db) as repo:
@@ -108,13 +111,13 @@ async def test_won_and_lost_with_a_reason(db):
         await pilot.press("x")
         await pilot.pause()
         assert pilot.app.focused.id == "reason"
-        await pilot.press(*"went with a cheaper offer", "enter")
+        await pilot.press(*"too pricey", "enter")
         await pilot.pause()
         assert funnel(pilot.app).bucket_list(Bucket.BEST_FEW).option_count == 0
     with repository(db) as repo:
         won, lost = repo.get(won_id), repo.get(lost_id)
         assert (won.bucket, won.closed_on) == (Bucket.WON, TODAY)
-        assert (lost.bucket, lost.lost_reason) == (Bucket.LOST, "went with a cheaper offer")
+        assert (lost.bucket, lost.lost_reason) == (Bucket.LOST, "too pricey")
 
 
 async def test_log_time_on_the_selected_deal(db):
@@ -122,11 +125,11 @@ async def test_log_time_on_the_selected_deal(db):
     async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
         await pilot.press("t")
         assert pilot.app.focused.id == "minutes"
-        await pilot.press(*"1h30", "tab", *"kick-off call", "enter")
+        await pilot.press(*"1h30", "tab", *"kick-off", "enter")
         await pilot.pause()
     with repository(db) as repo:
         [activity] = repo.activities(deal_id)
-        assert (activity.minutes, activity.kind, activity.note) == (90, ActivityKind.CALL, "kick-off call")
+        assert (activity.minutes, activity.kind, activity.note) == (90, ActivityKind.CALL, "kick-off")
         assert activity.bucket is Bucket.ABOVE
 
 
@@ -147,11 +150,11 @@ async def test_prospecting_time_on_no_deal_is_logged_and_undone(db):
 async def test_next_action_with_a_weekday(db):
     [deal_id] = seed(db, Opportunity("Website revamp"))
     async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
-        await pilot.press("n", *"Send the proposal", "tab", *"fri", "enter")
+        await pilot.press("n", *"Propose", "tab", *"fri", "enter")
         await pilot.pause()
     with repository(db) as repo:
         deal = repo.get(deal_id)
-        assert (deal.next_action, deal.next_action_due) == ("Send the proposal", date(2026, 3, 6))
+        assert (deal.next_action, deal.next_action_due) == ("Propose", date(2026, 3, 6))
 
 
 async def test_next_action_refuses_a_bad_date(db):
@@ -403,3 +406,27 @@ def _activity(deal_id: int):
 def _screen_lines(app) -> list[str]:
     """The screen as plain text, one string per terminal row."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def test_first_frame_imports_only_what_the_funnel_needs(db, tmp_path):
+    """Start-up budget (SPEC §5, STYLE.md): opening an existing database to the funnel pulls in
+    neither the ORM nor the other screens nor the rare features, and exits on the benchmark hook."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    seed(db, Opportunity("Website revamp"))
+    code = (
+        "import json, sys\n"
+        "from planner.app import PlannerApp\n"
+        "app = PlannerApp(sys.argv[1]); app.run(headless=True)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    env = dict(os.environ, PLANNER_EXIT_AFTER_FIRST_FRAME="1")
+    out = subprocess.run([sys.executable, "-c", code, db], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert not {"sqlmodel", "sqlalchemy", "icalendar", "csv", "planner.demo", "planner.csvio"} & loaded
+    assert not {f"planner.ui.screens.{s}" for s in ("today", "week", "insights", "profile", "deal", "modals")} & loaded
+    assert "planner.ui.screens.funnel" in loaded
