@@ -121,3 +121,34 @@ def test_an_edit_in_the_tui_keeps_what_another_instance_changed_meanwhile(home):
     assert deal.lost_reason == "went with a competitor", "the other instance's lost reason was overwritten"
     assert deal.closed_on == date(2026, 3, 2), "the other instance's close date was overwritten"
     assert deal.contact == "Dana Lee" or errors, "the edit was neither saved nor refused with a message"
+
+
+def test_undo_in_the_tui_keeps_time_another_instance_logged_meanwhile(home):
+    """Undo takes back this instance's own change, not the other instance's: time logged on the
+    deal through the CLI after the TUI's change must still be there after `u` in the TUI."""
+    import asyncio
+
+    from planner.app import PlannerApp
+
+    from .conftest import make_database
+
+    db = make_database(home, "Acme: website revamp")
+
+    async def scenario() -> None:
+        app = PlannerApp(db=str(db))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("n", *"Send proposal", "tab", *"fri", "enter")  # this instance's change
+            await pilot.pause()
+            other = planner(db, "log", "1", "--kind", "call", "--minutes", "45", "--note", "logged elsewhere", home=home)
+            assert other.code == 0, other.err
+            await pilot.press("u")
+            await pilot.pause()
+            await pilot.press("q")
+
+    asyncio.run(scenario())
+    with open_repository(str(db)) as repo:
+        deal = repo.get(1)
+        notes = [a.note for a in repo.activities(1)]
+    assert deal.next_action == "", "undo did not take back the next action"
+    assert notes == ["logged elsewhere"], "undo erased time another instance logged on the deal"
