@@ -68,10 +68,15 @@ class DealDetailsScreen(ModalScreen[None]):
             # Deleted (or undone away) meanwhile: nothing left to show.
             self.dismiss(None)
             return
+        try:
+            body = details_content(app, deal)
+        except PlannerError as error:
+            app.notify(str(error), severity="error")
+            return
         self.query_one("#details-title", Static).update(
             Content.assemble((deal.title, "bold"), (f"  ·  {deal.bucket.label}", "$text-accent"))
         )
-        self.query_one("#details-body", Static).update(details_content(app, deal))
+        self.query_one("#details-body", Static).update(body)
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -187,7 +192,9 @@ def edit_deal(app: PlannerApp, deal_id: int) -> None:
         return
 
     def saved(updated: Opportunity | None) -> None:
-        if updated is not None:
+        if updated == deal:
+            app.notify("No changes to save")
+        elif updated is not None:
             app.change(f"Saved “{updated.title}”", deal_id, lambda: app.repo.update(updated))
 
     app.push_screen(EditDealScreen(deal, criteria, app.today), saved)
