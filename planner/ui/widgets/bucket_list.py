@@ -224,7 +224,9 @@ class BucketColumn(Vertical):
         share: Share | None,
         filtered: bool,
     ) -> None:
-        summary = [f"{count} deal{'' if count == 1 else 's'}", f" · {money(value_cents)}"]
+        summary = [f"{count} deal{'' if count == 1 else 's'}"]
+        if value_cents:
+            summary.append(f" · {money(value_cents)}")
         if filtered:
             summary.append(f" · {len(deals)} shown")
         parts: list[str | tuple[str, str]] = [("".join(summary), "")]
@@ -234,16 +236,16 @@ class BucketColumn(Vertical):
             parts.append((f" · {share.hours:.1f} h", "$text-muted"))
         self.query_one(".bucket-summary", Static).update(Content.assemble(*parts))
         self.list.show(deals, flags, today)
-        empty = self.query_one(".bucket-empty", Static)
-        if deals:
-            empty.display = False
-        else:
-            empty.display = True
-            empty.update(Content(_EMPTY_HINT[self.bucket] if not filtered else "No deal matches the filter"))
+        # An empty bucket keeps its (focusable) list as a thin box, with what to do under it.
+        self.set_class(not deals, "-empty")
+        if not deals:
+            self.query_one(".bucket-empty", Static).update(
+                Content(_EMPTY_HINT[self.bucket] if not filtered else "No deal matches the filter")
+            )
 
 
 _EMPTY_HINT = {
-    Bucket.ABOVE: "No prospects. Press a to add one.",
-    Bucket.IN: "Nothing in the funnel yet. Qualify a prospect and press > to move it here.",
-    Bucket.BEST_FEW: "No Best Few yet. Deals close to closing belong here.",
+    Bucket.ABOVE: "No prospects yet: press a to add one.",
+    Bucket.IN: "Empty. Qualify a prospect, then > moves it here.",
+    Bucket.BEST_FEW: "Empty. Deals about to close belong here.",
 }
