@@ -126,6 +126,11 @@ class PlannerApp(App[None]):
                 refresh()
         self.refresh_bindings()
 
+    def on_app_focus(self) -> None:
+        """Back in the planner's terminal: show what the CLI or another window changed meanwhile."""
+        if self.repo is not None and self.problem is None:
+            self.data_changed()
+
     # --- changes and undo -----------------------------------------------------------------------
     def change(
         self,

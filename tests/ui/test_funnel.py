@@ -315,6 +315,13 @@ async def test_command_palette_offers_the_deal_actions(db):
             assert any(t.startswith(label + " ") for t in titles), label
         # Move back cannot run above the funnel, so the palette does not offer it.
         assert not any(t.startswith("Move back") for t in titles)
+        # Choosing a command runs the action on the selected deal.
+        [won] = [c for c in app.get_system_commands(app.screen) if c.title.startswith("Won ")]
+        await won.callback()
+        await pilot.pause()
+    with repository(db) as repo:
+        [deal] = repo.list()
+        assert deal.bucket is Bucket.WON
 
 
 async def test_screens_switch_with_number_keys(db):
@@ -336,6 +343,16 @@ async def test_a_change_elsewhere_shows_when_the_funnel_comes_back(db):
         await pilot.press("1")
         await pilot.pause()
         assert funnel(app).selected.title == "Elsewhere"
+
+
+async def test_changes_made_elsewhere_show_when_the_terminal_regains_focus(db):
+    from textual import events
+
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        seed(db, Opportunity("Added from the command line"))
+        pilot.app.post_message(events.AppFocus())
+        await pilot.pause()
+        assert funnel(pilot.app).selected.title == "Added from the command line"
 
 
 async def test_ten_thousand_deals_open_and_scroll(db):
