@@ -414,6 +414,15 @@ async def test_a_write_refused_by_the_database_is_shown_and_changes_nothing(db):
         assert funnel(app).selected.bucket is Bucket.ABOVE
 
 
+def test_a_deal_card_is_always_three_lines_whatever_the_text():
+    from planner.ui.widgets.bucket_list import CARD_LINES, deal_card
+
+    for text in ("plain", "two\nlines", "para\u2028graph", "tab\there", "", "[b]x[/b]\r\n", "网站 🚀"):
+        deal = Opportunity(text or "t", id=1, account=text, next_action=text, next_action_due=TODAY)
+        card = deal_card(deal, (), TODAY)
+        assert len(card.plain.split("\n")) == CARD_LINES, repr(text)
+
+
 def _activity(deal_id: int):
     from planner.domain.models import Activity
 

@@ -106,13 +106,6 @@ class FunnelScreen(Screen[None]):
 
     # --- what is selected -----------------------------------------------------------------------
     @property
-    def focused_list(self) -> BucketList | None:
-        focused = self.focused
-        if isinstance(focused, BucketList):
-            return focused
-        return None
-
-    @property
     def focused_bucket(self) -> Bucket:
         """The bucket keys act on: the list focused last (focus moves a moment after the key that
         moved it, so the key after `l` must already see the new bucket), Above by default."""

@@ -50,8 +50,8 @@ def due_text(due: date, today: date) -> str:
 
 
 def one_line(text: str) -> str:
-    """User text on one card line: line breaks would break the card's shape."""
-    return " ".join(text.split()) if ("\n" in text or "\t" in text or "\r" in text) else text
+    """User text on one card line: line breaks (of any kind) would break the card's shape."""
+    return text if text.isprintable() else " ".join(text.split())
 
 
 def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date) -> Content:
