@@ -133,6 +133,19 @@ async def test_log_time_on_the_selected_deal(db):
         assert activity.bucket is Bucket.ABOVE
 
 
+async def test_prospecting_time_can_be_logged_while_a_deal_is_selected(db):
+    [deal_id] = seed(db, Opportunity("Website revamp"))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("t", *"20")
+        pilot.app.screen.query_one("#prospecting").value = True
+        await pilot.press("enter")
+        await pilot.pause()
+    with repository(db) as repo:
+        [activity] = repo.activities()
+        assert (activity.opportunity_id, activity.bucket, activity.minutes) == (None, Bucket.ABOVE, 20)
+        assert repo.activities(deal_id) == []
+
+
 async def test_prospecting_time_on_no_deal_is_logged_and_undone(db):
     async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
         await pilot.press("t", *"45", "enter")

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from planner.domain.models import ActivityKind, Bucket, Opportunity
 from planner.errors import PlannerError
@@ -163,9 +163,21 @@ class LogTimeModal(Dialog):
             )
         yield from self.field("Minutes", "minutes", placeholder="e.g. 30, 1h30, 90m")
         yield from self.field("Note", "note", placeholder="optional")
+        if self.deal is not None:
+            with Horizontal(classes="field"):
+                yield Label("", classes="field-label")
+                yield Checkbox("Prospecting, not this deal (counts above the funnel)", False,
+                               id="prospecting", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#minutes", Input).focus()
+
+    @property
+    def on_deal(self) -> Opportunity | None:
+        """The deal the time is for, or None for prospecting."""
+        if self.deal is None or self.query_one("#prospecting", Checkbox).value:
+            return None
+        return self.deal
 
     def result(self):
         from planner.domain.models import Activity
@@ -174,13 +186,14 @@ class LogTimeModal(Dialog):
         minutes = parse_minutes(self.value("minutes"))
         note = clean_text(self.value("note"), MAX_FIELD, what="note")
         kind = self.query_one("#kind", Select).value
+        deal = self.on_deal
         return Activity(
             kind=kind,
             minutes=minutes,
             on=self.today,
-            opportunity_id=self.deal.id if self.deal is not None else None,
+            opportunity_id=deal.id if deal is not None else None,
             note=note,
-            bucket=self.deal.bucket if self.deal is not None else Bucket.ABOVE,
+            bucket=deal.bucket if deal is not None else Bucket.ABOVE,
         )
 
 
@@ -191,7 +204,7 @@ def log_time(app: PlannerApp, deal: Opportunity | None) -> None:
         if activity is None:
             return
         what = f"{activity.minutes} min {activity.kind.label}"
-        if deal is not None:
+        if activity.opportunity_id is not None and deal is not None:
             app.change(f"Logged {what} on “{deal.title}”", deal.id, lambda: app.repo.log(activity))
         else:
             app.change(f"Logged {what} (prospecting)", None, lambda: app.repo.log(activity),
