@@ -76,7 +76,8 @@ ACTIONS: tuple[Action, ...] = (
            key_display="?"),
     Action("command_palette", "ctrl+p", "Palette", "Search every action by name", "General", scope="app",
            show=False, palette=False),
-    Action("quit", "q", "Quit", "Quit the planner", "General", scope="app"),
+    # Textual's palette already offers Quit.
+    Action("quit", "q", "Quit", "Quit the planner", "General", scope="app", palette=False),
     Action("mode('funnel')", "1", "Funnel", "The funnel: three buckets side by side", "Screens", scope="app", show=False),
     Action("mode('today')", "2", "Today", "The daily check-in in priority order", "Screens", scope="app", show=False),
     Action("mode('week')", "3", "Week", "This week's plan: hours, split and time blocks", "Screens", scope="app", show=False),
