@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import statistics
 import struct
 import subprocess
+import tempfile
 import termios
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+
+_HWM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hwm.py")
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ def _make_controlling_tty() -> None:  # runs in the child, after fds 0-2 are the
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def _drain(fd: int, sink: bytearray) -> None:
+def _drain(fd: int, sink: bytearray, keep: int | None) -> None:
     # The child blocks once the pty buffer (a few KiB) is full, so read everything it paints.
     while True:
         try:
@@ -76,7 +81,8 @@ def _drain(fd: int, sink: bytearray) -> None:
         if not chunk:
             return
         sink.extend(chunk)
-        del sink[:-4096]  # keep only the tail, for error messages
+        if keep is not None:
+            del sink[:-keep]  # keep only the tail, for error messages
 
 
 def run_once(
@@ -87,6 +93,7 @@ def run_once(
     size: tuple[int, int] = (120, 40),
     cwd: str | None = None,
     timeout: float = 300.0,
+    keep: int | None = 4096,
 ) -> Run:
     """Spawn `argv`, wait for it, and return its wall time and peak resident memory.
 
@@ -96,6 +103,13 @@ def run_once(
     """
     full_env = dict(os.environ)
     full_env.update(env or {})
+    hwm_file = None
+    if len(argv) > 1 and argv[1] in ("-m", "-c") or (len(argv) > 1 and argv[1].endswith(".py")):
+        # measure peak memory from inside the program (see bench/hwm.py)
+        fd, hwm_file = tempfile.mkstemp(prefix="bench-hwm-")
+        os.close(fd)
+        full_env["BENCH_HWM_FILE"] = hwm_file
+        argv = [argv[0], _HWM, *argv[1:]]
     tail = bytearray()
     reader: threading.Thread | None = None
     if tty:
@@ -110,7 +124,7 @@ def run_once(
             preexec_fn=_make_controlling_tty, close_fds=True,
         )
         os.close(slave)
-        reader = threading.Thread(target=_drain, args=(master, tail), daemon=True)
+        reader = threading.Thread(target=_drain, args=(master, tail, keep), daemon=True)
         reader.start()
     else:
         master = -1
@@ -119,7 +133,7 @@ def run_once(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             env=full_env, cwd=cwd,
         )
-        reader = threading.Thread(target=_drain, args=(proc.stdout.fileno(), tail), daemon=True)
+        reader = threading.Thread(target=_drain, args=(proc.stdout.fileno(), tail, keep), daemon=True)
         reader.start()
     deadline = start + timeout
     # wait4 gives this one child's rusage (ru_maxrss in KiB on Linux), unlike RUSAGE_CHILDREN,
@@ -130,6 +144,7 @@ def run_once(
             break
         if time.perf_counter() > deadline:
             proc.kill()
+            tail.extend(f"\n[killed after {timeout:.0f} s]".encode())
             pid, status, usage = os.wait4(proc.pid, 0)
             break
         time.sleep(0.0005)
@@ -141,7 +156,16 @@ def run_once(
         os.close(master)
     if proc.stdout is not None:
         proc.stdout.close()
-    return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, proc.returncode, tail.decode("utf-8", "replace"))
+    peak_kib = usage.ru_maxrss
+    if hwm_file is not None:
+        with open(hwm_file, encoding="ascii") as handle:
+            text = handle.read().strip()
+        os.unlink(hwm_file)
+        if text:
+            peak_kib = int(text)
+        elif proc.returncode == 0:
+            raise RuntimeError(f"{' '.join(argv)} exited without reporting its peak memory")
+    return Run(seconds, peak_kib / 1024, usage.ru_utime + usage.ru_stime, proc.returncode, tail.decode("utf-8", "replace"))
 
 
 @dataclass(frozen=True)
@@ -151,6 +175,8 @@ class Command:
     env: Mapping[str, str] = field(default_factory=dict)
     tty: bool = False
     before: Callable[[], None] | None = None  # e.g. restore a fresh database before each run
+    expect: str | None = None  # a regex the warm-up run's whole output must match (it showed what it should)
+    timeout: float = 300.0
 
 
 @dataclass
@@ -170,12 +196,17 @@ def measure(commands: Sequence[Command], runs: int, *, log: Callable[[str], None
         for command in commands:
             if command.before is not None:
                 command.before()
-            run = run_once(command.argv, env=command.env, tty=command.tty)
+            warmup = round_no == 0
+            run = run_once(command.argv, env=command.env, tty=command.tty, timeout=command.timeout,
+                           keep=None if warmup and command.expect else 4096)
             if run.returncode != 0:
                 raise CommandFailed(
                     f"{command.name}: {' '.join(command.argv)} exited {run.returncode}\n{run.output_tail[-2000:]}"
                 )
-            if round_no == 0:
+            if warmup:
+                if command.expect and not re.search(command.expect, run.output_tail):
+                    raise CommandFailed(f"{command.name}: the output never showed {command.expect!r}:\n"
+                                        f"{run.output_tail[-1500:]}")
                 continue  # warm-up: page cache, .pyc files
             measured = results[command.name]
             measured.seconds.samples.append(run.seconds)

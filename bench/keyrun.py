@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import sqlite3
 import sys
 
@@ -73,7 +72,10 @@ async def planner_session(db: str, presses: int, mutations: int) -> dict:
     app = PlannerApp(db=db)
     async with app.run_test(size=(160, 50)):
         clock = FrameClock(app)
-        await wait_until(lambda: any(lst.option_count for lst in _bucket_lists(app)), timeout=120)
+        await wait_until(lambda: getattr(app, "problem", None) or any(lst.option_count for lst in _bucket_lists(app)),
+                         timeout=120)
+        if getattr(app, "problem", None):
+            raise RuntimeError(f"the planner shows a problem instead of the funnel: {app.problem}")
         await clock.settle()
         funnel = app.screen
         lists = {lst.id: lst for lst in _bucket_lists(app)}
@@ -134,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         result = asyncio.run(planner_session(args.db, args.presses, args.mutations))
     else:
         result = asyncio.run(optionlist_session(args.rows, args.presses))
-    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: the latter carries the (large) bench parent's peak across fork and exec
+    with open("/proc/self/status", encoding="ascii") as status:
+        result["peak_rss_mib"] = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
     json.dump(result, sys.stdout)
     return 0
 
