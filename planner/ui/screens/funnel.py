@@ -51,8 +51,10 @@ class FunnelScreen(Screen[None]):
         yield ScreenBar("funnel")
         yield Static("", id="funnel-status")
         yield FunnelBanner("", id="banner")
-        yield Input(placeholder="Filter by title, account or contact — enter keeps it, escape clears",
-                    id="filter", classes="-hidden")
+        with Horizontal(id="filter-bar", classes="-hidden"):
+            yield Static(Content("/ filter "), id="filter-label")
+            yield Input(placeholder="title, account or contact — enter keeps it, escape clears", id="filter",
+                        compact=True)
         with Horizontal(id="buckets"):
             for bucket in OPEN_BUCKETS:
                 yield BucketColumn(bucket)
@@ -178,9 +180,8 @@ class FunnelScreen(Screen[None]):
 
     # --- filter -------------------------------------------------------------------------------
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.remove_class("-hidden")
-        box.focus()
+        self.query_one("#filter-bar").remove_class("-hidden")
+        self.query_one("#filter", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
@@ -190,7 +191,7 @@ class FunnelScreen(Screen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
             if not self.filter_text:
-                event.input.add_class("-hidden")
+                self.query_one("#filter-bar").add_class("-hidden")
             self.bucket_list(self._last_bucket).focus()
 
     def action_clear_filter(self) -> None:
@@ -198,7 +199,7 @@ class FunnelScreen(Screen[None]):
         had_filter = bool(self.filter_text)
         self.filter_text = ""
         box.value = ""
-        box.add_class("-hidden")
+        self.query_one("#filter-bar").add_class("-hidden")
         self.bucket_list(self._last_bucket).focus()
         if had_filter:
             self.refresh_data()
