@@ -24,7 +24,7 @@ from planner.ui.actions import ACTIONS, bindings
 
 if TYPE_CHECKING:
     from planner.domain.models import FunnelSnapshot, Status
-    from planner.store.repository import Repository
+    from planner.store.repository import DealState, Repository
 
 #: Screens other than the Funnel, imported on first use: mode → (module, class).
 _LAZY_SCREENS = {
@@ -148,18 +148,24 @@ class PlannerApp(App[None]):
         notification and nothing changes; the return value is then None.
         """
         try:
-            state = self.repo.capture(opp_id) if opp_id is not None else None
+            before = self.repo.capture(opp_id) if opp_id is not None else None
             result = fn()
+            after = self.repo.capture(opp_id) if opp_id is not None else None
         except PlannerError as error:
             self.notify(str(error), severity="error")
             return None
-        if state is not None:
-            self._undo.append(UndoStep(description, lambda: self.repo.restore(state)))
+        if before is not None:
+            self._undo.append(UndoStep(description, lambda: self._undo_deal(before, after)))
         elif undo is not None:
             self._undo.append(UndoStep(description, lambda: undo(result)))
         self.data_changed()
         self.notify(description, timeout=3)
         return result
+
+    def _undo_deal(self, before: DealState, after: DealState) -> None:
+        """Take back this instance's change to a deal and only that: whatever another instance
+        (the CLI, a second window) changed since is kept (SPEC §6, two instances)."""
+        self.repo.restore(merge_undo(before, after, self.repo.capture(before.opportunity_id)))
 
     def added_deal_undo(self, new_id: int) -> None:
         """The undo of adding a deal: remove it again (pass as `undo=` to `change`)."""
@@ -230,6 +236,34 @@ class PlannerApp(App[None]):
                 action.help,
                 _runner(target, action.action),
             )
+
+
+def merge_undo(before: DealState, after: DealState, current: DealState) -> DealState:
+    """What undoing a change should leave: `before` → `after` was our change, `current` is the deal
+    now. Every field, move and activity our change touched goes back to `before`, unless it has
+    changed again since (then the later change wins); everything else stays as it is now."""
+    from dataclasses import fields, replace
+
+    if after.opportunity is None or current.opportunity is None or before.opportunity is None:
+        # We deleted or added the deal (or it is gone now): undo restores the deal as it was.
+        return before
+
+    changes = {}
+    for f in fields(before.opportunity):
+        old, ours, now = (getattr(s.opportunity, f.name) for s in (before, after, current))
+        if ours != old and now == ours:
+            changes[f.name] = old
+    opportunity = replace(current.opportunity, **changes)
+
+    def merged(kind: str) -> tuple:
+        old = {x.id: x for x in getattr(before, kind)}
+        ours = {x.id: x for x in getattr(after, kind)}
+        now = {x.id: x for x in getattr(current, kind)}
+        keep = {i: x for i, x in now.items() if not (i in ours and i not in old)}  # drop what we added
+        keep.update({i: x for i, x in old.items() if i not in ours})  # bring back what we removed
+        return tuple(keep[i] for i in sorted(keep))
+
+    return replace(current, opportunity=opportunity, moves=merged("moves"), activities=merged("activities"))
 
 
 def _parameters(action: str) -> tuple[object, ...]:

@@ -192,12 +192,28 @@ def edit_deal(app: PlannerApp, deal_id: int) -> None:
         return
 
     def saved(updated: Opportunity | None) -> None:
-        if updated == deal:
+        if updated is None:
+            return
+        changed = {f: getattr(updated, f) for f in EDITED_FIELDS if getattr(updated, f) != getattr(deal, f)}
+        if not changed:
             app.notify("No changes to save")
-        elif updated is not None:
-            app.change(f"Saved “{updated.title}”", deal_id, lambda: app.repo.update(updated))
+            return
+
+        def write() -> None:
+            # Only what this form changed, onto the deal as it is now: another instance may have
+            # moved it, closed it or edited other fields while the form was open.
+            app.repo.update(replace(app.repo.get(deal_id), **changed))
+
+        app.change(f"Saved “{updated.title}”", deal_id, write)
 
     app.push_screen(EditDealScreen(deal, criteria, app.today), saved)
+
+
+#: The fields the edit form shows and may change (bucket, closing and history are not among them).
+EDITED_FIELDS = (
+    "title", "account", "contact", "value_cents", "first_contact", "expected_close", "next_action",
+    "next_action_due", "source", "notes", "money", "authority", "need", "criteria_met", "influences",
+)
 
 
 class InfluenceList(OptionList):

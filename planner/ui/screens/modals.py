@@ -249,10 +249,10 @@ def set_next_action(app: PlannerApp, deal_id: int) -> None:
         if answer is None:
             return
         text, due = answer
-        updated = replace(deal, next_action=text, next_action_due=due)
         when = f" (due {due.isoformat()})" if due else ""
+        # Re-read at write time so a change made meanwhile by another instance is kept.
         app.change(f"Next action for “{deal.title}”: {text or 'none'}{when}", deal.id,
-                   lambda: app.repo.update(updated))
+                   lambda: app.repo.update(replace(app.repo.get(deal.id), next_action=text, next_action_due=due)))
 
     app.push_screen(NextActionModal(deal, app.today), chosen)
 
