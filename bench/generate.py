@@ -249,8 +249,14 @@ def generate_database(path: str | Path, sizes: Sizes, *, today: date = TODAY, se
     moves = []
     updates = []
     for opp_id, deal in zip(ids, deals):
+        previous: datetime | None = None
         for from_bucket, to_bucket, day in deal.path:
-            moves.append((opp_id, from_bucket, to_bucket, _instant(day, rng)))
+            at = _instant(day, rng)
+            when = datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ")
+            # the stay this move ended, in days (NULL for the creation move), as the store measures it
+            stay = None if from_bucket is None or previous is None else max(0.0, (when - previous).total_seconds() / 86400)
+            moves.append((opp_id, from_bucket, to_bucket, at, stay))
+            previous = when
         last_move = deal.path[-1][2]
         touched = max(d for d in (deal.created, last_move, deal.last_touched) if d is not None)
         updates.append((deal.created.isoformat(), last_move.isoformat(), touched.isoformat(), opp_id))
@@ -261,7 +267,14 @@ def generate_database(path: str | Path, sizes: Sizes, *, today: date = TODAY, se
         con.execute("PRAGMA foreign_keys = ON")
         con.execute("BEGIN")
         con.execute("DELETE FROM move")  # a fresh database: only the import's creation moves are there
-        con.executemany("INSERT INTO move (opportunity_id, from_bucket, to_bucket, at) VALUES (?, ?, ?, ?)", moves)
+        move_columns = {row[1] for row in con.execute("PRAGMA table_info(move)")}
+        if "stay_days" in move_columns:  # schema version 2 keeps each finished stay's length on its move
+            con.executemany(
+                "INSERT INTO move (opportunity_id, from_bucket, to_bucket, at, stay_days) VALUES (?, ?, ?, ?, ?)", moves
+            )
+        else:
+            con.executemany("INSERT INTO move (opportunity_id, from_bucket, to_bucket, at) VALUES (?, ?, ?, ?)",
+                            [row[:4] for row in moves])
         con.executemany(
             "INSERT INTO activity (opportunity_id, kind, minutes, day, note, bucket) VALUES (?, ?, ?, ?, ?, ?)",
             activities,

@@ -20,6 +20,8 @@ class Verdict:
     reference: str
     target: str
     ok: bool | None  # None: could not be measured (the reason is in `measured`)
+    short: str = "—"  # the number for the history table
+    column: str = ""  # its column in the history table
 
 
 @dataclass
@@ -71,6 +73,9 @@ def _machine() -> str:
 
 
 def _commit(root: Path) -> str:
+    label = os.environ.get("BENCH_LABEL")
+    if label:  # e.g. an older tree exported with git archive, which has no .git
+        return label
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
         dirty = subprocess.run(
@@ -81,7 +86,22 @@ def _commit(root: Path) -> str:
     return head + (" (planner/ has uncommitted changes)" if dirty else "")
 
 
-def render(report: Report, root: Path) -> str:
+HISTORY = "## History (one line per run, newest last)"
+#: The history table's columns, fixed so lines of different runs line up.
+COLUMNS = ["start-up ×floor", "TUI MiB", "cursor med/p95, ×small", "held key med/p95, ×small", "move worst median",
+           "log worst median", "undo worst median", "status ×floor", "import ×plain"]
+
+
+def _history_line(report: Report, now: str, root: Path, columns: list[str]) -> str:
+    by_column = {v.column: v for v in report.verdicts if v.column}
+    cells = []
+    for column in columns:
+        v = by_column.get(column)
+        cells.append("—" if v is None else (v.short if v.ok else f"**{v.short}**" if v.ok is False else "?"))
+    return f"| {now} | {_commit(root)} | {report.mode} | " + " | ".join(cells) + " |"
+
+
+def render(report: Report, root: Path, previous: str = "") -> str:
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     met = sum(1 for v in report.verdicts if v.ok)
     missed = sum(1 for v in report.verdicts if v.ok is False)
@@ -116,8 +136,17 @@ def render(report: Report, root: Path) -> str:
         )
     if report.notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in report.notes]
+    columns = COLUMNS
+    old = []
+    if HISTORY in previous:
+        old = [line for line in previous.split(HISTORY, 1)[1].splitlines() if line.startswith("| 20")]
+    lines += ["", HISTORY, "",
+              "Misses in bold. Kept from the previous RESULTS.md, so a change's before and after sit side by side.", "",
+              "| when | commit | mode | " + " | ".join(columns) + " |", "|---|---|---|" + "---|" * len(columns),
+              *old, _history_line(report, now, root, columns)]
     return "\n".join(lines) + "\n"
 
 
 def write(report: Report, path: Path, root: Path) -> None:
-    path.write_text(render(report, root), encoding="utf-8")
+    previous = path.read_text(encoding="utf-8") if path.exists() else ""
+    path.write_text(render(report, root, previous), encoding="utf-8")
