@@ -206,3 +206,20 @@ def test_machine_output_on_a_non_utf8_terminal_loses_nothing(encoding, home):
     assert {d["title"] for d in _deals(fresh, home)} == titles, "export to a non-UTF-8 stdout lost characters"
     listed = run_cli("--db", str(db), "list", "--json", home=home, env=env)
     assert listed.code == 0 and {d["title"] for d in json.loads(listed.out)} == titles
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["export", "-o", "{db}"], ["export", "--format", "json", "-o", "{db}"], ["plan", "--ics", "{db}"],
+     ["export", "-o", "{db}-wal"]],
+    ids=["csv-over-db", "json-over-db", "ics-over-db", "csv-over-wal"],
+)
+def test_writing_a_file_over_the_database_itself_is_refused(command, db, home):
+    """A slip of the tongue (`-o planner.db`) must not replace the user's data with a CSV, JSON or
+    iCalendar file: refused in one line as bad input, the database as it was."""
+    before = fingerprint(db)
+    run = planner(db, *[part.format(db=db) for part in command], home=home)
+    assert_one_line_error(run, 2)
+    checkpoint(db)
+    assert fingerprint(db) == before
+    assert [d["title"] for d in _deals(db, home)] == ["Acme: website revamp", "Globex: audit"]
