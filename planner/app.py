@@ -17,6 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
+from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
 from planner.errors import PlannerError
@@ -55,6 +56,8 @@ class PlannerApp(App[None]):
     else `PLANNER_DB`, else the default file in the user data directory."""
 
     TITLE = "Funnel planner"
+    #: The latest change made or undone, as the top bar shows it (toasts vanish; this stays).
+    last_change: reactive[str] = reactive("", init=False)
     CSS_PATH = "planner.tcss"
     BINDINGS = bindings("app")
     DEFAULT_MODE = "funnel"
@@ -159,6 +162,8 @@ class PlannerApp(App[None]):
         elif undo is not None:
             self._undo.append(UndoStep(description, lambda: undo(result)))
         self.data_changed()
+        undoable = before is not None or undo is not None
+        self.last_change = f"{description} · u undoes" if undoable and "u to undo" not in description else description
         self.notify(description, timeout=3)
         return result
 
@@ -184,6 +189,7 @@ class PlannerApp(App[None]):
             self.notify(f"Could not undo {step.description}: {error}", severity="error")
             return
         self.data_changed()
+        self.last_change = f"Undone: {step.description}"
         self.notify(f"Undone: {step.description}", timeout=3)
 
     @property

@@ -91,6 +91,25 @@ async def test_move_on_records_history_and_warns_without_blocking(db):
         ]
 
 
+async def test_the_footer_greys_what_cannot_run_for_the_selected_deal(db):
+    from textual.widgets._footer import FooterKey
+
+    seed(db, Opportunity("Website revamp"))
+
+    def greyed(app) -> dict[str, bool]:
+        return {k.action: k.has_class("-disabled") for k in app.screen.query(FooterKey)}
+
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert greyed(pilot.app)["move_back"] and not greyed(pilot.app)["move_on"]
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert not greyed(pilot.app)["move_back"]
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert greyed(pilot.app)["move_on"] and not greyed(pilot.app)["move_back"]
+
+
 async def test_a_covered_deal_moves_in_without_warning(db):
     seed(db, Opportunity("Covered", influences=(Influence("Lee", Role.ECONOMIC, True),)))
     async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
@@ -220,6 +239,18 @@ async def test_undo_of_an_add_removes_the_deal_and_undo_of_a_move_moves_it_back(
         await pilot.press("u")
         await pilot.pause()
         assert notifications(pilot.app)[-1] == "Nothing to undo"
+
+
+async def test_the_top_bar_keeps_the_latest_change_in_view(db):
+    seed(db, Opportunity("[red]Acme[/red]"))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        bar = pilot.app.screen.query_one(".screen-bar")
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert "Moved “[red]Acme[/red]” to In the Funnel · u undoes" in str(bar.render())
+        await pilot.press("u")
+        await pilot.pause()
+        assert "Undone: Moved “[red]Acme[/red]”" in str(bar.render())
 
 
 async def test_filter_narrows_every_bucket_and_escape_clears_it(db):

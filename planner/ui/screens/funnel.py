@@ -23,7 +23,7 @@ from planner.domain.models import OPEN_BUCKETS, Bucket, Opportunity
 from planner.errors import PlannerError
 from planner.ui.actions import bindings
 from planner.ui.widgets.banner import FunnelBanner, ScreenBar
-from planner.ui.widgets.bucket_list import BucketColumn, BucketList
+from planner.ui.widgets.bucket_list import BucketColumn, BucketList, set_text
 from planner.ui.widgets.footer import PlannerFooter
 
 if TYPE_CHECKING:
@@ -101,8 +101,9 @@ class FunnelScreen(Screen[None]):
                 filtered=bool(needle),
             )
         self.query_one(FunnelBanner).show_flags(status.flags, status.allocation)
-        self.query_one("#funnel-status", Static).update(
-            _status_line(status, snapshot, read_only=getattr(app.repo, "read_only", False))
+        set_text(
+            self.query_one("#funnel-status", Static),
+            _status_line(status, snapshot, read_only=getattr(app.repo, "read_only", False)),
         )
         self.refresh_bindings()
 

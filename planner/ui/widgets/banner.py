@@ -52,25 +52,36 @@ class FunnelBanner(Static):
     """Funnel-wide warnings; hidden when there are none. `-critical` when the top is empty."""
 
     def show_flags(self, flags: Sequence[Flag], allocation: Allocation) -> None:
+        from planner.ui.widgets.bucket_list import set_text
+
         lines = banner_lines(flags, allocation)
         self.display = bool(lines)
         self.set_class(any(f.code == "empty_top" for f in flags), "-critical")
         if lines:
-            self.update(Content("\n").join(lines))
+            set_text(self, Content("\n").join(lines), layout=True)  # its height follows its lines
 
 
 class ScreenBar(Static):
     """`1 Funnel  2 Today  3 Week  4 Insights  5 Profile` with the current screen highlighted,
-    then today's date. Use `ScreenBar("today")` at the top of a screen."""
+    today's date, and the latest change (what `u` would undo). Use `ScreenBar("today")` at the top
+    of a screen; it follows `PlannerApp.last_change` by itself."""
 
     def __init__(self, current: str, **kwargs) -> None:
         super().__init__("", classes="screen-bar", **kwargs)
         self.current = current
 
     def on_mount(self) -> None:
-        self.update(self.render_bar(getattr(self.app, "today", None)))
+        self._show()
+        if hasattr(self.app, "last_change"):
+            self.watch(self.app, "last_change", self._show, init=False)
 
-    def render_bar(self, today: date | None) -> Content:
+    def _show(self, _change: str = "") -> None:
+        self.update(
+            self.render_bar(getattr(self.app, "today", None), getattr(self.app, "last_change", "")),
+            layout=False,  # always one row
+        )
+
+    def render_bar(self, today: date | None, last_change: str = "") -> Content:
         parts: list[str | tuple[str, str]] = []
         for mode, (key, title) in SCREENS.items():
             if mode == self.current:
@@ -82,4 +93,8 @@ class ScreenBar(Static):
         parts.append(("help", ""))
         if today is not None:
             parts.append(("   " + today.strftime("%a %d %b %Y"), "$text-muted"))
+        if last_change:
+            # Deal titles inside: plain text, never markup.
+            parts.append(("   ✓ ", "bold $text-success"))
+            parts.append((last_change, "$text-muted"))
         return Content.assemble(*parts)

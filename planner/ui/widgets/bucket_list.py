@@ -186,6 +186,16 @@ class BucketList(OptionList):
         return False
 
 
+def set_text(widget: Static, content: Content, *, layout: bool = False) -> None:
+    """Update a Static only when what it shows changes, without a layout pass unless asked: each
+    layout pass after a change costs a frame's worth of time."""
+    key = (content.plain, tuple(content.spans))
+    if getattr(widget, "_shown_key", None) == key:
+        return
+    widget._shown_key = key
+    widget.update(content, layout=layout)
+
+
 def _with_dividers(options):
     """A rule between cards (None is OptionList's separator), none after the last."""
     first = True
@@ -234,13 +244,15 @@ class BucketColumn(Vertical):
             parts.append("\n")
             parts.append((f"{share.percent} % of your week", "bold $text-accent"))
             parts.append((f" · {share.hours:.1f} h", "$text-muted"))
-        self.query_one(".bucket-summary", Static).update(Content.assemble(*parts))
+        set_text(self.query_one(".bucket-summary", Static), Content.assemble(*parts))  # fixed height
         self.list.show(deals, flags, today)
         # An empty bucket keeps its (focusable) list as a thin box, with what to do under it.
         self.set_class(not deals, "-empty")
         if not deals:
-            self.query_one(".bucket-empty", Static).update(
-                Content(_EMPTY_HINT[self.bucket] if not filtered else "No deal matches the filter")
+            set_text(
+                self.query_one(".bucket-empty", Static),
+                Content(_EMPTY_HINT[self.bucket] if not filtered else "No deal matches the filter"),
+                layout=True,
             )
 
 
