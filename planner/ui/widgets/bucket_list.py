@@ -49,13 +49,29 @@ def due_text(due: date, today: date) -> str:
     return due.isoformat()
 
 
+def card_due(due: date, today: date) -> str:
+    """A due date in a card's few columns: today, tomorrow, 3d overdue, Fri, 13 Mar."""
+    days = (due - today).days
+    if days < 0:
+        return f"{-days}d overdue"
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days < 7:
+        return due.strftime("%a")
+    if due.year == today.year:
+        return f"{due.day} {due.strftime('%b')}"
+    return due.isoformat()
+
+
 def one_line(text: str) -> str:
     """User text on one card line: line breaks (of any kind) would break the card's shape."""
     return text if text.isprintable() else " ".join(text.split())
 
 
 def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date) -> Content:
-    """The three lines of a deal in its bucket: marks + title, account · value, next action · due.
+    """The three lines of a deal in its bucket: marks + title, value + account, due + next action.
 
     Always exactly CARD_LINES lines (user text is put on one line; the list never wraps), built as
     one Content with spans: thousands of cards are built at start-up."""
@@ -68,20 +84,22 @@ def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date) -> Content:
     else:
         pieces.append((_INDENT, ""))
     pieces.append((one_line(deal.title), "bold"))
+    # Short, decisive facts first so a narrow column cuts the long text, not the value or the date.
     pieces.append(("\n" + _INDENT, ""))
+    if deal.value_cents:
+        pieces.append((money(deal.value_cents), "$text-success"))
+        pieces.append(("  " if deal.account else "", ""))
     if deal.account:
         pieces.append((one_line(deal.account), "$text-secondary"))
-    if deal.value_cents:
-        pieces.append(("  " if deal.account else "", ""))
-        pieces.append((money(deal.value_cents), "$text-success"))
     if not deal.account and not deal.value_cents:
         pieces.append(("no account", "$text-muted"))
     pieces.append(("\n" + _INDENT, ""))
     if deal.next_action or deal.next_action_due:
-        pieces.append(("→ " + (one_line(deal.next_action) or "(no action text)"), ""))
         if deal.next_action_due is not None:
             overdue = deal.next_action_due < today
-            pieces.append((" · " + due_text(deal.next_action_due, today), "bold $text-error" if overdue else "$text-muted"))
+            pieces.append((card_due(deal.next_action_due, today), "bold $text-error" if overdue else "bold"))
+            pieces.append((" ", ""))
+        pieces.append(("→ " + (one_line(deal.next_action) or "(no action text)"), ""))
     else:
         pieces.append(("no next action", "italic $text-warning"))
     text: list[str] = []
