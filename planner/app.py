@@ -83,10 +83,13 @@ class PlannerApp(App[None]):
             # Read everything the funnel shows now: damage deep in a table shows up on reading.
             self.status()
         except PlannerError as error:  # DatabaseProblem, or a bad PLANNER_TODAY / --db
+            from planner.errors import DatabaseProblem
             from planner.ui.screens.problem import ProblemScreen
 
             self.problem = str(error)
-            return ProblemScreen(self.problem)
+            if isinstance(error, DatabaseProblem):
+                return ProblemScreen(self.problem)
+            return ProblemScreen(self.problem, title="The planner cannot start")
         from planner.ui.screens.funnel import FunnelScreen
 
         return FunnelScreen()

@@ -440,6 +440,16 @@ async def test_a_bad_database_shows_the_problem_screen_and_q_quits(tmp_path):
     assert bad.read_bytes() == b"this is not a database at all" * 100
 
 
+async def test_a_bad_planner_today_is_explained_not_a_traceback(db, monkeypatch):
+    monkeypatch.setenv("PLANNER_TODAY", "next tuesday")
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert type(screen).__name__ == "ProblemScreen"
+        assert "PLANNER_TODAY" in str(screen.query_one("#problem-message").render())
+        assert "cannot start" in str(screen.query_one("#problem-title").render())
+
+
 async def test_a_write_refused_by_the_database_is_shown_and_changes_nothing(db):
     from planner.errors import DatabaseProblem
 

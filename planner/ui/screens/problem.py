@@ -19,19 +19,20 @@ from textual.widgets import Footer, Static
 class ProblemScreen(Screen[None]):
     BINDINGS = [Binding("q,escape", "app.quit", "Quit")]
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, title: str = "The planner cannot open its database") -> None:
         super().__init__()
         self.message = message
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         with Vertical(id="problem-box"):
-            yield Static(Content.styled("The planner cannot open its database", "bold $text-error"), id="problem-title")
+            yield Static(Content.styled(self.title_text, "bold $text-error"), id="problem-title")
             # The message may quote a path or SQLite's words: show it as text, never markup.
             yield Static(Content(self.message), id="problem-message")
             yield Static(
                 Content(
-                    "Nothing was changed. Fix the cause above, or start the planner on another "
-                    "database with --db PATH or PLANNER_DB. Press q to quit."
+                    "Nothing was changed. Fix the cause above (or use another database with "
+                    "--db PATH or PLANNER_DB), then start the planner again. Press q to quit."
                 ),
                 id="problem-hint",
             )
