@@ -507,6 +507,6 @@ def test_first_frame_imports_only_what_the_funnel_needs(db, tmp_path):
     out = subprocess.run([sys.executable, "-c", code, db], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
-    assert not {"sqlmodel", "sqlalchemy", "icalendar", "csv", "planner.demo", "planner.csvio"} & loaded
+    assert not {"sqlmodel", "sqlalchemy", "pendulum", "icalendar", "csv", "planner.demo", "planner.csvio"} & loaded
     assert not {f"planner.ui.screens.{s}" for s in ("today", "week", "insights", "profile", "deal", "modals")} & loaded
     assert "planner.ui.screens.funnel" in loaded
