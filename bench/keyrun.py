@@ -98,7 +98,7 @@ async def planner_session(db: str, presses: int, mutations: int) -> dict:
             above.highlighted = 0
             await clock.settle()
 
-        for _ in range(mutations):
+        async def one_round() -> None:
             await reset_focus()
             n_above, n_in = above.option_count, into.option_count
             result["move"].append(await press_and_time(clock, "greater_than_sign", settled=True))
@@ -118,9 +118,27 @@ async def planner_session(db: str, presses: int, mutations: int) -> dict:
             result["log"].append(await press_and_time(clock, "enter", settled=True))
             if app.screen is not funnel or count_activities() != activities + 1:
                 raise RuntimeError(f"enter in the log-time dialog did not log the time (screen {app.screen!r})")
-            result["undo"].append(await press_and_time(clock, "u", settled=True))
+            try:
+                result["undo"].append(await press_and_time(clock, "u", settled=True))
+            except TimeoutError as error:
+                raise RuntimeError(f"{error}; screen {app.screen!r}, focused {app.focused!r}, undo stack "
+                                   f"{[s.description for s in app._undo]}, notes {[n.message for n in app._notifications]}, "
+                                   f"activities {activities}→{count_activities()}") from None
             if count_activities() != activities:
                 raise RuntimeError("u did not remove the logged time")
+
+        result["failures"] = []
+        for _ in range(mutations):
+            try:
+                await one_round()
+            except (RuntimeError, TimeoutError) as error:
+                # a key that did nothing is a finding, not a reason to lose the other samples
+                result["failures"].append(str(error))
+                if len(result["failures"]) > 3:
+                    raise
+                if app.screen is not funnel:
+                    app.pop_screen()
+                await clock.settle()
         return result
 
 

@@ -217,6 +217,9 @@ def keys(report: Report, sizes: list[int], presses: int, mutations: int) -> None
                                 ("undo", "undo (u) a move or a log")):
                 actions[name][n] = report.detail(group, f"{label}, {n:,}-deal db (until the screen settles)", "ms",
                                                  Stats(data[name]))
+            for failure in data.get("failures", []):
+                report.notes.append(f"Key session on the {n:,}-deal database: a key did not do what it should, "
+                                    f"and that round was dropped: {failure}")
             report.detail("Peak memory (RSS of the whole process)",
                           f"planner after {presses} cursor keys and {mutations}× move/undo/log/undo, {n:,} deals",
                           "MiB", Stats([data["peak_rss_mib"]]))
