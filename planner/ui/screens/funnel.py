@@ -51,10 +51,6 @@ class FunnelScreen(Screen[None]):
         yield ScreenBar("funnel")
         yield Static("", id="funnel-status")
         yield FunnelBanner("", id="banner")
-        with Horizontal(id="filter-bar", classes="-hidden"):
-            yield Static(Content("/ filter "), id="filter-label")
-            yield Input(placeholder="title, account or contact — enter keeps it, escape clears", id="filter",
-                        compact=True)
         with Horizontal(id="buckets"):
             for bucket in OPEN_BUCKETS:
                 yield BucketColumn(bucket)
@@ -149,7 +145,8 @@ class FunnelScreen(Screen[None]):
             if action == "move_back":
                 return deal.bucket.previous() is not None or None
         if action == "clear_filter":
-            return bool(self.filter_text) or self.query_one("#filter", Input).has_focus
+            box = self._filter_box()
+            return bool(self.filter_text) or (box is not None and box.has_focus)
         return True
 
     # --- moving around ------------------------------------------------------------------------
@@ -157,7 +154,7 @@ class FunnelScreen(Screen[None]):
         index = OPEN_BUCKETS.index(self.focused_bucket)
         target = OPEN_BUCKETS[max(0, min(len(OPEN_BUCKETS) - 1, index + step))]
         self._last_bucket = target
-        self.bucket_list(target).focus()
+        self.set_focus(self.bucket_list(target))
 
     def action_cursor(self, step: int) -> None:
         lst = self.bucket_list(self.focused_bucket)
@@ -180,9 +177,20 @@ class FunnelScreen(Screen[None]):
                     return
 
     # --- filter -------------------------------------------------------------------------------
-    def action_filter(self) -> None:
+    def _filter_box(self) -> Input | None:
+        found = self.query("#filter")
+        return found.first(Input) if found else None
+
+    async def action_filter(self) -> None:
+        box = self._filter_box()
+        if box is None:
+            # Built on first use: an Input is not free and most mornings need no filter.
+            box = Input(placeholder="title, account or contact — enter keeps it, escape clears", id="filter",
+                        compact=True)
+            bar = Horizontal(Static(Content("/ filter "), id="filter-label"), box, id="filter-bar")
+            await self.mount(bar, before=self.query_one("#buckets"))
         self.query_one("#filter-bar").remove_class("-hidden")
-        self.query_one("#filter", Input).focus()
+        self.set_focus(box)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
@@ -196,11 +204,12 @@ class FunnelScreen(Screen[None]):
             self.bucket_list(self._last_bucket).focus()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self._filter_box()
         had_filter = bool(self.filter_text)
         self.filter_text = ""
-        box.value = ""
-        self.query_one("#filter-bar").add_class("-hidden")
+        if box is not None:
+            box.value = ""
+            self.query_one("#filter-bar").add_class("-hidden")
         self.bucket_list(self._last_bucket).focus()
         if had_filter:
             self.refresh_data()
