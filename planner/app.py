@@ -227,7 +227,9 @@ class PlannerApp(App[None]):
             if self.problem is not None or self.repo is None:
                 return False
             if isinstance(self.screen, ModalScreen):
-                return False  # a modal is open: finish or escape it first
+                # A dialog is open: finish or escape it first. Greyed, not hidden, so the footer
+                # under the dialog keeps its shape and needs no rebuild when the dialog closes.
+                return None
         return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
