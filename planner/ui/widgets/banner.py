@@ -58,7 +58,10 @@ class FunnelBanner(Static):
         self.display = bool(lines)
         self.set_class(any(f.code == "empty_top" for f in flags), "-critical")
         if lines:
-            set_text(self, Content("\n").join(lines), layout=True)  # its height follows its lines
+            # Its height follows its line count: a layout pass only when that changes.
+            layout = len(lines) != getattr(self, "_line_count", None)
+            self._line_count = len(lines)
+            set_text(self, Content("\n").join(lines), layout=layout)
 
 
 class ScreenBar(Static):
