@@ -157,10 +157,13 @@ class PlannerApp(App[None]):
         try:
             before = self.repo.capture(opp_id) if opp_id is not None else None
             result = fn()
-            after = self.repo.capture(opp_id) if opp_id is not None else None
         except PlannerError as error:
             self.notify(str(error), severity="error")
             return None
+        try:
+            after = self.repo.capture(opp_id) if opp_id is not None else None
+        except PlannerError:
+            after = None  # the change is made; undo then puts the deal back exactly as it was
         if before is not None:
             self._undo.append(UndoStep(description, lambda: self._undo_deal(before, after)))
         elif undo is not None:
@@ -171,10 +174,13 @@ class PlannerApp(App[None]):
         self.notify(description, timeout=3)
         return result
 
-    def _undo_deal(self, before: DealState, after: DealState) -> None:
+    def _undo_deal(self, before: DealState, after: DealState | None) -> None:
         """Take back this instance's change to a deal and only that: whatever another instance
         (the CLI, a second window) changed since is kept (SPEC §6, two instances)."""
-        self.repo.restore(merge_undo(before, after, self.repo.capture(before.opportunity_id)))
+        if after is None:
+            self.repo.restore(before)
+        else:
+            self.repo.restore(merge_undo(before, after, self.repo.capture(before.opportunity_id)))
 
     def added_deal_undo(self, new_id: int) -> None:
         """The undo of adding a deal: remove it again (pass as `undo=` to `change`)."""
