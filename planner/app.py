@@ -17,11 +17,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
 from planner.errors import PlannerError
-from planner.ui.actions import ACTIONS, bindings
+from planner.ui.actions import ACTIONS, SCREENS, bindings
 
 if TYPE_CHECKING:
     from planner.domain.models import FunnelSnapshot, Status
@@ -226,7 +227,9 @@ class PlannerApp(App[None]):
         from planner.ui.screens.modals import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            screen = self.screen
+            title = SCREENS.get(self.current_mode, ("", ""))[1]
+            self.push_screen(HelpScreen(title, _own_bindings(screen)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("mode", "undo"):
@@ -254,6 +257,14 @@ class PlannerApp(App[None]):
                 action.help,
                 _runner(target, action.action),
             )
+        # The keys of the screen itself (Today, Week, Profile…) are in the palette too.
+        for binding in _own_bindings(screen):
+            if binding.show and screen.check_action(binding.action.split("(", 1)[0], ()) is True:
+                keys = binding.key_display or binding.key
+                yield SystemCommand(
+                    f"{binding.description}  ({keys})", binding.tooltip or binding.description,
+                    _runner(screen, binding.action),
+                )
 
 
 def merge_undo(before: DealState, after: DealState, current: DealState) -> DealState:
@@ -298,6 +309,13 @@ def _palette_keys(action) -> str:
     from planner.ui.actions import display_keys
 
     return display_keys(action)
+
+
+def _own_bindings(screen: Screen) -> list[Binding]:
+    """Bindings a screen declares itself, beyond the one action table (which the funnel uses)."""
+    table = {a.action for a in ACTIONS}
+    own = [b for b in getattr(type(screen), "BINDINGS", ()) if isinstance(b, Binding)]
+    return [b for b in own if b.action not in table and b.description]
 
 
 def _runner(target, action: str) -> Callable[[], Any]:

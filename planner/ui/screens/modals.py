@@ -296,11 +296,24 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
     DEFAULT_CLASSES = "dialog"
 
+    def __init__(self, screen_title: str = "", screen_bindings: list[Binding] | None = None) -> None:
+        super().__init__()
+        self.screen_title = screen_title
+        # The keys of the screen help was opened on (Today, Week, Profile…), listed first.
+        self.screen_bindings = [b for b in screen_bindings or () if b.description and b.show]
+
     def compose(self) -> ComposeResult:
         from planner.ui.actions import ACTIONS, FLAG_MARKS, display_keys
 
         with VerticalScroll(classes="dialog-box help-box", id="help-text"):
             yield Static(Content("Keys"), classes="dialog-title")
+            if self.screen_bindings:
+                yield Static(Content(f"On this screen ({self.screen_title})"), classes="section-title")
+                with Grid(classes="help-grid"):
+                    for binding in self.screen_bindings:
+                        keys = binding.key_display or " ".join(binding.key.split(","))
+                        yield Static(Content(keys), classes="help-key")
+                        yield Static(Content(binding.tooltip or binding.description))
             groups: dict[str, list] = {}
             for action in ACTIONS:
                 groups.setdefault(action.group, []).append(action)
