@@ -52,10 +52,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv` (without the program name); return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):
-        # A terminal that cannot show some character gets a replacement, never a traceback.
+        # A terminal that cannot show some character gets its escape (\u5ba2), never a traceback
+        # and never a '?' that loses which character it was. Machine output avoids even that:
+        # JSON escapes itself, CSV is written as UTF-8 bytes (see _print_json, cmd_export).
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
-            reconfigure(errors="replace")
+            reconfigure(errors="backslashreplace")
     try:
         parser = build_parser(only=_requested_command(argv))
         try:
@@ -319,10 +321,20 @@ def _money(cents: int) -> str:
     return format_money(cents)
 
 
+def _stdout_is_utf8() -> bool:
+    import codecs
+
+    try:
+        return codecs.lookup(sys.stdout.encoding or "ascii").name == "utf-8"
+    except LookupError:
+        return False
+
+
 def _print_json(value: Any) -> None:
     import json
 
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    # Readable UTF-8 where stdout takes it; \uXXXX escapes (the same JSON value) where it does not.
+    json.dump(value, sys.stdout, ensure_ascii=not _stdout_is_utf8(), indent=2)
     sys.stdout.write("\n")
 
 
@@ -668,13 +680,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     if args.ics == "-" and args.json:
         raise BadInput("--ics - and --json would both write to stdout; write the calendar to a file")
+    if args.ics and args.ics != "-":
+        _refuse_database_target(args.ics, args.db)  # before anything is read or written
     hours = float(parse_setting("hours_per_week", args.hours)) if args.hours is not None else None
     today = _today()
     with _repository(args) as repo:
         snapshot, status = _status(repo, today, hours)
     plan = week_plan(today, snapshot.settings, status.allocation, snapshot.week_minutes)
     if args.ics:
-        _write_ics(plan, args.ics)
+        _write_ics(plan, args.ics, args.db)
     if args.json:
         _print_json(plan_record(plan, status))
         return 0
@@ -706,7 +720,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_ics(plan: WeekPlan, target: str) -> None:
+def _write_ics(plan: WeekPlan, target: str, db: str | None) -> None:
     from planner.ics import week_ics
 
     data = week_ics(plan)
@@ -715,18 +729,32 @@ def _write_ics(plan: WeekPlan, target: str) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    _write_file(target, data)
+    _write_file(target, data, db)
     print(f"wrote {len(plan.blocks)} time blocks to {target}", file=sys.stderr)
 
 
-def _write_file(target: str, data: bytes) -> None:
-    """Write a whole file or nothing: a temporary file beside it, then renamed over it."""
+def _refuse_database_target(target: str, db: str | None) -> None:
+    """BadInput when `target` is the database `db` (the --db value) or one of its own files: an
+    export or calendar written there would replace the user's data (SPEC §6)."""
+    from pathlib import Path
+
+    from planner.store.connection import is_database_file
+    from planner.store.location import resolve
+
+    if is_database_file(Path(target), resolve(db)):
+        raise BadInput(f"cannot write {target}: that is the database itself or one of its own files; choose another name")
+
+
+def _write_file(target: str, data: bytes, db: str | None) -> None:
+    """Write a whole file or nothing: a temporary file beside it, then renamed over it. Never
+    over the database `db` (the --db value) or its -wal/-shm/-journal files (SPEC §6)."""
     import tempfile
     from pathlib import Path
 
     path = Path(target).expanduser()
     if path.is_dir():
         raise BadInput(f"{target} is a directory; give a file name")
+    _refuse_database_target(target, db)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     except FileNotFoundError:
@@ -841,18 +869,30 @@ def cmd_export(args: argparse.Namespace) -> int:
     """`planner export [--format csv|json] [-o FILE]`: every opportunity, stdout by default."""
     import io
 
-    from planner.csvio import write_csv, write_json
+    from planner.csvio import csv_text, write_csv, write_json
 
     fmt = args.format or ("json" if args.output and args.output.lower().endswith(".json") else "csv")
+    to_stdout = args.output in (None, "-")
+    if not to_stdout:
+        _refuse_database_target(args.output, args.db)
     with _repository(args) as repo:
         opps = list(repo.export_rows())
-    writer = write_json if fmt == "json" else write_csv
-    if args.output in (None, "-"):
-        writer(opps, sys.stdout)
+    if to_stdout and fmt == "json":
+        write_json(opps, sys.stdout, ascii_only=not _stdout_is_utf8())
+        return 0
+    if to_stdout and _stdout_is_utf8():
+        write_csv(opps, sys.stdout)
+        return 0
+    if to_stdout:
+        # The CSV is UTF-8 by contract (SPEC §4), whatever the terminal's encoding: `planner export
+        # > deals.csv` in a latin-1 locale must not turn characters into escapes or '?'.
+        sys.stdout.flush()
+        sys.stdout.buffer.write(csv_text(opps).encode("utf-8"))
+        sys.stdout.buffer.flush()
         return 0
     buffer = io.StringIO(newline="")
-    count = writer(opps, buffer)
-    _write_file(args.output, buffer.getvalue().encode("utf-8"))
+    count = (write_json if fmt == "json" else write_csv)(opps, buffer)
+    _write_file(args.output, buffer.getvalue().encode("utf-8"), args.db)
     print(f"exported {count} opportunit{'y' if count == 1 else 'ies'} to {args.output}")
     return 0
 

@@ -352,10 +352,11 @@ def csv_text(opps: Iterable[Opportunity]) -> str:
     return buffer.getvalue()
 
 
-def write_json(opps: Iterable[Opportunity], file: IO[str]) -> int:
-    """Write a JSON list of objects keyed like the CSV columns; return how many."""
+def write_json(opps: Iterable[Opportunity], file: IO[str], *, ascii_only: bool = False) -> int:
+    """Write a JSON list of objects keyed like the CSV columns; return how many. `ascii_only`
+    writes non-ASCII characters as \\uXXXX escapes (the same JSON), for a file that is not UTF-8."""
     records = [opportunity_record(opp) for opp in opps]
-    json.dump(records, file, ensure_ascii=False, indent=2)
+    json.dump(records, file, ensure_ascii=ascii_only, indent=2)
     file.write("\n")
     return len(records)
 

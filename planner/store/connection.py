@@ -295,8 +295,7 @@ class Database:
         """A consistent copy through SQLite's backup API, written to a temporary owner-only file
         next to `target` and renamed over it, so a failed backup never leaves half a file."""
         target = Path(target)
-        own = {Path(str(self.path.resolve()) + suffix) for suffix in ("", "-wal", "-shm", "-journal")}
-        if target.resolve() in own:
+        if is_database_file(target, self.path):
             # SQLite owns these names: a copy there would overwrite the live database, or be
             # deleted (or replayed as a log) the next time the database closes.
             raise BadInput(
@@ -334,6 +333,17 @@ class Database:
                 self.conn.close()
             except sqlite3.Error:
                 pass
+
+
+#: What SQLite may keep beside a database file: its write-ahead log, shared memory and rollback journal.
+DATABASE_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def is_database_file(target: Path, database: Path) -> bool:
+    """Whether writing `target` would write over `database` itself or one of the files SQLite keeps
+    beside it (SPEC §6: nothing may replace the user's data). `~`, `..` and symlinks are resolved."""
+    base = str(Path(database).expanduser().resolve())
+    return Path(target).expanduser().resolve() in {Path(base + suffix) for suffix in DATABASE_FILE_SUFFIXES}
 
 
 def _unlink(path: Path) -> None:

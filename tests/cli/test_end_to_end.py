@@ -70,3 +70,29 @@ def test_status_on_an_existing_database_stays_light(planner, tmp_path: Path) -> 
     assert report["code"] == 0, proc.stderr
     loaded = {name.split(".")[0] for name in report["modules"]}
     assert not {"textual", "sqlmodel", "sqlalchemy", "pydantic", "pendulum", "rich"} & loaded
+
+
+def test_a_latin1_terminal_shows_what_it_can_and_escapes_the_rest(planner, tmp_path: Path) -> None:
+    """Human text on a legacy terminal: é is shown as é, a character it lacks as its escape (never '?',
+    which would lose which one it was); `list --json` stays valid JSON with the same titles."""
+    assert planner("add", "Café 上海", "--account", "Müller").code == 0
+    listed = subprocess.run(
+        [sys.executable, "-m", "planner", "list"],
+        capture_output=True,
+        env=subprocess_env(tmp_path, PLANNER_DB=str(tmp_path / "planner.db"), PYTHONIOENCODING="latin-1"),
+        cwd=tmp_path,
+        timeout=60,
+    )
+    text = listed.stdout.decode("latin-1")
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr.decode("latin-1")
+    assert "Café \\u4e0a\\u6d77" in text and "Müller" in text
+    as_json = subprocess.run(
+        [sys.executable, "-m", "planner", "list", "--json"],
+        capture_output=True,
+        env=subprocess_env(tmp_path, PLANNER_DB=str(tmp_path / "planner.db"), PYTHONIOENCODING="ascii"),
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert as_json.returncode == 0 and as_json.stdout.isascii()
+    assert [d["title"] for d in json.loads(as_json.stdout)] == ["Café 上海"]
+
