@@ -345,7 +345,8 @@ def _name(opp: Opportunity) -> str:
 def _cycle_days(repo: Repository) -> float:
     from planner.domain.cycle import normal_cycle
 
-    return normal_cycle(repo.history().won_cycle_days, repo.settings().cycle_days).days
+    history = repo.history()
+    return normal_cycle(history.won_deals, history.median_cycle_days, repo.settings().cycle_days).days
 
 
 def _open_tui(db: str | None) -> int:
@@ -844,9 +845,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise BadInput(f"no such file: {args.file}")
     today = _today()
     with _repository(args) as repo:
-        existing = {o.id for o in repo.export_rows() if o.id is not None}
         try:
-            opps = read_csv(path, today, existing_ids=existing)
+            # The ids already there are read only if the file has an id column in use.
+            opps = read_csv(path, today, existing_ids=lambda: {o.id for o in repo.export_rows() if o.id is not None})
         except ImportProblem as problem:
             if len(problem.problems) == 1:
                 raise

@@ -231,10 +231,6 @@ def test_bucket_lists_are_virtualized(dbs, monkeypatch):
     assert large["widgets"] == small["widgets"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "speed issue: Repository._history fetches one row per won deal and per finished stay (every move) "
-    "on each snapshot, so the first screen and every change slow down as history grows; compute the "
-    "cycle and dwell medians and pass rates in SQL or keep them incrementally, then drop this marker"))
 def test_first_screen_reads_no_more_rows_for_a_longer_history(dbs, monkeypatch):
     short = _first_screen(dbs["small"], monkeypatch)
     long = _first_screen(dbs["long"], monkeypatch)

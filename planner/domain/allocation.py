@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from planner.domain.cycle import median, normal_cycle
+from planner.domain.cycle import normal_cycle
 from planner.domain.models import (
     OPEN_BUCKETS,
     Allocation,
@@ -31,7 +31,7 @@ _MIN_RESIDENCE_DAYS = 1.0
 def funnel_parameters(settings: Settings, history: History) -> FunnelParameters:
     """SPEC §3.1–§3.2: resolve C, R_s and p_s (setting > measured > default, each with its source),
     then the flows λ_s needed to meet the goal and the stocks N*_s = λ_s · R_s (Little's law)."""
-    cycle = normal_cycle(history.won_cycle_days, settings.cycle_days)
+    cycle = normal_cycle(history.won_deals, history.median_cycle_days, settings.cycle_days)
     residence: dict[Bucket, Parameter] = {}
     pass_rate: dict[Bucket, Parameter] = {}
     for bucket in OPEN_BUCKETS:
@@ -39,9 +39,9 @@ def funnel_parameters(settings: Settings, history: History) -> FunnelParameters:
         user_days = settings.residence_days.get(bucket)
         if user_days is not None:
             residence[bucket] = Parameter(max(_MIN_RESIDENCE_DAYS, float(user_days)), "setting")
-        elif len(stays.dwell_days) >= MIN_STAYS:
-            measured = max(_MIN_RESIDENCE_DAYS, median(stays.dwell_days))
-            residence[bucket] = Parameter(measured, "measured", len(stays.dwell_days))
+        elif stays.stays >= MIN_STAYS and stays.median_dwell_days is not None:
+            measured = max(_MIN_RESIDENCE_DAYS, float(stays.median_dwell_days))
+            residence[bucket] = Parameter(measured, "measured", stays.stays)
         else:
             residence[bucket] = Parameter(DEFAULT_RESIDENCE_SHARE[bucket] * cycle.days, "default")
 

@@ -9,6 +9,7 @@ from planner.domain.models import (
     OPEN_BUCKETS,
     Bucket,
     BucketStats,
+    CycleBin,
     Forecast,
     ForecastCategory,
     FunnelParameters,
@@ -63,9 +64,12 @@ def forecast(open_deals: Sequence[Opportunity], params: FunnelParameters, settin
     )
 
 
-def insights(snapshot: FunnelSnapshot, status: Status) -> Insights:
+def insights(snapshot: FunnelSnapshot, status: Status, distribution: Sequence[CycleBin] = ()) -> Insights:
     """SPEC §2 Insights: the normal cycle with its distribution, each bucket's conversion rate and
-    median dwell time (measured or default, with the source), the forecast and the projection."""
+    median dwell time (measured or default, with the source), the forecast and the projection.
+
+    The distribution is read by the store (`Repository.cycle_distribution`) only for this screen:
+    the snapshot carries summaries, never one cycle length per won deal."""
     params = status.parameters
     buckets = {
         b: BucketStats(
@@ -78,8 +82,25 @@ def insights(snapshot: FunnelSnapshot, status: Status) -> Insights:
     }
     return Insights(
         cycle=status.cycle,
-        cycle_samples=tuple(sorted(d for d in snapshot.history.won_cycle_days if d >= 0)),
+        distribution=tuple(distribution),
         buckets=buckets,
         forecast=status.forecast,
         projection=status.projection,
     )
+
+
+def cycle_bin_edges(low: int, high: int, max_bins: int = 8) -> list[tuple[int, int]]:
+    """The day ranges of the cycle distribution (SPEC §2 Insights) between the shortest (`low`) and
+    the longest (`high`) won cycle: at most `max_bins` equal ranges, whole weeks once they are
+    wider than a week so they read naturally."""
+    span = max(1, high - low + 1)
+    step = math.ceil(span / max_bins)
+    if step > 7:
+        step = math.ceil(step / 7) * 7
+    start = low - low % step if step > 1 else low
+    edges = []
+    edge = start
+    while edge <= high:
+        edges.append((edge, edge + step - 1))
+        edge += step
+    return edges

@@ -211,20 +211,34 @@ class Activity:
 
 @dataclass(frozen=True, slots=True)
 class BucketHistory:
-    """Finished stays in one open bucket."""
+    """Finished stays in one open bucket, summarised by the store in SQL (a few rows whatever the
+    length of the history)."""
 
     exits: int = 0  # stays that ended: moved on, moved back, won or lost
     passed: int = 0  # of those, moved on to the next bucket (best_few: won)
-    dwell_days: tuple[float, ...] = ()  # length of each finished stay, in days
+    stays: int = 0  # finished stays whose length is known
+    median_dwell_days: float | None = None  # median length of those stays, in days; None without any
 
 
 @dataclass(frozen=True, slots=True)
 class History:
-    won_cycle_days: tuple[int, ...] = ()  # first_contact → closed_on of each won deal having both
+    """What the funnel's own past says, as summaries (never one entry per past deal or move)."""
+
+    won_deals: int = 0  # won deals with a first contact on or before their close: the cycle's samples
+    median_cycle_days: float | None = None  # median of their first contact → won, in days; None without any
     buckets: Mapping[Bucket, BucketHistory] = field(default_factory=dict)
 
     def bucket(self, bucket: Bucket) -> BucketHistory:
         return self.buckets.get(bucket, BucketHistory())
+
+
+@dataclass(frozen=True, slots=True)
+class CycleBin:
+    """One range of the normal cycle's distribution: won deals whose cycle took `low`–`high` days."""
+
+    low: int
+    high: int
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,7 +448,7 @@ class BucketStats:
 @dataclass(frozen=True, slots=True)
 class Insights:
     cycle: Cycle
-    cycle_samples: tuple[int, ...]  # won deals' cycle lengths, for the distribution
+    distribution: tuple[CycleBin, ...]  # won deals' cycle lengths by range (Repository.cycle_distribution)
     buckets: Mapping[Bucket, BucketStats]
     forecast: Forecast
     projection: Projection

@@ -162,6 +162,45 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     measure_stays(conn)
 
 
+#: Indexes that let `Repository.history` read its medians from the middle of an ordered index
+#: instead of fetching every past stay and won deal. They change no table and no query result, so
+#: they are not a schema version: `prepare` creates any that is missing when it opens a writable
+#: database (a new one, an upgraded one, or a version-2 file made before they existed). A planner
+#: of the same schema version that predates them opens such a file as before (SQLite keeps every
+#: index up to date on its own), whereas a version bump would make it refuse the file as newer.
+#: On a read-only file that lacks them, the same queries run without them (slower, same numbers).
+WON_CYCLE_DAYS_SQL = "CAST(julianday(closed_on) - julianday(first_contact) AS INTEGER)"
+WON_CYCLE_WHERE = "bucket = 'won' AND first_contact IS NOT NULL AND closed_on IS NOT NULL AND closed_on >= first_contact"
+SUMMARY_INDEXES: dict[str, str] = {
+    # The finished stays of one bucket, in order of length: the dwell median is read at the middle.
+    "ix_move_dwell": "CREATE INDEX IF NOT EXISTS ix_move_dwell ON move (from_bucket, stay_days)",
+    # Won deals with a measurable cycle, in order of its length: counted, medianed and binned here.
+    "ix_opportunity_won_cycle": (
+        f"CREATE INDEX IF NOT EXISTS ix_opportunity_won_cycle ON opportunity ({WON_CYCLE_DAYS_SQL}) "
+        f"WHERE {WON_CYCLE_WHERE}"
+    ),
+}
+
+
+def summary_indexes(conn: sqlite3.Connection) -> set[str]:
+    """The names of the SUMMARY_INDEXES present in the database."""
+    marks = ",".join("?" * len(SUMMARY_INDEXES))
+    rows = conn.execute(
+        f"SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ({marks})", tuple(SUMMARY_INDEXES)
+    )
+    return {r[0] for r in rows}
+
+
+def ensure_summary_indexes(db: Database) -> None:
+    """Create the SUMMARY_INDEXES a writable database lacks (once per file: a no-op read afterwards)."""
+    with db.read() as conn:
+        missing = set(SUMMARY_INDEXES) - summary_indexes(conn)
+    if missing:
+        with db.write() as conn:
+            for name in sorted(missing):
+                conn.execute(SUMMARY_INDEXES[name])
+
+
 #: version → the step that upgrades a database from that version to the next.
 MIGRATIONS = {1: _migrate_1_to_2}
 
@@ -255,6 +294,7 @@ def prepare(db: Database) -> Path | None:
             with db.write() as conn:
                 measure_stays(conn)
     if not db.read_only:
+        ensure_summary_indexes(db)
         owner_only(db.path)
         for suffix in ("-wal", "-shm"):
             companion = db.path.with_name(db.path.name + suffix)

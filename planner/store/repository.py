@@ -27,6 +27,7 @@ from planner.domain.models import (
     BucketHistory,
     Criterion,
     CriterionKind,
+    CycleBin,
     FunnelSnapshot,
     History,
     Influence,
@@ -34,10 +35,17 @@ from planner.domain.models import (
     Opportunity,
     Role,
 )
+from planner.domain.cycle import median_of_middle, middle_offset
 from planner.domain.settings import SETTING_SPECS, Settings, settings_from_mapping, settings_to_mapping
 from planner.errors import BadInput, NotFound
 from planner.store.connection import Database
-from planner.store.migrations import DENORMALISE_SQL, measure_stays
+from planner.store.migrations import (
+    DENORMALISE_SQL,
+    WON_CYCLE_DAYS_SQL,
+    WON_CYCLE_WHERE,
+    measure_stays,
+    summary_indexes,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +85,9 @@ _ORDER = (
 )
 _OPEN_SQL = "o.bucket IN ('above', 'in', 'best_few')"
 _SETTING_KEYS = (*SETTING_SPECS, "user_split")
+_SUMMARY_BUCKETS = tuple(b.value for b in OPEN_BUCKETS)
+# A stay "passes" when it moves on to the next bucket (from Best Few: won).
+_PASSES = {"above": "in", "in": "best_few", "best_few": "won"}
 
 
 def _day(value: date | None) -> str | None:
@@ -204,6 +215,7 @@ class Repository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._summary_indexes: set[str] | None = None  # which of migrations.SUMMARY_INDEXES exist
 
     @property
     def path(self) -> Path:
@@ -472,41 +484,90 @@ class Repository:
         with self._db.read() as conn:
             return self._history(conn)
 
-    @staticmethod
-    def _history(conn: sqlite3.Connection) -> History:
-        cycles = tuple(
-            r[0]
-            for r in conn.execute(
-                "SELECT CAST(julianday(closed_on) - julianday(first_contact) AS INTEGER) AS days FROM opportunity "
-                "WHERE bucket = 'won' AND first_contact IS NOT NULL AND closed_on IS NOT NULL "
-                "AND closed_on >= first_contact ORDER BY days"
-            )
-        )
+    def _history(self, conn: sqlite3.Connection) -> History:
+        # Summaries only: two statements and at most eleven rows whatever the length of the history.
+        # SQLite has no median aggregate, so each median is read from the middle of an index that
+        # is ordered by the measured length (LIMIT 1 or 2 OFFSET (n-1)/2; migrations.SUMMARY_INDEXES).
         # Each move out of an open bucket ends one stay there; its length was measured when the
-        # move was recorded (move.stay_days), so no window over the whole history is needed.
-        rows = conn.execute(
+        # move was recorded (move.stay_days).
+        won = self._won_cycle_source(conn)
+        counts = conn.execute(
+            f"""
+            SELECT (SELECT count(*) FROM {won} WHERE {WON_CYCLE_WHERE}),
+                   {", ".join(f"(SELECT count(*) FROM move WHERE from_bucket = '{b}' AND stay_days IS NOT NULL)"
+                              for b in _SUMMARY_BUCKETS)},
+                   {", ".join(f"(SELECT count(*) FROM move WHERE from_bucket = '{b}' AND to_bucket = '{nxt}' "
+                              f"AND stay_days IS NOT NULL)" for b, nxt in _PASSES.items())}
             """
-            SELECT from_bucket,
-                   CASE WHEN from_bucket = 'above' AND to_bucket = 'in' THEN 1
-                        WHEN from_bucket = 'in' AND to_bucket = 'best_few' THEN 1
-                        WHEN from_bucket = 'best_few' AND to_bucket = 'won' THEN 1 ELSE 0 END,
-                   stay_days
-            FROM move
-            WHERE from_bucket IN ('above', 'in', 'best_few') AND stay_days IS NOT NULL
-            """
-        )
-        exits: dict[str, int] = defaultdict(int)
-        passed: dict[str, int] = defaultdict(int)
-        dwell: dict[str, list[float]] = defaultdict(list)
-        for bucket, did_pass, days in rows:
-            exits[bucket] += 1
-            passed[bucket] += did_pass
-            dwell[bucket].append(round(days, 4))
+        ).fetchone()
+        won_deals, stays, passed = counts[0], counts[1:4], counts[4:7]
+        parts, params = [], []
+        if won_deals:
+            offset, limit = middle_offset(won_deals)
+            parts.append(
+                f"SELECT * FROM (SELECT '', {WON_CYCLE_DAYS_SQL} AS days FROM {won} WHERE {WON_CYCLE_WHERE} "
+                "ORDER BY days LIMIT ? OFFSET ?)"
+            )
+            params += [limit, offset]
+        for bucket, n in zip(_SUMMARY_BUCKETS, stays):
+            if n:
+                offset, limit = middle_offset(n)
+                parts.append(
+                    f"SELECT * FROM (SELECT '{bucket}', stay_days FROM move WHERE from_bucket = '{bucket}' "
+                    "AND stay_days IS NOT NULL ORDER BY stay_days LIMIT ? OFFSET ?)"
+                )
+                params += [limit, offset]
+        middles: dict[str, list[float]] = defaultdict(list)
+        if parts:
+            for key, value in conn.execute(" UNION ALL ".join(parts), params):
+                # Stays are rounded as they always were (rounding keeps their order, so the middle
+                # values are the same).
+                middles[key].append(value if key == "" else round(value, 4))
         buckets = {
-            b: BucketHistory(exits=exits[b.value], passed=passed[b.value], dwell_days=tuple(dwell[b.value]))
-            for b in OPEN_BUCKETS
+            Bucket(b): BucketHistory(
+                exits=n,
+                passed=p,
+                stays=n,
+                median_dwell_days=median_of_middle(middles[b]) if n else None,
+            )
+            for b, n, p in zip(_SUMMARY_BUCKETS, stays, passed)
         }
-        return History(won_cycle_days=cycles, buckets=buckets)
+        return History(
+            won_deals=won_deals,
+            median_cycle_days=median_of_middle(middles[""]) if won_deals else None,
+            buckets=buckets,
+        )
+
+    def _won_cycle_source(self, conn: sqlite3.Connection) -> str:
+        """`opportunity`, through the won-cycle index when the file has it (SQLite's planner would
+        otherwise pick the bucket index and sort every won deal)."""
+        if self._summary_indexes is None:
+            self._summary_indexes = summary_indexes(conn)
+        if "ix_opportunity_won_cycle" in self._summary_indexes:
+            return "opportunity INDEXED BY ix_opportunity_won_cycle"
+        return "opportunity"
+
+    def cycle_distribution(self, max_bins: int = 8) -> tuple[CycleBin, ...]:
+        """The normal cycle's distribution for the Insights screen (SPEC §2): won deals counted per
+        range of cycle length (`cycle_bin_edges`), one row per range, not per deal."""
+        from planner.domain.forecast import cycle_bin_edges
+
+        with self._db.read() as conn:
+            won = self._won_cycle_source(conn)
+            low, high = conn.execute(
+                f"SELECT MIN({WON_CYCLE_DAYS_SQL}), MAX({WON_CYCLE_DAYS_SQL}) FROM {won} WHERE {WON_CYCLE_WHERE}"
+            ).fetchone()
+            if low is None:
+                return ()
+            edges = cycle_bin_edges(low, high, max_bins)
+            start, step = edges[0][0], edges[0][1] - edges[0][0] + 1
+            counts = dict(
+                conn.execute(
+                    f"SELECT ({WON_CYCLE_DAYS_SQL} - ?) / ?, count(*) FROM {won} WHERE {WON_CYCLE_WHERE} GROUP BY 1",
+                    (start, step),
+                ).fetchall()
+            )
+        return tuple(CycleBin(a, b, counts.get(i, 0)) for i, (a, b) in enumerate(edges))
 
     def snapshot(self, today: date) -> FunnelSnapshot:
         """All the engine needs for `today`, in a handful of queries (no per-row queries)."""

@@ -109,7 +109,7 @@ def test_no_hours_at_all_does_not_divide_by_zero():
 
 
 def stays(n, days=10.0, passed=None):
-    return BucketHistory(exits=n, passed=n if passed is None else passed, dwell_days=(days,) * n)
+    return BucketHistory(exits=n, passed=n if passed is None else passed, stays=n, median_dwell_days=days)
 
 
 def test_residence_is_measured_from_five_finished_stays_not_four():
@@ -121,8 +121,13 @@ def test_residence_is_measured_from_five_finished_stays_not_four():
 
 
 def test_residence_is_the_median_stay():
-    history = History(buckets={Bucket.ABOVE: BucketHistory(dwell_days=(3, 5, 8, 40, 90))})
+    history = History(buckets={Bucket.ABOVE: BucketHistory(stays=5, median_dwell_days=8.0)})
     assert funnel_parameters(DEFAULTS, history).residence_days[Bucket.ABOVE].value == 8
+
+
+def test_a_median_stay_under_a_day_counts_as_a_day():
+    history = History(buckets={Bucket.ABOVE: BucketHistory(stays=5, median_dwell_days=0.25)})
+    assert funnel_parameters(DEFAULTS, history).residence_days[Bucket.ABOVE].value == 1
 
 
 def test_pass_rate_is_measured_from_five_exits_not_four():
@@ -142,7 +147,7 @@ def test_the_users_settings_beat_what_was_measured():
 
 
 def test_default_residence_follows_a_measured_cycle():
-    params = funnel_parameters(DEFAULTS, History(won_cycle_days=(40, 40, 40)))
+    params = funnel_parameters(DEFAULTS, History(won_deals=3, median_cycle_days=40.0))
     assert params.cycle.days == 40
     assert params.residence_days[Bucket.ABOVE].value == pytest.approx(10)
 

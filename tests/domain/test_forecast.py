@@ -4,8 +4,8 @@ import pytest
 from engine_builders import deal, snapshot
 
 from planner.domain.allocation import funnel_parameters
-from planner.domain.forecast import forecast, insights
-from planner.domain.models import Bucket, BucketHistory, History
+from planner.domain.forecast import cycle_bin_edges, forecast, insights
+from planner.domain.models import Bucket, BucketHistory, CycleBin, History
 from planner.domain.settings import Settings
 from planner.domain.status import analyse
 
@@ -55,15 +55,28 @@ def test_better_conversion_raises_coverage_for_the_same_deals():
 
 def test_insights_show_each_bucket_with_where_its_numbers_come_from():
     history = History(
-        won_cycle_days=(70, 30, 50, 44),
-        buckets={Bucket.IN: BucketHistory(exits=6, passed=3, dwell_days=(10, 12, 14, 20, 30, 31))},
+        won_deals=4,
+        median_cycle_days=47.0,
+        buckets={Bucket.IN: BucketHistory(exits=6, passed=3, stays=6, median_dwell_days=17.0)},
     )
     snap = snapshot(DEALS, history=history)
-    result = insights(snap, analyse(snap))
+    distribution = (CycleBin(28, 41, 1), CycleBin(42, 55, 2), CycleBin(56, 69, 0), CycleBin(70, 83, 1))
+    result = insights(snap, analyse(snap), distribution)
     assert result.cycle.description == "median of 4 won deals" and result.cycle.days == 47
-    assert result.cycle_samples == (30, 44, 50, 70)
+    assert result.distribution == distribution
     in_stats = result.buckets[Bucket.IN]
     assert (in_stats.conversion.value, in_stats.conversion.source, in_stats.exits) == (0.5, "measured", 6)
     assert (in_stats.dwell_days.value, in_stats.dwell_days.source) == (17, "measured")
     assert result.buckets[Bucket.ABOVE].conversion.source == "default"
     assert result.forecast.horizon_days == 47
+
+
+@pytest.mark.parametrize(("low", "high", "edges"), [
+    (40, 40, [(40, 40)]),
+    (30, 37, [(30, 30), (31, 31), (32, 32), (33, 33), (34, 34), (35, 35), (36, 36), (37, 37)]),
+    (10, 20, [(10, 11), (12, 13), (14, 15), (16, 17), (18, 19), (20, 21)]),
+    (5, 244, [(0, 34), (35, 69), (70, 104), (105, 139), (140, 174), (175, 209), (210, 244)]),
+])
+def test_cycle_distribution_ranges_cover_every_length_in_at_most_eight_readable_steps(low, high, edges):
+    assert cycle_bin_edges(low, high) == edges
+    assert len(edges) <= 8 and edges[0][0] <= low and edges[-1][1] >= high

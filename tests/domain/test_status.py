@@ -21,7 +21,7 @@ def test_a_closed_deal_handed_in_by_mistake_is_left_out():
 
 
 def test_status_composes_cycle_allocation_projection_flags_and_forecast():
-    status = analyse(snapshot(history=History(won_cycle_days=(40, 50, 60))))
+    status = analyse(snapshot(history=History(won_deals=3, median_cycle_days=50.0)))
     assert status.today == TODAY
     assert status.cycle.days == 50 and status.parameters.cycle == status.cycle
     assert sum(status.allocation[b].percent for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)) == 100

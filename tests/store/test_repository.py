@@ -275,14 +275,14 @@ def test_history_numbers_from_a_hand_made_history(repo):
         on=date(2026, 3, 9),
     )
     h = repo.history()
-    assert sorted(h.won_cycle_days) == [30, 35]
+    assert (h.won_deals, h.median_cycle_days) == (2, 32.5)  # 30 and 35 days: the mean of the two middle ones
     above, in_, best = h.bucket(Bucket.ABOVE), h.bucket(Bucket.IN), h.bucket(Bucket.BEST_FEW)
-    assert (above.exits, above.passed) == (3, 2)
-    assert sorted(round(x) for x in above.dwell_days) == [4, 6, 10]
-    assert (in_.exits, in_.passed) == (2, 1)
-    assert sorted(round(x) for x in in_.dwell_days) == [3, 20]
-    assert (best.exits, best.passed) == (2, 2)
-    assert sorted(round(x) for x in best.dwell_days) == [5, 7]
+    assert (above.exits, above.passed, above.stays) == (3, 2, 3)
+    assert round(above.median_dwell_days) == 6  # stays of 4, 6 and 10 days
+    assert (in_.exits, in_.passed, in_.stays) == (2, 1, 2)
+    assert round(in_.median_dwell_days, 1) == 11.5  # 3 and 20 days
+    assert (best.exits, best.passed, best.stays) == (2, 2, 2)
+    assert round(best.median_dwell_days) == 6  # 5 and 7 days
 
 
 def test_snapshot_holds_what_the_engine_needs_for_today(repo):
@@ -409,7 +409,7 @@ def test_import_keeps_everything_and_records_creation_moves(repo):
         assert [(m.from_bucket, m.to_bucket, m.at.date()) for m in repo.moves(opp_id)] == [(None, given.bucket, MONDAY)]
     win = repo.get(ids[-1])
     assert (win.first_contact, win.closed_on) == (date(2025, 1, 1), date(2025, 3, 2))
-    assert repo.history().won_cycle_days == (60,)
+    assert (repo.history().won_deals, repo.history().median_cycle_days) == (1, 60)
     assert repo.add(Opportunity(title="after"), on=MONDAY) > max(ids)
 
 
@@ -513,5 +513,5 @@ def test_moves_written_by_another_tool_are_measured_when_the_database_opens(db_p
         h = repo.history()
     assert h.bucket(Bucket.ABOVE) == expected.bucket(Bucket.ABOVE)
     assert (h.bucket(Bucket.IN).exits, h.bucket(Bucket.IN).passed) == (2, 2)
-    assert sorted(h.bucket(Bucket.IN).dwell_days) == [pytest.approx(4.375), pytest.approx(20)]
-    assert h.bucket(Bucket.BEST_FEW).dwell_days == (pytest.approx(7),)
+    assert h.bucket(Bucket.IN).median_dwell_days == pytest.approx((4.375 + 20) / 2)
+    assert (h.bucket(Bucket.BEST_FEW).stays, h.bucket(Bucket.BEST_FEW).median_dwell_days) == (1, pytest.approx(7))

@@ -21,7 +21,7 @@ from textual.widgets import Static
 from planner.domain.models import OPEN_BUCKETS, Insights, Parameter
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
-from planner.ui.widgets.chart import ProjectionChart, cycle_histogram
+from planner.ui.widgets.chart import ProjectionChart, bins_histogram
 
 if TYPE_CHECKING:
     from planner.app import PlannerApp
@@ -47,7 +47,7 @@ def cycle_line(data: Insights) -> Content:
     cycle = data.cycle
     line = Content.assemble((f"{cycle.days:.0f} days", "bold"), f" — {cycle.description}")
     if cycle.source != "measured":
-        n = len(data.cycle_samples)
+        n = cycle.samples
         line = line + Content.styled(
             f" (measured once 3 won deals have a first-contact date; {n} so far)", "$text-muted"
         )
@@ -218,7 +218,8 @@ class InsightsScreen(Screen):
         from planner.domain.forecast import insights
 
         app = self.planner
-        data = insights(app.snapshot(), app.status())
+        # The distribution is read here, when the screen is shown, one row per range of days.
+        data = insights(app.snapshot(), app.status(), app.repo.cycle_distribution())
         self.data = data
         today = app.today
         self.query_one("#insights-header", Static).update(
@@ -229,7 +230,7 @@ class InsightsScreen(Screen):
         self.query_one("#insights-dry", Static).update(projection_sentence(data, today))
         self.query_one("#insights-projection", ProjectionChart).show(data.projection)
         self.query_one("#insights-cycle", Static).update(cycle_line(data))
-        self.query_one("#insights-histogram", Static).update(cycle_histogram(data.cycle_samples))
+        self.query_one("#insights-histogram", Static).update(bins_histogram(data.distribution))
         self.query_one("#insights-buckets", Static).update(buckets_table(data))
         self.query_one("#insights-forecast", Static).update(forecast_table(data))
         self.query_one("#insights-goal", Static).update(goal_lines(data))

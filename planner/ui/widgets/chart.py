@@ -15,7 +15,8 @@ from datetime import date
 from textual.content import Content
 from textual.widget import Widget
 
-from planner.domain.models import Projection, WeekForecast
+from planner.domain.forecast import cycle_bin_edges
+from planner.domain.models import CycleBin, Projection, WeekForecast
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 
@@ -23,21 +24,17 @@ EIGHTHS = " ▁▂▃▄▅▆▇█"
 def cycle_histogram(samples: Sequence[int], width: int = 40, max_bins: int = 8) -> Content:
     """Won deals' cycle lengths in days, grouped into at most `max_bins` ranges, one line each."""
     if not samples:
+        return bins_histogram((), width)
+    edges = cycle_bin_edges(min(samples), max(samples), max_bins)
+    return bins_histogram([CycleBin(a, b, sum(1 for s in samples if a <= s <= b)) for a, b in edges], width)
+
+
+def bins_histogram(bins: Sequence[CycleBin], width: int = 40) -> Content:
+    """The cycle distribution as counted by the store (`Repository.cycle_distribution`), one line a range."""
+    if not bins:
         return Content.styled("No won deals with a first-contact date yet.", "$text-muted")
-    lo, hi = min(samples), max(samples)
-    span = max(1, hi - lo + 1)
-    # Round bin sizes to whole weeks once the spread is wide, so the ranges read naturally.
-    step = math.ceil(span / max_bins)
-    if step > 7:
-        step = math.ceil(step / 7) * 7
-    start = lo - lo % step if step > 1 else lo
-    counts: list[int] = []
-    edges: list[tuple[int, int]] = []
-    edge = start
-    while edge <= hi:
-        edges.append((edge, edge + step - 1))
-        counts.append(sum(1 for s in samples if edge <= s <= edge + step - 1))
-        edge += step
+    counts = [b.count for b in bins]
+    edges = [(b.low, b.high) for b in bins]
     top = max(counts)
     label_width = max(len(f"{a}–{b} d") if a != b else len(f"{a} d") for a, b in edges)
     bar_width = max(5, width - label_width - 8)
