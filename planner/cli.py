@@ -845,9 +845,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise BadInput(f"no such file: {args.file}")
     today = _today()
     with _repository(args) as repo:
-        existing = {o.id for o in repo.export_rows() if o.id is not None}
         try:
-            opps = read_csv(path, today, existing_ids=existing)
+            # The ids already there are read only if the file has an id column in use.
+            opps = read_csv(path, today, existing_ids=lambda: {o.id for o in repo.export_rows() if o.id is not None})
         except ImportProblem as problem:
             if len(problem.problems) == 1:
                 raise

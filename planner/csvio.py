@@ -19,7 +19,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -89,15 +89,18 @@ def read_csv(
     source: str | bytes | os.PathLike[str],
     today: date,
     *,
-    existing_ids: Collection[int] = frozenset(),
+    existing_ids: Collection[int] | Callable[[], Collection[int]] = frozenset(),
 ) -> list[Opportunity]:
     """Opportunities from a CSV file (a path), its raw bytes, or its text (SPEC §4).
 
     Raises ImportProblem listing every bad row, or the one problem with the file as a whole
     (not UTF-8, no header, unknown or missing columns). `existing_ids` are the ids already in the
     database: a row carrying one of them is refused (an id column is there for round trips into
-    an empty or different database, never to overwrite). Relative dates are read against `today`.
+    an empty or different database, never to overwrite); it may be a function returning them,
+    called only if some row has an id, so a file without ids never pays for reading them.
+    Relative dates are read against `today`.
     """
+    known: Collection[int] | None = None if callable(existing_ids) else existing_ids
     text = _decode(source)
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -136,7 +139,9 @@ def read_csv(
                 problems.append(f"line {line}: id {opp.id} is also on line {first_line_of_id[opp.id]}")
                 continue
             first_line_of_id[opp.id] = line
-            if opp.id in existing_ids:
+            if known is None:
+                known = existing_ids()  # type: ignore[operator]
+            if opp.id in known:
                 problems.append(f"line {line}: id {opp.id} already exists; clear the id cell to import it as a new one")
                 continue
         opportunities.append(opp)
@@ -200,29 +205,42 @@ def _read_header(header: list[str]) -> list[str | None]:
 
 def _unescape(cell: str) -> str:
     """Strip the one apostrophe export put before a formula-like cell."""
-    return cell[1:] if _ESCAPED_FORMULA.match(cell) else cell
+    return cell[1:] if cell[:1] == "'" and _ESCAPED_FORMULA.match(cell) else cell
 
 
 def _read_row(row: list[str], columns: list[str | None], today: date) -> Opportunity:
-    """One record → an Opportunity; BadInput naming every problem of the row, joined by '; '."""
+    """One record → an Opportunity; BadInput naming every problem of the row, joined by '; '.
+
+    Runs once per row of a bulk import, so the common case avoids per-cell patterns: a row as
+    long as a header of named columns is zipped, printable text skips the character scan, and
+    parse_date / parse_money / parse_bucket read plain values without their general parse."""
     problems: list[str] = []
-    cells: dict[str, str] = {}
-    for position, cell in enumerate(row):
-        column = columns[position] if position < len(columns) else None
-        if column is None:
-            if cell.strip():
-                problems.append(f"{len(row)} cells but the header names {len(columns)} columns")
-                break
-            continue
-        cells[column] = cell  # short rows: the missing trailing cells count as empty
+    if len(row) == len(columns) and None not in columns:
+        cells: dict[str, str] = dict(zip(columns, row))  # type: ignore[arg-type]
+    else:
+        cells = {}
+        for position, cell in enumerate(row):
+            column = columns[position] if position < len(columns) else None
+            if column is None:
+                if cell.strip():
+                    if position < len(columns):
+                        problems.append(f"cell {position + 1} holds {cell.strip()[:40]!r} but its column has no name")
+                    else:
+                        problems.append(f"{len(row)} cells but the header names {len(columns)} columns")
+                    break
+                continue
+            cells[column] = cell  # short rows: the missing trailing cells count as empty
 
     fields: dict[str, Any] = {}
     for column, limit in _TEXT_LIMITS.items():
         raw = _unescape(cells.get(column, ""))
-        bad = sorted({f"U+{ord(ch):04X}" for ch in raw if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n"})
-        if bad:
-            problems.append(f"{column} contains control characters ({', '.join(bad[:3])})")
-            continue
+        if not raw.isprintable():  # control characters are never printable
+            bad = sorted(
+                {f"U+{ord(ch):04X}" for ch in raw if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n"}
+            )
+            if bad:
+                problems.append(f"{column} contains control characters ({', '.join(bad[:3])})")
+                continue
         try:
             fields[column] = clean_text(raw, limit, multiline=column == "notes", what=column)
         except BadInput as error:
@@ -233,7 +251,7 @@ def _read_row(row: list[str], columns: list[str | None], today: date) -> Opportu
     opp_id = None
     raw_id = cells.get("id", "").strip()
     if raw_id:
-        if re.fullmatch(r"[0-9]{1,19}", raw_id) and 0 < int(raw_id) <= _MAX_ID:
+        if raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 19 and 0 < int(raw_id) <= _MAX_ID:
             opp_id = int(raw_id)
         else:
             problems.append(f"id {raw_id!r} is not a positive whole number")

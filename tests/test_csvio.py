@@ -200,3 +200,27 @@ def test_the_sample_file_in_data_imports_cleanly() -> None:
     assert opps[0].notes == "Wants a fixed price.\nDecision by the board on the 2nd."
     won = [o for o in opps if o.bucket is Bucket.WON]
     assert len(won) == 3 and all(o.first_contact and o.closed_on for o in won)
+
+
+def test_the_ids_already_there_are_asked_for_only_when_a_row_has_an_id() -> None:
+    asked: list[bool] = []
+
+    def existing() -> set[int]:
+        asked.append(True)
+        return {5}
+
+    assert [o.title for o in read_csv("title\nA\nB\n", TODAY, existing_ids=existing)] == ["A", "B"]
+    assert asked == []
+    assert problems_of("id,title\n,A\n5,B\n6,C\n", existing_ids=existing) == [
+        "line 3: id 5 already exists; clear the id cell to import it as a new one"
+    ]
+    assert asked == [True]
+
+
+def test_short_rows_unnamed_columns_and_written_out_values_still_read() -> None:
+    """Rows that miss the plain-row fast path: short, under a header with an unnamed column,
+    amounts and buckets as people type them, an escaped formula."""
+    text = "title,value,bucket,,first_contact\nA,1.5k,Best-Few,,today\nB,12\n'=C,\"1,200.50\",IN,,\n"
+    read = [(o.title, o.value_cents, o.bucket, o.first_contact) for o in read_csv(text, TODAY)]
+    assert read == [("A", 150_000, Bucket.BEST_FEW, TODAY), ("B", 1200, Bucket.ABOVE, None), ("=C", 120_050, Bucket.IN, None)]
+    assert problems_of(text + "D,1,in,x,\n") == ["line 5: cell 4 holds 'x' but its column has no name"]

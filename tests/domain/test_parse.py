@@ -260,3 +260,49 @@ def test_clean_text_is_idempotent_and_leaves_no_controls(text: str, multiline: b
     assert clean_text(cleaned, 1000, multiline=multiline) == cleaned
     allowed = "\n\t" if multiline else ""
     assert not any((ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) and ch not in allowed for ch in cleaned)
+
+
+# The fast paths a bulk import takes must mean exactly what the general parse means. Appending
+# something the general parse ignores (a NUL, a currency code) forces it, so the two are compared.
+
+
+@given(st.text(max_size=60), st.booleans(), st.integers(min_value=0, max_value=70))
+def test_clean_text_reads_printable_text_as_the_general_cleaning_does(text: str, multiline: bool, limit: int) -> None:
+    def outcome(value: str) -> str:
+        try:
+            return clean_text(value, limit, multiline=multiline)
+        except BadInput as error:
+            return f"refused: {error}"
+
+    assert outcome(text) == outcome(text + "\x00")
+
+
+@given(st.dates(min_value=date(1, 1, 1)))
+def test_iso_dates_take_the_calendar_day_however_they_are_padded(day: date) -> None:
+    text = f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+    assert parse_date(text, date(2026, 11, 23)) == day
+    assert parse_date(f" {text.upper()} ", date(2026, 11, 23)) == day
+    assert parse_date(f"{day.year:04d}-{day.month}-{day.day}", date(2026, 11, 23)) == day
+
+
+@pytest.mark.parametrize("text", ["2026-02-30", "2026-13-01", "0000-01-01", "2026-1a-01", "２０２６-01-01"])
+def test_date_shaped_nonsense_is_still_refused_with_the_general_reason(text: str) -> None:
+    with pytest.raises(BadInput, match="is not a (day of the calendar|date)"):
+        parse_date(text, date(2026, 11, 23))
+
+
+@given(st.from_regex(r"[0-9]{1,15}(\.[0-9]{0,3})?", fullmatch=True))
+def test_plain_numbers_are_read_as_the_general_money_parse_reads_them(text: str) -> None:
+    def outcome(value: str) -> str:
+        try:
+            return str(parse_money(value))
+        except BadInput as error:
+            return f"refused: {error}".replace(value, "X")
+
+    assert outcome(text) == outcome(text + " usd")
+
+
+@pytest.mark.parametrize("text", ["²", "1.²", "1.5²", "١٢٣"])
+def test_digits_of_other_scripts_are_not_amounts(text: str) -> None:
+    with pytest.raises(BadInput):
+        parse_money(text)
