@@ -58,7 +58,9 @@ class PlannerApp(App[None]):
 
     TITLE = "Funnel planner"
     #: The latest change made or undone, as the top bar shows it (toasts vanish; this stays).
-    last_change: reactive[str] = reactive("", init=False)
+    # repaint=False: the ScreenBar watching it repaints its own row; a plain reactive on the App
+    # would repaint the whole screen on every change (a full frame, ~8 ms at 160×50).
+    last_change: reactive[str] = reactive("", init=False, repaint=False)
     CSS_PATH = "planner.tcss"
     BINDINGS = bindings("app")
     DEFAULT_MODE = "funnel"
