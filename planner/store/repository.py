@@ -86,6 +86,8 @@ _ORDER = (
 _OPEN_SQL = "o.bucket IN ('above', 'in', 'best_few')"
 _SETTING_KEYS = (*SETTING_SPECS, "user_split")
 _SUMMARY_BUCKETS = tuple(b.value for b in OPEN_BUCKETS)
+# Deals kept built between reads (a funnel holds at most a few hundred open deals).
+_OPPORTUNITY_CACHE = 5_000
 # A stay "passes" when it moves on to the next bucket (from Best Few: won).
 _PASSES = {"above": "in", "in": "best_few", "best_few": "won"}
 
@@ -216,6 +218,7 @@ class Repository:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._summary_indexes: set[str] | None = None  # which of migrations.SUMMARY_INDEXES exist
+        self._opportunities: dict[tuple, Opportunity] = {}  # rows read → the deal built from them
 
     @property
     def path(self) -> Path:
@@ -745,28 +748,45 @@ class Repository:
         if conn.execute("SELECT 1 FROM opportunity WHERE id = ?", (opp_id,)).fetchone() is None:
             raise NotFound(f"no opportunity with id {opp_id}")
 
-    @staticmethod
-    def _load(conn: sqlite3.Connection, where: str, params: tuple, *, order: str = _ORDER) -> list[Opportunity]:
+    def _load(self, conn: sqlite3.Connection, where: str, params: tuple, *, order: str = _ORDER) -> list[Opportunity]:
         """Opportunities matching `where` (on alias `o`) with influences and criteria met: three
-        set-based queries whatever the number of deals."""
+        set-based queries whatever the number of deals, each driven by the matching deals (so the
+        funnel's few hundred open deals never scan the influences of ten thousand closed ones)."""
         rows = conn.execute(f"SELECT {_OPP_COLUMNS} FROM opportunity o WHERE {where} ORDER BY {order}", params).fetchall()
         if not rows:
             return []
-        influences: dict[int, list[Influence]] = defaultdict(list)
+        influences: dict[int, list[tuple]] = defaultdict(list)
         met: dict[int, list[int]] = defaultdict(list)
-        for opp_id, inf_id, name, role, covered in conn.execute(
-            "SELECT i.opportunity_id, i.id, i.name, i.role, i.covered FROM influence i "
-            f"JOIN opportunity o ON o.id = i.opportunity_id WHERE {where} ORDER BY i.id",
+        for row in conn.execute(
+            "SELECT i.opportunity_id, i.id, i.name, i.role, i.covered FROM opportunity o "
+            f"CROSS JOIN influence i ON i.opportunity_id = o.id WHERE {where} ORDER BY i.id",
             params,
         ):
-            influences[opp_id].append(Influence(name=name, role=Role(role), covered=bool(covered), id=inf_id))
+            influences[row[0]].append(row)
         for opp_id, criterion_id in conn.execute(
-            "SELECT oc.opportunity_id, oc.criterion_id FROM opportunity_criterion oc "
-            f"JOIN opportunity o ON o.id = oc.opportunity_id WHERE {where}",
+            "SELECT oc.opportunity_id, oc.criterion_id FROM opportunity o "
+            f"CROSS JOIN opportunity_criterion oc ON oc.opportunity_id = o.id WHERE {where} ORDER BY 1, 2",
             params,
         ):
             met[opp_id].append(criterion_id)
-        return [_to_opportunity(r, influences.get(r[0], ()), met.get(r[0], ())) for r in rows]
+        # A deal whose rows did not change since the last read is the same (immutable) object:
+        # re-reading the funnel after a change to one deal builds one Opportunity, not hundreds,
+        # and the screen's "did this card change" test stops at identity.
+        cache = self._opportunities
+        if len(cache) > _OPPORTUNITY_CACHE:
+            cache.clear()
+        out = []
+        for row in rows:
+            opp_id = row[0]
+            own = tuple(influences.get(opp_id, ()))
+            criteria = tuple(met.get(opp_id, ()))
+            key = (row, own, criteria)
+            opp = cache.get(key)
+            if opp is None:
+                people = [Influence(name=r[2], role=Role(r[3]), covered=bool(r[4]), id=r[1]) for r in own]
+                opp = cache[key] = _to_opportunity(row, people, criteria)
+            out.append(opp)
+        return out
 
     @staticmethod
     def _write_influences(

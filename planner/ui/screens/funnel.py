@@ -115,9 +115,12 @@ class FunnelScreen(Screen[None]):
     def on_descendant_focus(self, event) -> None:
         if isinstance(event.widget, BucketList):
             self._last_bucket = event.widget.bucket
-            # A class, not :focus-within, so only the two titles restyle, not both whole columns.
-            for column in self.query(BucketColumn):
-                column.query_one(".bucket-title").set_class(column.bucket is event.widget.bucket, "-current")
+            self._mark_current(event.widget.bucket)
+
+    def _mark_current(self, bucket: Bucket) -> None:
+        # A class, not :focus-within, so only the two titles restyle, not both whole columns.
+        for column in self.query(BucketColumn):
+            column.query_one(".bucket-title").set_class(column.bucket is bucket, "-current")
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.refresh_bindings()
@@ -172,8 +175,11 @@ class FunnelScreen(Screen[None]):
             if b in OPEN_BUCKETS:
                 lst = self.bucket_list(b)
                 if lst.select_deal(deal_id):
-                    lst.focus()
+                    # Focused and marked now, not by a later message: a change that moves the
+                    # deal to another bucket then shows in one frame instead of two.
                     self._last_bucket = b
+                    self._mark_current(b)
+                    self.set_focus(lst)
                     return
 
     # --- filter -------------------------------------------------------------------------------
