@@ -5,24 +5,12 @@ The `fixed_today` and `db` fixtures come from tests/ui/conftest.py (today is Wed
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 from planner.domain.models import Bucket, Influence, Opportunity, Projection, Role, WeekForecast
+from .conftest import repository
 
 TODAY = date(2026, 3, 4)
-
-
-@contextmanager
-def repository(path: str) -> Iterator:
-    from planner.store import open_repository
-
-    repo = open_repository(path)
-    try:
-        yield repo
-    finally:
-        repo.close()
 
 
 def seed_history(path: str) -> None:

@@ -6,24 +6,12 @@ The `fixed_today` and `db` fixtures come from tests/ui/conftest.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from textual.widgets import DataTable
 
 from planner.domain.models import Bucket, Criterion, CriterionKind
 from planner.domain.settings import SETTING_SPECS, Settings, with_setting
-
-
-@contextmanager
-def repository(path: str) -> Iterator:
-    from planner.store import open_repository
-
-    repo = open_repository(path)
-    try:
-        yield repo
-    finally:
-        repo.close()
+from .conftest import repository
 
 
 def text_of(app, selector: str) -> str:

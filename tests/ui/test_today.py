@@ -6,29 +6,17 @@ The `fixed_today` and `db` fixtures come from tests/ui/conftest.py (today is Wed
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 from textual.widgets import OptionList
 
 from planner.domain.models import ActivityKind, Bucket, Influence, Opportunity, Role
+from .conftest import repository
 
 TODAY = date(2026, 3, 4)  # Wednesday; "fri" is 2026-03-06
 EARLIER = TODAY - timedelta(days=30)  # seeded deals are not this week's prospects
 MARKUP = "[bold]x[/] [red"
-
-
-@contextmanager
-def repository(path: str) -> Iterator:
-    from planner.store import open_repository
-
-    repo = open_repository(path)
-    try:
-        yield repo
-    finally:
-        repo.close()
 
 
 def seed(path: str) -> dict[str, int]:

@@ -7,27 +7,15 @@ week starts on Mon 2026-03-02).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 from textual.widgets import DataTable
 
 from planner.domain.models import Activity, ActivityKind, Bucket, Influence, Opportunity, Role
+from .conftest import repository
 
 TODAY = date(2026, 3, 4)
 MONDAY = date(2026, 3, 2)
-
-
-@contextmanager
-def repository(path: str) -> Iterator:
-    from planner.store import open_repository
-
-    repo = open_repository(path)
-    try:
-        yield repo
-    finally:
-        repo.close()
 
 
 def seed(path: str, best_few: int = 2, in_funnel: int = 4) -> list[int]:
