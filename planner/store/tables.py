@@ -112,7 +112,8 @@ class MoveTable(SQLModel, table=True):
     __table_args__ = (
         Index("ix_move_opportunity_id_at", "opportunity_id", "at"),
         Index("ix_move_at", "at"),
-        # history() reads every finished stay from this index alone (no table rows).
+        # history() counts the stays that passed from this index alone (no table rows); the dwell
+        # medians use ix_move_dwell, created at open (migrations.SUMMARY_INDEXES, not a schema version).
         Index("ix_move_stays", "from_bucket", "to_bucket", "stay_days"),
         # Moves whose stay is not measured yet (written by another tool): found without a scan.
         Index("ix_move_unmeasured", "opportunity_id", sqlite_where=text("stay_days IS NULL AND from_bucket IS NOT NULL")),
