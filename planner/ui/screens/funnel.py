@@ -180,6 +180,8 @@ class FunnelScreen(Screen[None]):
                     self._last_bucket = b
                     self._mark_current(b)
                     self.set_focus(lst)
+                    # The footer's keys for the deal now selected, in the same frame as the move.
+                    self.refresh_bindings()
                     return
 
     # --- filter -------------------------------------------------------------------------------

@@ -176,6 +176,13 @@ class BucketList(OptionList):
             self._scroll_update(virtual_size)
             self.refresh()
 
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # Every layout pass hands a ScrollView its visible region as `virtual_size`; ScrollView
+        # then finds it differs from the list's real virtual size (its lines, kept by
+        # _update_lines) and refreshes the scrollbars — on every layout of the screen, a frame of
+        # its own (~20–30 ms) after the layout's frame. The real virtual size is this list's own.
+        return super()._size_updated(size, self.virtual_size, container_size, layout)
+
     @property
     def selected_id(self) -> int | None:
         option = self.highlighted_option
