@@ -125,7 +125,8 @@ def render(report: Report, root: Path, previous: str = "") -> str:
         lines.append(f"| {v.what} | {v.measured} | {v.reference} | {v.target} | {mark} |")
     lines += ["", "## Every measured quantity", ""]
     group = None
-    for d in report.details:
+    order = list(dict.fromkeys(d.group for d in report.details))
+    for d in sorted(report.details, key=lambda d: order.index(d.group)):  # stable: each group once
         if d.group != group:
             group = d.group
             lines += ["", f"### {group}", "", "| what | median | min | max | p95 | n | |", "|---|---|---|---|---|---|---|"]
