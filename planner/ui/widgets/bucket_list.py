@@ -211,13 +211,11 @@ class BucketList(OptionList):
 
     def _set_deals(self, deals: Sequence[Opportunity], keys: Mapping[int, tuple], today: date) -> None:
         """A deal came or went: set the options anew, but keep the rendered card of every deal
-        that did not change (OptionList.set_options drops them all: a frame re-rendering every
-        visible card, ~5 ms a list). A kept card whose place moved gets its new index as the meta
-        that mouse clicks read."""
+        that did not change and keeps its place on screen (OptionList.set_options drops them all:
+        a frame re-rendering every visible card, ~5 ms a list)."""
         previous = {int(option.id): option for option in self._options if option.id is not None}
         old_index = {option: index for index, option in enumerate(self._options)}
         cache = self._option_render_cache
-        rendered = [(key, cache.get(key)) for key in list(cache.keys())]
         options = []
         for deal in deals:
             option = previous.get(deal.id)
@@ -225,15 +223,17 @@ class BucketList(OptionList):
                 option = DealOption(deal, keys[deal.id][1], today)
             option._divider = False  # _with_dividers marks all but the last again
             options.append(option)
+        # Only the cards on screen after set_options (which scrolls to the top) are worth keeping:
+        # the rest are rendered when scrolled to.
+        # A card whose place moved is rendered again: its strips carry its index as the meta that
+        # mouse clicks read, and re-rendering costs no more than rewriting that meta.
+        visible = self.scrollable_content_region.height // (CARD_LINES + 1) + 2
+        same_place = {option for index, option in enumerate(options[:visible]) if old_index.get(option) == index}
+        rendered = [(key, cache.get(key)) for key in list(cache.keys()) if key[0] in same_place]
         self.set_options(_with_dividers(options))
-        new_index = {option: index for index, option in enumerate(options)}
         for key, strips in rendered:
-            index = new_index.get(key[0])
-            if index is None or strips is None:
-                continue
-            if index != old_index.get(key[0]):
-                strips = [strip.apply_meta({"option": index}) for strip in strips]
-            cache.set(key, strips)
+            if strips is not None:
+                cache.set(key, strips)
 
     def select_deal(self, deal_id: int) -> bool:
         if deal_id in self.deals:
