@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
+from textual.widgets._footer import FooterKey
 
 from planner.domain.models import OPEN_BUCKETS, Bucket, Opportunity
 from planner.errors import PlannerError
@@ -107,7 +108,22 @@ class FunnelScreen(Screen[None]):
             self.query_one("#funnel-status", Static),
             _status_line(status, snapshot, read_only=getattr(app.repo, "read_only", False)),
         )
-        self.refresh_bindings()
+        self._footer_now()
+
+    def _footer_now(self) -> None:
+        """Grey or enable the footer's keys for what is selected now, in the frame that shows the
+        change. Textual runs the footer's own update (a signal callback) on the footer's message
+        loop after this handler, and the restyled key reaches the screen only when that key next
+        idles: after a change that took a while, both come after the screen's next frame and the
+        key gets a frame of its own, a frame period (20–30 ms) after the change was on screen."""
+        self.refresh_bindings()  # for everything else that listens
+        footer = self.query_one(PlannerFooter)
+        if footer.is_mounted:
+            with footer._context():  # as if run by the footer's own loop (it may recompose)
+                footer.bindings_changed(self)  # the deferred call then finds nothing to change
+        for key in footer.query(FooterKey):
+            if key._repaint_required:
+                key._check_refresh()  # Textual 8.2: what the key's idle would do
 
     # --- what is selected -----------------------------------------------------------------------
     @property
@@ -186,8 +202,7 @@ class FunnelScreen(Screen[None]):
                     self._last_bucket = b
                     self._mark_current(b)
                     self.set_focus(lst)
-                    # The footer's keys for the deal now selected, in the same frame as the move.
-                    self.refresh_bindings()
+                    self._footer_now()
                     return
 
     # --- filter -------------------------------------------------------------------------------
