@@ -110,6 +110,15 @@ class PlannerApp(App[None]):
         if self.repo is not None:
             self.repo.close()
 
+    def _prune(self, *nodes, parent=None):
+        # Closing a dialog removes its screen, and Textual (8.2) then asks the screen below for a
+        # layout pass of its own (parent.refresh(layout=True) once the removal is done) although
+        # nothing in it moved: its resume already repaints it, and lays it out when the terminal
+        # was resized meanwhile. That pass was a frame of its own, ~25 ms after the dialog closed.
+        if parent is self and nodes and all(isinstance(node, Screen) for node in nodes):
+            parent = None
+        return super()._prune(*nodes, parent=parent)
+
     # --- the data every screen shows ----------------------------------------------------------
     def snapshot(self) -> FunnelSnapshot:
         """Everything the engine needs for today, read once and cached until the next change."""
@@ -171,9 +180,10 @@ class PlannerApp(App[None]):
             self._undo.append(UndoStep(description, lambda: self._undo_deal(before, after)))
         elif undo is not None:
             self._undo.append(UndoStep(description, lambda: undo(result)))
-        self.data_changed()
         undoable = before is not None or undo is not None
+        # Set before the screens refresh, so the top bar is repainted in the same frame as them.
         self.last_change = f"{description} · u undoes" if undoable and "u to undo" not in description else description
+        self.data_changed()
         self.notify(description, timeout=3)
         return result
 
@@ -201,8 +211,8 @@ class PlannerApp(App[None]):
         except PlannerError as error:
             self.notify(f"Could not undo {step.description}: {error}", severity="error")
             return
-        self.data_changed()
         self.last_change = f"Undone: {step.description}"
+        self.data_changed()
         self.notify(f"Undone: {step.description}", timeout=3)
 
     @property

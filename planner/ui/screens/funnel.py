@@ -20,7 +20,6 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
-from textual.widgets._footer import FooterKey
 
 from planner.domain.models import OPEN_BUCKETS, Bucket, Opportunity
 from planner.errors import PlannerError
@@ -108,22 +107,22 @@ class FunnelScreen(Screen[None]):
             self.query_one("#funnel-status", Static),
             _status_line(status, snapshot, read_only=getattr(app.repo, "read_only", False)),
         )
-        self._footer_now()
+        self._repaint_now()
 
-    def _footer_now(self) -> None:
-        """Grey or enable the footer's keys for what is selected now, in the frame that shows the
-        change. Textual runs the footer's own update (a signal callback) on the footer's message
-        loop after this handler, and the restyled key reaches the screen only when that key next
-        idles: after a change that took a while, both come after the screen's next frame and the
-        key gets a frame of its own, a frame period (20–30 ms) after the change was on screen."""
+    def _repaint_now(self) -> None:
+        """Put everything a change touched in the frame that shows it. Textual updates the footer
+        from the footer's own loop after this handler (a signal callback), and a restyled or
+        updated widget reaches the screen only when it next idles; after a change that took a
+        while both come after the screen's next frame, so the footer keys, the top bar or a bucket
+        title got a frame of their own, a frame period (20–30 ms) after the change was on screen."""
         self.refresh_bindings()  # for everything else that listens
         footer = self.query_one(PlannerFooter)
         if footer.is_mounted:
             with footer._context():  # as if run by the footer's own loop (it may recompose)
                 footer.bindings_changed(self)  # the deferred call then finds nothing to change
-        for key in footer.query(FooterKey):
-            if key._repaint_required:
-                key._check_refresh()  # Textual 8.2: what the key's idle would do
+        for widget in self.walk_children():
+            if widget._repaint_required:
+                widget._check_refresh()  # Textual 8.2: what the widget's idle would do
 
     # --- what is selected -----------------------------------------------------------------------
     @property
@@ -202,7 +201,7 @@ class FunnelScreen(Screen[None]):
                     self._last_bucket = b
                     self._mark_current(b)
                     self.set_focus(lst)
-                    self._footer_now()
+                    self._repaint_now()
                     return
 
     # --- filter -------------------------------------------------------------------------------
