@@ -50,6 +50,7 @@ def _lazy_screen(mode: str) -> Callable[[], Screen]:
 class UndoStep:
     description: str
     undo: Callable[[], Any]
+    deal_id: int | None = None  # the one deal the undo writes, when it writes only that deal
 
 
 class PlannerApp(App[None]):
@@ -75,6 +76,9 @@ class PlannerApp(App[None]):
         self.data_version = 0  # bumped on every change; screens compare it to skip needless reloads
         self._snapshot: FunnelSnapshot | None = None
         self._status: Status | None = None
+        # After changes to single deals: the snapshot before them and the deals changed since,
+        # so the next snapshot re-reads only those deals (see Repository.snapshot).
+        self._reuse: tuple[FunnelSnapshot, set[int]] | None = None
         self._undo: list[UndoStep] = []
         # The first screen opens the database, so a problem with it shows as a screen, not a traceback.
         self.add_mode("funnel", self._first_screen)
@@ -123,7 +127,11 @@ class PlannerApp(App[None]):
     def snapshot(self) -> FunnelSnapshot:
         """Everything the engine needs for today, read once and cached until the next change."""
         if self._snapshot is None:
-            self._snapshot = self.repo.snapshot(self.today)
+            reuse, self._reuse = self._reuse, None
+            if reuse is None:
+                self._snapshot = self.repo.snapshot(self.today)
+            else:
+                self._snapshot = self.repo.snapshot(self.today, since=reuse[0], changed=reuse[1])
         return self._snapshot
 
     def status(self) -> Status:
@@ -134,8 +142,18 @@ class PlannerApp(App[None]):
             self._status = analyse(self.snapshot())
         return self._status
 
-    def data_changed(self) -> None:
-        """Drop the caches and refresh what is on screen; other screens refresh when shown again."""
+    def data_changed(self, deal_id: int | None = None) -> None:
+        """Drop the caches and refresh what is on screen; other screens refresh when shown again.
+
+        `deal_id`: the change wrote that deal only (and the activities, moves and settings the
+        snapshot reads afresh anyway), so the other open deals need not be read again. Without
+        it everything is re-read, as on coming back to the terminal (another instance's changes)."""
+        if deal_id is None:
+            self._reuse = None
+        elif self._snapshot is not None:
+            self._reuse = (self._snapshot, {deal_id})
+        elif self._reuse is not None:
+            self._reuse[1].add(deal_id)
         self._snapshot = None
         self._status = None
         self.data_version += 1
@@ -177,13 +195,13 @@ class PlannerApp(App[None]):
         except PlannerError:
             after = None  # the change is made; undo then puts the deal back exactly as it was
         if before is not None:
-            self._undo.append(UndoStep(description, lambda: self._undo_deal(before, after)))
+            self._undo.append(UndoStep(description, lambda: self._undo_deal(before, after), opp_id))
         elif undo is not None:
             self._undo.append(UndoStep(description, lambda: undo(result)))
         undoable = before is not None or undo is not None
         # Set before the screens refresh, so the top bar is repainted in the same frame as them.
         self.last_change = f"{description} · u undoes" if undoable and "u to undo" not in description else description
-        self.data_changed()
+        self.data_changed(opp_id)
         self.notify(description, timeout=3)
         return result
 
@@ -212,7 +230,7 @@ class PlannerApp(App[None]):
             self.notify(f"Could not undo {step.description}: {error}", severity="error")
             return
         self.last_change = f"Undone: {step.description}"
-        self.data_changed()
+        self.data_changed(step.deal_id)
         self.notify(f"Undone: {step.description}", timeout=3)
 
     @property

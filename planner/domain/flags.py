@@ -121,13 +121,33 @@ def flags(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
                         f"{params.cycle.days:.0f} days to close"))
 
     limit = _close_limit(today, params.cycle.days)
+    # A deal's own flags depend on the deal and on these inputs only: after a change to one deal
+    # the thousands of others are looked up, not judged again (a Status is rebuilt on every change).
+    global _seen_criteria
+    if snapshot.criteria != _seen_criteria:
+        _seen_criteria = snapshot.criteria
+    criteria = _seen_criteria  # the same object while the criteria are equal: compared by identity
+    residence = {b: params.residence_days[b].value for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)}
+    if len(_deal_flags_seen) > _DEAL_FLAGS_KEPT:
+        _deal_flags_seen.clear()
     for deal in deals:
-        out.extend(_deal_flags(deal, snapshot, params, limit))
+        inputs = (deal, today, limit, residence[deal.bucket], criteria)
+        seen = _deal_flags_seen.get(id(deal))
+        if seen is None or seen[0] != inputs:  # the deal compares by identity first
+            # Keyed by id(deal); the entry holds the deal, so that id is not reused while it stays.
+            seen = _deal_flags_seen[id(deal)] = (inputs, tuple(_deal_flags(deal, snapshot, params, limit)))
+        out.extend(seen[1])
 
     codes = {code: i for i, code in enumerate(FLAG_CODES)}
     out.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], codes[f.code],
                             f.opportunity_id if f.opportunity_id is not None else -1))
     return tuple(out)
+
+
+#: id(deal) → ((deal, today, limit, residence, criteria), its flags): see `flags`.
+_deal_flags_seen: dict[int, tuple[tuple, tuple[Flag, ...]]] = {}
+_DEAL_FLAGS_KEPT = 50_000
+_seen_criteria: tuple = ()
 
 
 def _deal_flags(deal: Opportunity, snapshot: FunnelSnapshot, params: FunnelParameters, limit: date) -> list[Flag]:

@@ -190,6 +190,15 @@ def _to_opportunity(row: tuple, influences: Sequence[Influence], met: Iterable[i
     )
 
 
+_BUCKET_ORDER = {Bucket.ABOVE: 0, Bucket.IN: 1, Bucket.BEST_FEW: 2, Bucket.WON: 3}
+
+
+def _open_order(opp: Opportunity) -> tuple:
+    """The sort key of _ORDER (ISO day text sorts as the dates do)."""
+    due = opp.next_action_due
+    return (_BUCKET_ORDER.get(opp.bucket, 4), due is None, due or date.min, opp.id)
+
+
 def _to_move(row: tuple) -> Move:
     return Move(
         id=row[0],
@@ -219,6 +228,9 @@ class Repository:
         self._db = db
         self._summary_indexes: set[str] | None = None  # which of migrations.SUMMARY_INDEXES exist
         self._opportunities: dict[tuple, Opportunity] = {}  # rows read → the deal built from them
+        # The stored settings as `settings()` last read them (or `save_settings` last wrote them):
+        # what a caller's copy was made from, so saving it writes only the keys the caller changed.
+        self._settings_base: dict[str, str] | None = None
 
     @property
     def path(self) -> Path:
@@ -239,19 +251,28 @@ class Repository:
     # --- settings ---------------------------------------------------------------------------
     def settings(self) -> Settings:
         with self._db.read() as conn:
-            return self._settings(conn)
+            mapping = dict(conn.execute("SELECT key, value FROM setting").fetchall())
+        self._settings_base = {k: v for k, v in mapping.items() if k in _SETTING_KEYS}
+        return settings_from_mapping(mapping)
 
     @staticmethod
     def _settings(conn: sqlite3.Connection) -> Settings:
         return settings_from_mapping(dict(conn.execute("SELECT key, value FROM setting").fetchall()))
 
     def save_settings(self, settings: Settings) -> None:
-        """Store what differs from the defaults; keys back at their default are removed."""
+        """Store what differs from the defaults; keys back at their default are removed.
+
+        Only the keys that differ from the copy `settings()` last returned are written: another
+        instance may have changed other settings since that copy was read (SPEC §6, two instances)."""
         mapping = settings_to_mapping(settings)
-        with self._db.write() as conn:
-            marks = ",".join("?" * len(_SETTING_KEYS))
-            conn.execute(f"DELETE FROM setting WHERE key IN ({marks})", _SETTING_KEYS)
-            conn.executemany("INSERT INTO setting (key, value) VALUES (?, ?)", mapping.items())
+        base = self._settings_base
+        keys = [k for k in _SETTING_KEYS if base is None or mapping.get(k) != base.get(k)]
+        if keys:
+            with self._db.write() as conn:
+                conn.execute(f"DELETE FROM setting WHERE key IN ({','.join('?' * len(keys))})", keys)
+                conn.executemany("INSERT INTO setting (key, value) VALUES (?, ?)",
+                                 [(k, mapping[k]) for k in keys if k in mapping])
+        self._settings_base = mapping
 
     # --- opportunities ----------------------------------------------------------------------
     def add(self, opp: Opportunity, *, on: date) -> int:
@@ -572,15 +593,31 @@ class Repository:
             )
         return tuple(CycleBin(a, b, counts.get(i, 0)) for i, (a, b) in enumerate(edges))
 
-    def snapshot(self, today: date) -> FunnelSnapshot:
-        """All the engine needs for `today`, in a handful of queries (no per-row queries)."""
+    def snapshot(self, today: date, *, since: FunnelSnapshot | None = None,
+                 changed: Iterable[int] = ()) -> FunnelSnapshot:
+        """All the engine needs for `today`, in a handful of queries (no per-row queries).
+
+        With `since` (an earlier snapshot of the same day) and `changed` (every deal written since
+        then), only those deals are read again and the other open deals are taken from `since`:
+        after one change the funnel's thousands of open deals are not re-read. The counts,
+        history and settings are always read afresh. Writes to other deals made meanwhile (another
+        instance) are not seen: re-read without `since` for those."""
         monday = today - timedelta(days=today.weekday())
         next_monday = monday + timedelta(days=7)
         month_start = today.replace(day=1)
         next_month = (month_start + timedelta(days=32)).replace(day=1)
         with self._db.read() as conn:
             settings = self._settings(conn)
-            open_deals = tuple(self._load(conn, _OPEN_SQL, ()))
+            if since is not None and since.today == today:
+                ids = sorted(set(changed))
+                fresh = self._load(conn, f"o.id IN ({','.join('?' * len(ids))}) AND {_OPEN_SQL}", tuple(ids)) \
+                    if ids else []
+                gone = set(ids)
+                kept = [d for d in since.open_deals if d.id not in gone]
+                # The order of _ORDER, for the few deals put back among the sorted rest.
+                open_deals = tuple(sorted(kept + fresh, key=_open_order)) if fresh else tuple(kept)
+            else:
+                open_deals = tuple(self._load(conn, _OPEN_SQL, ()))
             history = self._history(conn)
             criteria = tuple(self._criteria(conn))
             week_minutes = self._minutes(conn, monday, next_monday)

@@ -515,3 +515,61 @@ def test_moves_written_by_another_tool_are_measured_when_the_database_opens(db_p
     assert (h.bucket(Bucket.IN).exits, h.bucket(Bucket.IN).passed) == (2, 2)
     assert h.bucket(Bucket.IN).median_dwell_days == pytest.approx((4.375 + 20) / 2)
     assert (h.bucket(Bucket.BEST_FEW).stays, h.bucket(Bucket.BEST_FEW).median_dwell_days) == (1, pytest.approx(7))
+
+
+def test_two_instances_changing_different_settings_keep_both_changes(tmp_path):
+    """Each instance saves a copy read before the other's change: neither undoes the other's."""
+    path = str(tmp_path / "shared.db")
+    with open_repository(path) as first, open_repository(path) as second:
+        first_copy = first.settings()
+        second_copy = second.settings()
+        first.save_settings(with_setting(first_copy, "hours_per_week", 12))
+        second.save_settings(with_setting(second_copy, "pass_rate.in", 0.7))
+        for repo in (first, second):
+            assert repo.settings().hours_per_week == 12
+            assert repo.settings() == with_setting(with_setting(Settings(), "hours_per_week", 12), "pass_rate.in", 0.7)
+
+
+def test_saving_settings_back_to_an_earlier_copy_writes_the_keys_it_changed(repo):
+    """Putting settings back (an undo) writes the keys that differ from the last save."""
+    before = repo.settings()
+    repo.save_settings(with_setting(before, "hours_per_week", 12))
+    repo.save_settings(before)
+    assert repo.settings() == Settings()
+
+
+def test_snapshot_after_changes_to_some_deals_equals_a_full_read(repo):
+    """Re-reading only the changed deals gives the funnel a full read gives, in the same order,
+    and the untouched deals are the very same objects."""
+    today = MONDAY
+    ids = [repo.add(Opportunity(title=f"deal {i}", bucket=b, next_action="call", next_action_due=due), on=today)
+           for i, (b, due) in enumerate([(Bucket.ABOVE, date(2026, 11, 30)), (Bucket.ABOVE, None),
+                                         (Bucket.IN, date(2026, 11, 24)), (Bucket.IN, date(2026, 12, 5)),
+                                         (Bucket.BEST_FEW, None)])]
+    first = repo.snapshot(today)
+
+    def check(since, changed):
+        again = repo.snapshot(today, since=since, changed=changed)
+        full = repo.snapshot(today)
+        assert again == full
+        assert [d.id for d in again.open_deals] == [d.id for d in full.open_deals]
+        old = {d.id: d for d in since.open_deals}
+        assert all(d is old[d.id] for d in again.open_deals if d.id not in changed and d.id in old)
+        return again
+
+    before = repo.capture(ids[0])
+    repo.move(ids[0], Bucket.IN, on=today)  # moves into the middle of In the Funnel by its due date
+    moved = check(first, {ids[0]})
+    assert [d.id for d in moved.open_deals] == [ids[1], ids[2], ids[0], ids[3], ids[4]]
+    repo.log(Activity(ActivityKind.CALL, 30, today, opportunity_id=ids[3]))
+    logged = check(moved, {ids[3]})
+    assert logged.week_minutes[Bucket.IN] == 30
+    repo.restore(before)  # undo the move: back on top
+    restored = check(logged, {ids[0]})
+    assert restored.open_deals[0].id == ids[0]
+    repo.move(ids[4], Bucket.WON, on=today)  # leaves the funnel
+    won = check(restored, {ids[4]})
+    assert ids[4] not in {d.id for d in won.open_deals} and won.won_this_month == 1
+    repo.delete(ids[1])
+    check(won, {ids[1]})
+    check(first, {ids[0], ids[1], ids[3], ids[4]})  # several changes since an older snapshot

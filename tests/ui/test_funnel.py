@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from planner.app import PlannerApp
@@ -398,6 +399,28 @@ async def test_changes_made_elsewhere_show_when_the_terminal_regains_focus(db):
         await pilot.pause()
         assert funnel(pilot.app).selected.title == "Added from the command line"
 
+
+
+async def test_after_a_move_and_its_undo_the_funnel_is_what_a_fresh_start_shows(db):
+    """A change re-reads only the deal it wrote; another window's change to another deal shows
+    when the terminal regains focus, and nothing this window shows goes stale."""
+    from textual import events
+
+    moved, other = seed(db, Opportunity("Website revamp", account="Acme"), Opportunity("Audit", account="Initech"))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        app = pilot.app
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        with repository(db) as elsewhere:  # another instance renames the other deal meanwhile
+            elsewhere.update(replace(elsewhere.get(other), title="Security audit"))
+        await pilot.press("u")
+        await pilot.pause()
+        assert funnel(app).bucket_list(Bucket.ABOVE).deals[moved].bucket is Bucket.ABOVE
+        app.post_message(events.AppFocus())
+        await pilot.pause()
+        assert funnel(app).bucket_list(Bucket.ABOVE).deals[other].title == "Security audit"
+        with repository(db) as fresh:
+            assert app.snapshot() == fresh.snapshot(app.today)
 
 async def test_ten_thousand_deals_open_and_scroll(db):
     deals = [
