@@ -40,6 +40,7 @@ class Report:
     verdicts: list[Verdict] = field(default_factory=list)
     details: list[Detail] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    commit: str = ""  # the tree measured, read when the run starts (code may land during a run)
 
     def detail(self, group: str, name: str, unit: str, stats: Stats, note: str = "") -> Stats:
         self.details.append(Detail(group, name, unit, stats, note))
@@ -98,7 +99,7 @@ def _history_line(report: Report, now: str, root: Path, columns: list[str]) -> s
     for column in columns:
         v = by_column.get(column)
         cells.append("—" if v is None else (v.short if v.ok else f"**{v.short}**" if v.ok is False else "?"))
-    return f"| {now} | {_commit(root)} | {report.mode} | " + " | ".join(cells) + " |"
+    return f"| {now} | {report.commit or _commit(root)} | {report.mode} | " + " | ".join(cells) + " |"
 
 
 def render(report: Report, root: Path, previous: str = "") -> str:
@@ -109,7 +110,7 @@ def render(report: Report, root: Path, previous: str = "") -> str:
         "# Speed benchmark results",
         "",
         f"Measured {now} by `.venv/bin/python -m bench{' --quick' if report.mode == 'quick' else ''}` "
-        f"at commit {_commit(root)}; {report.runs} runs per start-up command after one warm-up. "
+        f"at commit {report.commit or _commit(root)}; {report.runs} runs per start-up command after one warm-up. "
         f"Machine: {_machine()}.",
         "Every ratio divides two numbers measured in this same run (medians). See bench/README.md for the method.",
         "",

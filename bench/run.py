@@ -314,7 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     csv_rows = 100_000 if full else 20_000
     os.chdir(ROOT)
     DATA.mkdir(exist_ok=True)
-    report = Report(mode="full" if full else "quick", runs=runs)
+    from bench.results import _commit
+
+    report = Report(mode="full" if full else "quick", runs=runs, commit=_commit(ROOT))
     only = set(args.only or ("startup", "keys", "status", "import"))
     start = time.perf_counter()
     load_start = _load()
