@@ -13,6 +13,7 @@ made on one day keep their real order.
 from __future__ import annotations
 
 import sqlite3
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -613,9 +614,10 @@ class Repository:
                 fresh = self._load(conn, f"o.id IN ({','.join('?' * len(ids))}) AND {_OPEN_SQL}", tuple(ids)) \
                     if ids else []
                 gone = set(ids)
-                kept = [d for d in since.open_deals if d.id not in gone]
-                # The order of _ORDER, for the few deals put back among the sorted rest.
-                open_deals = tuple(sorted(kept + fresh, key=_open_order)) if fresh else tuple(kept)
+                kept = [d for d in since.open_deals if d.id not in gone]  # still in the order of _ORDER
+                for deal in fresh:  # each put back in its place of _ORDER
+                    insort(kept, deal, key=_open_order)
+                open_deals = tuple(kept)
             else:
                 open_deals = tuple(self._load(conn, _OPEN_SQL, ()))
             history = self._history(conn)
