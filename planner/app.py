@@ -231,6 +231,10 @@ class PlannerApp(App[None]):
             return
         self.last_change = f"Undone: {step.description}"
         self.data_changed(step.deal_id)
+        # The deal is back where it was: select it there, so its keys work without navigating.
+        select = getattr(self.screen, "select_deal", None)
+        if step.deal_id is not None and select is not None:
+            select(step.deal_id)
         self.notify(f"Undone: {step.description}", timeout=3)
 
     @property
