@@ -7,7 +7,6 @@ bucket; every change goes through `PlannerApp.change` so it is one undoable step
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -15,8 +14,8 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.reactive import Reactive
 from textual.content import Content
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
@@ -64,9 +63,6 @@ class FunnelScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_data()
-        if os.environ.get("PLANNER_EXIT_AFTER_FIRST_FRAME") == "1":
-            # The start-up benchmark's end point: the funnel with its deals has been painted.
-            self.call_after_refresh(self.app.exit)
 
     def on_screen_resume(self) -> None:
         if self._seen_version != self.app.data_version:

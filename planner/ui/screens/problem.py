@@ -6,8 +6,6 @@ never a traceback; the file is left as it is.
 
 from __future__ import annotations
 
-import os
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -37,10 +35,6 @@ class ProblemScreen(Screen[None]):
                 id="problem-hint",
             )
         yield Footer()
-
-    def on_mount(self) -> None:
-        if os.environ.get("PLANNER_EXIT_AFTER_FIRST_FRAME") == "1":
-            self.call_after_refresh(self.app.exit)
 
     def refresh_data(self) -> None:
         """Nothing to refresh: there is no data to show."""
