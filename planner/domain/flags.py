@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import date, timedelta
+from operator import itemgetter
 
 from planner.domain.allocation import prospect_quota
 from planner.domain.fit import POOR_FIT, fit_score
@@ -127,24 +128,41 @@ def flags(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
     if snapshot.criteria != _seen_criteria:
         _seen_criteria = snapshot.criteria
     criteria = _seen_criteria  # the same object while the criteria are equal: compared by identity
-    residence = {b: params.residence_days[b].value for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)}
+    # The typical stay enters a deal's flags only as the whole days it takes to be stale and as the
+    # rounded figure the message shows: a move that shifts the median by hours judges no deal again.
+    residence = {b: _stay_key(params.residence_days[b].value) for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)}
     if len(_deal_flags_seen) > _DEAL_FLAGS_KEPT:
         _deal_flags_seen.clear()
+    ranked = [(_rank(f), f) for f in out]
     for deal in deals:
         inputs = (deal, today, limit, residence[deal.bucket], criteria)
         seen = _deal_flags_seen.get(id(deal))
         if seen is None or seen[0] != inputs:  # the deal compares by identity first
             # Keyed by id(deal); the entry holds the deal, so that id is not reused while it stays.
-            seen = _deal_flags_seen[id(deal)] = (inputs, tuple(_deal_flags(deal, snapshot, params, limit)))
-        out.extend(seen[1])
-
-    codes = {code: i for i, code in enumerate(FLAG_CODES)}
-    out.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], codes[f.code],
-                            f.opportunity_id if f.opportunity_id is not None else -1))
-    return tuple(out)
+            flagged = _deal_flags(deal, snapshot, params, limit)
+            seen = _deal_flags_seen[id(deal)] = (inputs, tuple((_rank(f), f) for f in flagged))
+        ranked.extend(seen[1])
+    ranked.sort(key=itemgetter(0))
+    return tuple(f for _, f in ranked)
 
 
-#: id(deal) → ((deal, today, limit, residence, criteria), its flags): see `flags`.
+_CODE_ORDER = {code: i for i, code in enumerate(FLAG_CODES)}
+
+
+def _rank(flag: Flag) -> tuple[int, int, int]:
+    """Critical first, then warnings, then information; within a severity in the order of the
+    SPEC's table, then by deal id (the funnel's own flags first)."""
+    oid = flag.opportunity_id
+    return (_SEVERITY_ORDER[flag.severity], _CODE_ORDER[flag.code], oid if oid is not None else -1)
+
+
+def _stay_key(days: float) -> tuple:
+    """What a typical stay of `days` decides about a deal: a whole number of idle days d is stale
+    when d > days, that is when d > floor(days); the message shows it rounded."""
+    return (math.floor(days) if math.isfinite(days) else days, f"{days:.0f}")
+
+
+#: id(deal) → ((deal, today, limit, residence, criteria), its flags as (rank, flag)): see `flags`.
 _deal_flags_seen: dict[int, tuple[tuple, tuple[Flag, ...]]] = {}
 _DEAL_FLAGS_KEPT = 50_000
 _seen_criteria: tuple = ()

@@ -46,12 +46,25 @@ def projection(today: date, open_deals: Sequence[Opportunity], params: FunnelPar
     end = today + timedelta(days=math.ceil(1.5 * cycle))
     count = (end - start).days // 7 + 1
     wins = [0.0] * count
+    # expected_close for every deal, on day numbers and with the per-bucket figures looked up once
+    # (the same arithmetic, so the same days): thousands of deals on every change.
+    day, first = today.toordinal(), start.toordinal()
+    stay = {b: params.residence_days[b].value for b in OPEN_BUCKETS}
+    later = {b: sum(stay[a] for a in OPEN_BUCKETS[i + 1:]) for i, b in enumerate(OPEN_BUCKETS)}
+    chance = {b: params.win_probability(b) for b in OPEN_BUCKETS}
     for deal in open_deals:
-        if not deal.bucket.is_open:
+        bucket = deal.bucket
+        if bucket not in chance:
             continue
-        index = (expected_close(deal, today, params) - start).days // 7
+        if deal.expected_close is not None:
+            close = max(deal.expected_close.toordinal(), day)
+        else:
+            entered = deal.entered_bucket_on or deal.created_on or today
+            remaining = max(0.0, stay[bucket] - max(0, day - entered.toordinal())) + later[bucket]
+            close = day + math.floor(remaining + 0.5)
+        index = (close - first) // 7
         if 0 <= index < count:
-            wins[index] += params.win_probability(deal.bucket)
+            wins[index] += chance[bucket]
     goal = settings.goal_wins_per_month * 7 / 30
     weeks = tuple(WeekForecast(start + timedelta(weeks=i), wins[i], goal) for i in range(count))
 

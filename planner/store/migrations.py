@@ -179,26 +179,69 @@ SUMMARY_INDEXES: dict[str, str] = {
         f"CREATE INDEX IF NOT EXISTS ix_opportunity_won_cycle ON opportunity ({WON_CYCLE_DAYS_SQL}) "
         f"WHERE {WON_CYCLE_WHERE}"
     ),
+    # Won deals by closing day: "won this month" counts a month's range, not every won deal.
+    "ix_opportunity_won_on": "CREATE INDEX IF NOT EXISTS ix_opportunity_won_on ON opportunity (closed_on) WHERE bucket = 'won'",
 }
 
 
+#: The number of finished stays per (bucket left, bucket entered), kept by triggers on `move`, so
+#: that `Repository.history` reads its six counts from a dozen rows instead of counting index
+#: entries (~10 ms on every change with 300,000 moves). Not a schema version either, for the same
+#: reasons as the indexes: created and filled from `move` in one transaction at open, after which
+#: the triggers, stored in the file, keep it right whoever writes (also a planner that predates
+#: it, or the sqlite3 shell). A file without it is counted from `move` as before.
+STAY_COUNT = "stay_count"
+_COUNTED = "stay_days IS NOT NULL AND from_bucket IS NOT NULL"
+_ADD = (
+    "INSERT INTO stay_count (from_bucket, to_bucket, n) SELECT NEW.from_bucket, NEW.to_bucket, 1 "
+    "WHERE NEW.stay_days IS NOT NULL AND NEW.from_bucket IS NOT NULL "
+    "ON CONFLICT (from_bucket, to_bucket) DO UPDATE SET n = n + 1;"
+)
+_REMOVE = (
+    "UPDATE stay_count SET n = n - 1 WHERE OLD.stay_days IS NOT NULL AND OLD.from_bucket IS NOT NULL "
+    "AND from_bucket = OLD.from_bucket AND to_bucket = OLD.to_bucket;"
+)
+STAY_COUNT_DDL = (
+    "CREATE TABLE stay_count (\n\tfrom_bucket VARCHAR NOT NULL, \n\tto_bucket VARCHAR NOT NULL, "
+    "\n\tn INTEGER NOT NULL, \n\tPRIMARY KEY (from_bucket, to_bucket)\n) WITHOUT ROWID",
+    f"INSERT INTO stay_count (from_bucket, to_bucket, n) SELECT from_bucket, to_bucket, count(*) FROM move "
+    f"WHERE {_COUNTED} GROUP BY from_bucket, to_bucket",
+    f"CREATE TRIGGER stay_count_insert AFTER INSERT ON move BEGIN {_ADD} END",
+    f"CREATE TRIGGER stay_count_delete AFTER DELETE ON move BEGIN {_REMOVE} END",
+    f"CREATE TRIGGER stay_count_update AFTER UPDATE OF from_bucket, to_bucket, stay_days ON move "
+    f"BEGIN {_REMOVE} {_ADD} END",
+)
+_STAY_COUNT_OBJECTS = {STAY_COUNT, "stay_count_insert", "stay_count_delete", "stay_count_update"}
+
+
 def summary_indexes(conn: sqlite3.Connection) -> set[str]:
-    """The names of the SUMMARY_INDEXES present in the database."""
-    marks = ",".join("?" * len(SUMMARY_INDEXES))
-    rows = conn.execute(
-        f"SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ({marks})", tuple(SUMMARY_INDEXES)
-    )
-    return {r[0] for r in rows}
+    """The names of the SUMMARY_INDEXES present in the database, and STAY_COUNT when the table
+    and all its triggers are."""
+    names = tuple(SUMMARY_INDEXES) + tuple(_STAY_COUNT_OBJECTS)
+    marks = ",".join("?" * len(names))
+    found = {r[0] for r in conn.execute(f"SELECT name FROM sqlite_master WHERE name IN ({marks})", names)}
+    present = found & set(SUMMARY_INDEXES)
+    if _STAY_COUNT_OBJECTS <= found:
+        present.add(STAY_COUNT)
+    return present
 
 
 def ensure_summary_indexes(db: Database) -> None:
-    """Create the SUMMARY_INDEXES a writable database lacks (once per file: a no-op read afterwards)."""
+    """Create the SUMMARY_INDEXES and STAY_COUNT a writable database lacks (once per file: a
+    no-op read afterwards)."""
     with db.read() as conn:
-        missing = set(SUMMARY_INDEXES) - summary_indexes(conn)
-    if missing:
+        present = summary_indexes(conn)
+    missing = set(SUMMARY_INDEXES) - present
+    if missing or STAY_COUNT not in present:
         with db.write() as conn:
             for name in sorted(missing):
                 conn.execute(SUMMARY_INDEXES[name])
+            if STAY_COUNT not in present:
+                for name in sorted(_STAY_COUNT_OBJECTS):  # a part left by hand: made again whole
+                    kind = "TABLE" if name == STAY_COUNT else "TRIGGER"
+                    conn.execute(f"DROP {kind} IF EXISTS {name}")
+                for statement in STAY_COUNT_DDL:
+                    conn.execute(statement)
 
 
 #: version → the step that upgrades a database from that version to the next.

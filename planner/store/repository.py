@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from planner.domain.cycle import median_of_middle, middle_offset
 from planner.domain.models import (
     OPEN_BUCKETS,
     Activity,
@@ -36,12 +37,17 @@ from planner.domain.models import (
     Opportunity,
     Role,
 )
-from planner.domain.cycle import median_of_middle, middle_offset
-from planner.domain.settings import SETTING_SPECS, Settings, settings_from_mapping, settings_to_mapping
+from planner.domain.settings import (
+    SETTING_SPECS,
+    Settings,
+    settings_from_mapping,
+    settings_to_mapping,
+)
 from planner.errors import BadInput, NotFound
 from planner.store.connection import Database
 from planner.store.migrations import (
     DENORMALISE_SQL,
+    STAY_COUNT,
     WON_CYCLE_DAYS_SQL,
     WON_CYCLE_WHERE,
     measure_stays,
@@ -516,16 +522,22 @@ class Repository:
         # Each move out of an open bucket ends one stay there; its length was measured when the
         # move was recorded (move.stay_days).
         won = self._won_cycle_source(conn)
-        counts = conn.execute(
-            f"""
-            SELECT (SELECT count(*) FROM {won} WHERE {WON_CYCLE_WHERE}),
-                   {", ".join(f"(SELECT count(*) FROM move WHERE from_bucket = '{b}' AND stay_days IS NOT NULL)"
-                              for b in _SUMMARY_BUCKETS)},
-                   {", ".join(f"(SELECT count(*) FROM move WHERE from_bucket = '{b}' AND to_bucket = '{nxt}' "
-                              f"AND stay_days IS NOT NULL)" for b, nxt in _PASSES.items())}
-            """
-        ).fetchone()
-        won_deals, stays, passed = counts[0], counts[1:4], counts[4:7]
+        if STAY_COUNT in self._summary_indexes:  # kept by triggers: a dozen rows
+            won_deals = conn.execute(f"SELECT count(*) FROM {won} WHERE {WON_CYCLE_WHERE}").fetchone()[0]
+            kept = {(f, t): n for f, t, n in conn.execute("SELECT from_bucket, to_bucket, n FROM stay_count")}
+            stays = [sum(n for (f, _), n in kept.items() if f == b) for b in _SUMMARY_BUCKETS]
+            passed = [kept.get((b, nxt), 0) for b, nxt in _PASSES.items()]
+        else:
+            counts = conn.execute(
+                f"""
+                SELECT (SELECT count(*) FROM {won} WHERE {WON_CYCLE_WHERE}),
+                       {", ".join(f"(SELECT count(*) FROM move WHERE from_bucket = '{b}' AND stay_days IS NOT NULL)"
+                                  for b in _SUMMARY_BUCKETS)},
+                       {", ".join(f"(SELECT count(*) FROM move WHERE from_bucket = '{b}' AND to_bucket = '{nxt}' "
+                                  f"AND stay_days IS NOT NULL)" for b, nxt in _PASSES.items())}
+                """
+            ).fetchone()
+            won_deals, stays, passed = counts[0], counts[1:4], counts[4:7]
         parts, params = [], []
         if won_deals:
             offset, limit = middle_offset(won_deals)

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from engine_builders import MONDAY, TODAY, day, deal, healthy_deals, week
 
 from planner.domain.allocation import funnel_parameters
@@ -101,3 +103,34 @@ def test_a_short_cycle_is_judged_over_the_weeks_it_has():
 
 def test_closed_deals_do_not_count():
     assert wins_by_week(project([deal(1, Bucket.WON, expected_close=day(3))])) == {}
+
+
+@given(
+    deals=st.lists(
+        st.tuples(
+            st.sampled_from([Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW, Bucket.WON]),
+            st.one_of(st.none(), st.integers(-60, 200)),  # expected close, days from today
+            st.one_of(st.none(), st.integers(-400, 5)),  # entered the bucket, days from today
+        ),
+        max_size=30,
+    ),
+    dwell=st.floats(min_value=0.5, max_value=120),
+)
+def test_each_deal_lands_in_the_week_of_its_expected_close(deals, dwell):
+    """The projection puts every open deal in the week `expected_close` names, whatever its dates
+    and however long the typical stays (the two are written separately for speed)."""
+    from planner.domain.models import BucketHistory
+
+    history = History(buckets={Bucket.IN: BucketHistory(exits=9, passed=5, stays=9, median_dwell_days=dwell)})
+    params = funnel_parameters(DEFAULTS, history)
+    opps = [deal(i, b, expected_close=day(c) if c is not None else None,
+                 entered_bucket_on=day(e) if e is not None else None, created_on=day(-500))
+            for i, (b, c, e) in enumerate(deals)]
+    result = projection(TODAY, tuple(opps), params, DEFAULTS)
+    expected = [0.0] * len(result.weeks)
+    for opp in opps:
+        if opp.bucket.is_open:
+            index = (expected_close(opp, TODAY, params) - MONDAY).days // 7
+            if 0 <= index < len(expected):
+                expected[index] += params.win_probability(opp.bucket)
+    assert [w.expected_wins for w in result.weeks] == pytest.approx(expected)

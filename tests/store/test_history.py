@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bench.generate import Sizes, generate_database
 from planner.domain.models import OPEN_BUCKETS, Bucket, Opportunity
@@ -76,11 +78,7 @@ def test_without_the_summary_indexes_the_numbers_are_the_same(generated, tmp_pat
     # As on a read-only file written before the indexes existed: the same queries, unindexed.
     copy = tmp_path / "copy.db"
     copy.write_bytes(generated.read_bytes())
-    con = sqlite3.connect(copy)
-    for name in migrations.SUMMARY_INDEXES:
-        con.execute(f"DROP INDEX IF EXISTS {name}")
-    con.commit()
-    con.close()
+    drop_summaries(copy)
     monkeypatch.setattr(migrations, "ensure_summary_indexes", lambda db: None)
     with open_repository(str(copy)) as repo:
         history, distribution = repo.history(), repo.cycle_distribution()
@@ -132,11 +130,7 @@ def test_cycle_distribution_counts_every_won_deal_in_the_charts_ranges(generated
 def test_opening_a_writable_database_adds_the_summary_indexes_without_a_schema_version(generated, tmp_path):
     copy = tmp_path / "copy.db"
     copy.write_bytes(generated.read_bytes())
-    con = sqlite3.connect(copy)
-    for name in migrations.SUMMARY_INDEXES:
-        con.execute(f"DROP INDEX {name}")
-    con.commit()
-    con.close()
+    drop_summaries(copy)
     with open_repository(str(copy)):
         pass
     con = sqlite3.connect(copy)
@@ -147,3 +141,97 @@ def test_opening_a_writable_database_adds_the_summary_indexes_without_a_schema_v
         con.close()
     assert set(migrations.SUMMARY_INDEXES) <= names
     assert version == migrations.SCHEMA_VERSION == 2
+    assert kept_counts(copy) == counted(copy) and counted(copy)  # filled from the moves already there
+
+
+def drop_summaries(path: Path) -> None:
+    """The file as a planner that predates the summaries left it."""
+    con = sqlite3.connect(path)
+    for name in migrations.SUMMARY_INDEXES:
+        con.execute(f"DROP INDEX IF EXISTS {name}")
+    for trigger in ("stay_count_insert", "stay_count_delete", "stay_count_update"):
+        con.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    con.execute("DROP TABLE IF EXISTS stay_count")
+    con.commit()
+    con.close()
+
+
+def kept_counts(path: Path) -> dict[tuple[str, str], int]:
+    con = sqlite3.connect(path)
+    try:
+        return {(f, t): n for f, t, n in con.execute("SELECT from_bucket, to_bucket, n FROM stay_count") if n}
+    finally:
+        con.close()
+
+
+def counted(path: Path) -> dict[tuple[str, str], int]:
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute(
+            "SELECT from_bucket, to_bucket, count(*) FROM move WHERE stay_days IS NOT NULL "
+            "AND from_bucket IS NOT NULL GROUP BY 1, 2"
+        )
+        return {(f, t): n for f, t, n in rows}
+    finally:
+        con.close()
+
+
+STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "on", "back", "won", "lost", "delete", "undo", "import", "sql-update", "sql-delete"]),
+        st.integers(min_value=0, max_value=50),
+        st.integers(min_value=1, max_value=40),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=STEPS)
+def test_the_kept_stay_counts_always_equal_the_moves(tmp_path_factory, steps):
+    """Whatever is done to the deals (moves either way, closing, deleting with the history
+    cascading, undo putting a deal back with its moves, imports, edits made outside the planner),
+    the history reads the same counts as counting every move."""
+    path = tmp_path_factory.mktemp("counts") / "planner.db"
+    day = date(2026, 1, 5)
+    with open_repository(str(path)) as repo:
+        ids: list[int] = []
+        captured = []
+        for action, pick, days in steps:
+            day = date.fromordinal(day.toordinal() + days)
+            deal = ids[pick % len(ids)] if ids else None
+            if action == "add" or deal is None:
+                ids.append(repo.add(Opportunity(title=f"deal {len(ids)}", first_contact=day), on=day))
+            elif action in ("on", "back", "won", "lost"):
+                current = repo.get(deal).bucket
+                target = {"on": current.next(), "back": current.previous(),
+                          "won": Bucket.WON, "lost": Bucket.LOST}[action]
+                if target is not None and current.is_open:
+                    captured.append(repo.capture(deal))
+                    repo.move(deal, target, on=day)
+            elif action == "delete":
+                captured.append(repo.delete(deal))
+                ids.remove(deal)
+            elif action == "undo" and captured:
+                state = captured.pop()
+                repo.restore(state)
+                if state.opportunity is not None and state.opportunity_id not in ids:
+                    ids.append(state.opportunity_id)
+            elif action == "import":
+                ids += repo.import_opportunities(
+                    [Opportunity(title="imported", bucket=Bucket.WON, first_contact=day, closed_on=day)], on=day)
+            elif action in ("sql-update", "sql-delete"):
+                con = sqlite3.connect(path)
+                if action == "sql-update":
+                    con.execute("UPDATE move SET stay_days = stay_days + 1, to_bucket = 'lost' WHERE id = "
+                                "(SELECT max(id) FROM move WHERE from_bucket IS NOT NULL)")
+                else:
+                    con.execute("DELETE FROM move WHERE id = (SELECT min(id) FROM move WHERE stay_days IS NOT NULL)")
+                con.commit()
+                con.close()
+        history = repo.history()
+    rows = counted(path)
+    assert kept_counts(path) == rows
+    for bucket in OPEN_BUCKETS:
+        assert history.bucket(bucket).stays == sum(n for (f, _), n in rows.items() if f == bucket.value)
+        assert history.bucket(bucket).passed == rows.get((bucket.value, NEXT[bucket]), 0)

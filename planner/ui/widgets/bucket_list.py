@@ -11,10 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from rich.segment import Segment
 from textual.app import ComposeResult
+from textual.cache import LRUCache
 from textual.containers import Vertical
 from textual.content import Content, Span
 from textual.geometry import Size
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import Padding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -115,6 +120,8 @@ def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date) -> Content:
 
 CARD_LINES = 3
 _INDENT = " " * _GUTTER
+#: Above this many cards changed at once, the options are set anew rather than spliced.
+_SPLICE_MAX = 50
 
 
 class DealOption(Option):
@@ -145,28 +152,20 @@ class BucketList(OptionList):
         self._ids: list[int] = []
         self._keys: dict[int, tuple] = {}  # deal id → what its card was rendered from
         self.deals: dict[int, Opportunity] = {}
+        self._line_cache = _CardLines(self._options)  # type: ignore[assignment]
+        # Rendered cards without the option index OptionList stamps on every line (for clicks): a
+        # card that only changed places is stamped again, not rendered again.
+        self._card_strips: LRUCache[tuple, list[Strip]] = LRUCache(maxsize=1024 * 2)
 
     def _update_lines(self) -> None:
-        # Every card is exactly CARD_LINES lines (one_line + nowrap), so heights are known without
-        # laying out thousands of cards: OptionList would measure each one at start-up (seconds at
-        # 10,000 deals). Same bookkeeping as OptionList._update_lines of the pinned Textual.
+        # Every card is exactly CARD_LINES lines plus a rule (one_line + nowrap), so where each
+        # line is follows from its number (_CardLines) instead of a table of every line, rebuilt
+        # by OptionList whenever the options change (~2 ms per 2,000 cards on every change) and
+        # measured card by card at start-up (seconds at 10,000 deals).
         if not self.scrollable_content_region:
             return
-        line_cache = self._line_cache
-        lines = line_cache.lines
-        next_index = lines[-1][0] + 1 if lines else 0
-        options = self.options
-        if next_index < len(options):
-            index_to_line = line_cache.index_to_line
-            heights = line_cache.heights
-            for index in range(next_index, len(options)):
-                count = CARD_LINES + options[index]._divider
-                index_to_line[index] = len(lines)
-                heights[index] = count
-                lines.extend([(index, line_no) for line_no in range(count)])
         width = self.scrollable_content_region.width - self._get_left_gutter_width()
-        last_divider = options and options[-1]._divider
-        virtual_size = Size(width, len(lines) - (1 if last_divider else 0))
+        virtual_size = Size(width, len(self._line_cache.lines))
         if virtual_size != self.virtual_size:
             # Without the layout pass of the whole screen that setting `virtual_size` asks for
             # (~20 ms a change on the funnel): the list's own size is fixed by the CSS (1fr, or 3
@@ -197,11 +196,24 @@ class BucketList(OptionList):
         keys = {d.id: (d, tuple(flags.get(d.id, ())), today) for d in deals}
         self.deals = {d.id: d for d in deals}
         if ids == self._ids:
-            for index, deal in enumerate(deals):
-                if self._keys.get(deal.id) != keys[deal.id]:
-                    self.replace_option_prompt_at_index(index, deal_card(deal, keys[deal.id][1], today))
+            self._update_cards(deals, keys, 0, len(deals))
         else:
-            self._set_deals(deals, keys, today)
+            old = self._ids
+            start = 0
+            limit = min(len(old), len(ids))
+            while start < limit and old[start] == ids[start]:
+                start += 1
+            tail = 0
+            while tail < limit - start and old[-1 - tail] == ids[-1 - tail]:
+                tail += 1
+            if old and ids and max(len(old), len(ids)) - start - tail <= _SPLICE_MAX:
+                # A deal came, went or changed places (one change in a big bucket): only that
+                # stretch of options is replaced, the rest stay as they are.
+                self._splice(deals, keys, today, start, len(old) - tail, len(ids) - tail)
+                self._update_cards(deals, keys, 0, start)
+                self._update_cards(deals, keys, len(ids) - tail, len(ids))
+            else:
+                self._set_deals(deals, keys, today)
             if keep is not None and keep in self.deals:
                 self.highlighted = ids.index(keep)
             elif ids:
@@ -209,13 +221,54 @@ class BucketList(OptionList):
         self._ids = ids
         self._keys = keys
 
+    def _update_cards(self, deals: Sequence[Opportunity], keys: Mapping[int, tuple], start: int, end: int) -> None:
+        """Render again the cards in deals[start:end] (in their places already) whose deal changed."""
+        old_keys = self._keys
+        for index in range(start, end):
+            deal = deals[index]
+            key = keys[deal.id]
+            if old_keys.get(deal.id) != key:
+                self.replace_option_prompt_at_index(index, deal_card(deal, key[1], key[2]))
+
+    def _splice(self, deals: Sequence[Opportunity], keys: Mapping[int, tuple], today: date,
+                start: int, old_end: int, new_end: int) -> None:
+        """Replace the options start:old_end by cards of deals[start:new_end], in OptionList's own
+        bookkeeping (pinned Textual): set_options would rebuild it for every card of the bucket."""
+        options = self._options
+        removed = options[start:old_end]
+        reuse = {int(o.id): o for o in removed if o.id is not None}
+        fresh = []
+        for deal in deals[start:new_end]:
+            option = reuse.pop(deal.id, None)
+            if option is None or self._keys.get(deal.id) != keys[deal.id]:
+                option = DealOption(deal, keys[deal.id][1], today)
+            fresh.append(option)
+        for option in removed:
+            self._id_to_option.pop(option.id, None)
+            self._option_to_index.pop(option, None)
+        options[start:old_end] = fresh
+        for option in fresh:
+            self._id_to_option[option.id] = option
+        last = len(options) - 1
+        # the options after the stretch moved up or down when it changed length
+        for index in range(start, new_end if len(fresh) == len(removed) else len(options)):
+            self._option_to_index[options[index]] = index
+        for index in {start - 1, new_end - 1, last}:  # a rule under every card but the last
+            if 0 <= index <= last:
+                options[index]._divider = index != last
+        if self._mouse_hovering_over is not None:
+            self._mouse_hovering_over = None
+        self._option_render_cache.clear()  # the stamped lines; the cards themselves are kept
+        self.refresh()
+        if self.is_mounted:
+            # Now, not when the frame is drawn: a list that grew or shrank tells its scrollbar in
+            # this frame instead of asking for one more.
+            self._update_lines()
+
     def _set_deals(self, deals: Sequence[Opportunity], keys: Mapping[int, tuple], today: date) -> None:
-        """A deal came or went: set the options anew, but keep the rendered card of every deal
-        that did not change and keeps its place on screen (OptionList.set_options drops them all:
-        a frame re-rendering every visible card, ~5 ms a list)."""
+        """Many deals came or went: set the options anew, reusing the option (and so the rendered
+        card) of every deal that did not change."""
         previous = {int(option.id): option for option in self._options if option.id is not None}
-        old_index = {option: index for index, option in enumerate(self._options)}
-        cache = self._option_render_cache
         options = []
         for deal in deals:
             option = previous.get(deal.id)
@@ -223,23 +276,102 @@ class BucketList(OptionList):
                 option = DealOption(deal, keys[deal.id][1], today)
             option._divider = False  # _with_dividers marks all but the last again
             options.append(option)
-        # Only the cards on screen after set_options (which scrolls to the top) are worth keeping:
-        # the rest are rendered when scrolled to.
-        # A card whose place moved is rendered again: its strips carry its index as the meta that
-        # mouse clicks read, and re-rendering costs no more than rewriting that meta.
-        visible = self.scrollable_content_region.height // (CARD_LINES + 1) + 2
-        same_place = {option for index, option in enumerate(options[:visible]) if old_index.get(option) == index}
-        rendered = [(key, cache.get(key)) for key in list(cache.keys()) if key[0] in same_place]
         self.set_options(_with_dividers(options))
-        for key, strips in rendered:
-            if strips is not None:
-                cache.set(key, strips)
+
+    def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
+        # OptionList's own, in two steps: the card (cached by option, style, rule and width), then
+        # the option's index stamped on its lines (cached by OptionList until the options change).
+        padding = self.get_component_styles("option-list--option").padding
+        cache_key = (option, style, padding)
+        if (strips := self._option_render_cache.get(cache_key)) is not None:
+            return strips
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        card_key = (option, style, padding, option._divider, width)
+        if (card := self._card_strips.get(card_key)) is None:
+            visual = self._get_visual(option)
+            if padding:
+                visual = Padding(visual, padding)
+            card = [strip.extend_cell_length(width, style.rich_style)
+                    for strip in visual.to_strips(self, visual, width, None, style)]
+            if option._divider:
+                rule = self.get_visual_style("option-list--separator")
+                card.append(Strip([Segment("─" * width, rule.rich_style)], width))
+            self._card_strips[card_key] = card
+        meta = {"option": self._option_to_index[option]}
+        lines = len(card) - option._divider
+        strips = [strip.apply_meta(meta) for strip in card[:lines]] + card[lines:]
+        self._option_render_cache[cache_key] = strips
+        return strips
+
+    def _clear_caches(self) -> None:
+        self._card_strips.clear()
+        super()._clear_caches()
 
     def select_deal(self, deal_id: int) -> bool:
         if deal_id in self.deals:
             self.highlighted = self._ids.index(deal_id)
             return True
         return False
+
+
+_STRIDE = CARD_LINES + 1  # a card and the rule under it (the last card has none)
+
+
+class _CardLines:
+    """OptionList's line bookkeeping (`_LineCache`: which option and which of its lines each line
+    of the list shows, each option's first line and height) for options that are all cards of
+    CARD_LINES lines with a rule between them: worked out from the line number, nothing stored.
+    `options` is the list's own option list, read live."""
+
+    def __init__(self, options: list[Option]) -> None:
+        self.lines = _Lines(options)
+        self.heights = _Heights(options)
+        self.index_to_line = _FirstLines(options)
+
+    def clear(self) -> None:
+        """Nothing is stored, so nothing goes stale."""
+
+
+class _Lines(Sequence):
+    def __init__(self, options: list[Option]) -> None:
+        self._options = options
+
+    def __len__(self) -> int:
+        return max(0, len(self._options) * _STRIDE - 1)
+
+    def __getitem__(self, y):  # type: ignore[override]
+        if isinstance(y, slice):
+            return [self[i] for i in range(*y.indices(len(self)))]
+        size = len(self)
+        if y < 0:
+            y += size
+        if not 0 <= y < size:
+            raise IndexError(y)
+        return divmod(y, _STRIDE)
+
+
+class _Heights(Mapping):
+    def __init__(self, options: list[Option]) -> None:
+        self._options = options
+
+    def __getitem__(self, index: int) -> int:
+        count = len(self._options)
+        if not 0 <= index < count:
+            raise KeyError(index)
+        return CARD_LINES if index == count - 1 else _STRIDE
+
+    def __iter__(self):
+        return iter(range(len(self._options)))
+
+    def __len__(self) -> int:
+        return len(self._options)
+
+
+class _FirstLines(_Heights):
+    def __getitem__(self, index: int) -> int:
+        if not 0 <= index < len(self._options):
+            raise KeyError(index)
+        return index * _STRIDE
 
 
 def set_text(widget: Static, content: Content, *, layout: bool = False) -> None:
