@@ -339,7 +339,9 @@ def _print_json(value: Any) -> None:
 
 
 def _name(opp: Opportunity) -> str:
-    return f"{opp.title} ({opp.account})" if opp.account else opp.title
+    from planner.domain.flags import deal_name  # named as in every message of the engine
+
+    return deal_name(opp)
 
 
 def _cycle_days(repo: Repository) -> float:

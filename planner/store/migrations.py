@@ -206,8 +206,11 @@ STAY_COUNT_DDL = (
     "\n\tn INTEGER NOT NULL, \n\tPRIMARY KEY (from_bucket, to_bucket)\n) WITHOUT ROWID",
     f"INSERT INTO stay_count (from_bucket, to_bucket, n) SELECT from_bucket, to_bucket, count(*) FROM move "
     f"WHERE {_COUNTED} GROUP BY from_bucket, to_bucket",
-    f"CREATE TRIGGER stay_count_insert AFTER INSERT ON move BEGIN {_ADD} END",
-    f"CREATE TRIGGER stay_count_delete AFTER DELETE ON move BEGIN {_REMOVE} END",
+    # WHEN: a deal's creation move (no bucket left, every imported row has one) costs no statement.
+    f"CREATE TRIGGER stay_count_insert AFTER INSERT ON move "
+    f"WHEN NEW.stay_days IS NOT NULL AND NEW.from_bucket IS NOT NULL BEGIN {_ADD} END",
+    f"CREATE TRIGGER stay_count_delete AFTER DELETE ON move "
+    f"WHEN OLD.stay_days IS NOT NULL AND OLD.from_bucket IS NOT NULL BEGIN {_REMOVE} END",
     f"CREATE TRIGGER stay_count_update AFTER UPDATE OF from_bucket, to_bucket, stay_days ON move "
     f"BEGIN {_REMOVE} {_ADD} END",
 )
