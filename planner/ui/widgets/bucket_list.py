@@ -1,7 +1,7 @@
 """One bucket of the funnel: a header (full name, count, value, suggested share) over an OptionList
 of deal cards keyed by deal id (SPEC §5).
 
-An OptionList, not a ListView: thousands of deals must open and scroll (STYLE.md). Rows are
+An OptionList, which draws only the rows on screen: thousands of deals must open and scroll (STYLE.md). Rows are
 updated in place — only cards whose content changed are re-rendered — and every piece of user
 text goes in as `Content`, never markup.
 """
