@@ -59,8 +59,6 @@ def _freeze_what_is_loaded() -> None:
     in fewer and larger passes: a change to one deal among thousands makes tens of thousands of
     short-lived objects, and with the default threshold (700) the young ones were walked again and
     again (moving a deal on the 100,000-deal database: median 50 → 44 ms, peak memory +10 MiB)."""
-    import gc
-
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 10, 10)

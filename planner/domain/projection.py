@@ -20,14 +20,24 @@ def monday_of(day: date) -> date:
 def expected_close(deal: Opportunity, today: date, params: FunnelParameters) -> date:
     """When a deal is expected to close: its expected close date (a past date counts as today), else
     today + what is left of its stay in its bucket + the typical stays of the buckets after it."""
+    return date.fromordinal(_close_day(deal, today, today.toordinal(), *_stays(params)))
+
+
+def _stays(params: FunnelParameters) -> tuple[dict, dict]:
+    """Per open bucket: its typical stay, and the sum of the typical stays of the buckets after it."""
+    stay = {b: params.residence_days[b].value for b in OPEN_BUCKETS}
+    later = {b: sum(stay[a] for a in OPEN_BUCKETS[i + 1:]) for i, b in enumerate(OPEN_BUCKETS)}
+    return stay, later
+
+
+def _close_day(deal: Opportunity, today: date, day: int, stay: dict, later: dict) -> int:
+    """`expected_close` as a day number (`day` is today's), with `_stays` worked out once for all
+    the deals of a projection."""
     if deal.expected_close is not None:
-        return max(deal.expected_close, today)
-    order = OPEN_BUCKETS[OPEN_BUCKETS.index(deal.bucket):]
+        return max(deal.expected_close.toordinal(), day)
     entered = deal.entered_bucket_on or deal.created_on or today
-    elapsed = max(0, (today - entered).days)
-    remaining = max(0.0, params.residence_days[order[0]].value - elapsed)
-    remaining += sum(params.residence_days[b].value for b in order[1:])
-    return today + timedelta(days=math.floor(remaining + 0.5))
+    remaining = max(0.0, stay[deal.bucket] - max(0, day - entered.toordinal())) + later[deal.bucket]
+    return day + math.floor(remaining + 0.5)
 
 
 def projection(today: date, open_deals: Sequence[Opportunity], params: FunnelParameters,
@@ -46,25 +56,14 @@ def projection(today: date, open_deals: Sequence[Opportunity], params: FunnelPar
     end = today + timedelta(days=math.ceil(1.5 * cycle))
     count = (end - start).days // 7 + 1
     wins = [0.0] * count
-    # expected_close for every deal, on day numbers and with the per-bucket figures looked up once
-    # (the same arithmetic, so the same days): thousands of deals on every change.
     day, first = today.toordinal(), start.toordinal()
-    stay = {b: params.residence_days[b].value for b in OPEN_BUCKETS}
-    later = {b: sum(stay[a] for a in OPEN_BUCKETS[i + 1:]) for i, b in enumerate(OPEN_BUCKETS)}
+    stay, later = _stays(params)
     chance = {b: params.win_probability(b) for b in OPEN_BUCKETS}
     for deal in open_deals:
-        bucket = deal.bucket
-        if bucket not in chance:
-            continue
-        if deal.expected_close is not None:
-            close = max(deal.expected_close.toordinal(), day)
-        else:
-            entered = deal.entered_bucket_on or deal.created_on or today
-            remaining = max(0.0, stay[bucket] - max(0, day - entered.toordinal())) + later[bucket]
-            close = day + math.floor(remaining + 0.5)
-        index = (close - first) // 7
-        if 0 <= index < count:
-            wins[index] += chance[bucket]
+        if deal.bucket in chance:  # open
+            index = (_close_day(deal, today, day, stay, later) - first) // 7
+            if 0 <= index < count:
+                wins[index] += chance[deal.bucket]
     goal = settings.goal_wins_per_month * 7 / 30
     weeks = tuple(WeekForecast(start + timedelta(weeks=i), wins[i], goal) for i in range(count))
 

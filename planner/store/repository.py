@@ -516,7 +516,7 @@ class Repository:
             return self._history(conn)
 
     def _history(self, conn: sqlite3.Connection) -> History:
-        # Summaries only: two statements and at most eleven rows whatever the length of the history.
+        # Summaries only: three statements and a few dozen rows whatever the length of the history.
         # SQLite has no median aggregate, so each median is read from the middle of an index that
         # is ordered by the measured length (LIMIT 1 or 2 OFFSET (n-1)/2; migrations.SUMMARY_INDEXES).
         # Each move out of an open bucket ends one stay there; its length was measured when the
@@ -538,21 +538,16 @@ class Repository:
                 """
             ).fetchone()
             won_deals, stays, passed = counts[0], counts[1:4], counts[4:7]
+        # (key, value, rows holding it, how many): the cycle ('') and each bucket's stays
+        samples = [("", WON_CYCLE_DAYS_SQL, f"{won} WHERE {WON_CYCLE_WHERE}", won_deals)] + [
+            (b, "stay_days", f"move WHERE from_bucket = '{b}' AND stay_days IS NOT NULL", n)
+            for b, n in zip(_SUMMARY_BUCKETS, stays)
+        ]
         parts, params = [], []
-        if won_deals:
-            offset, limit = middle_offset(won_deals)
-            parts.append(
-                f"SELECT * FROM (SELECT '', {WON_CYCLE_DAYS_SQL} AS days FROM {won} WHERE {WON_CYCLE_WHERE} "
-                "ORDER BY days LIMIT ? OFFSET ?)"
-            )
-            params += [limit, offset]
-        for bucket, n in zip(_SUMMARY_BUCKETS, stays):
+        for key, value, rows, n in samples:
             if n:
                 offset, limit = middle_offset(n)
-                parts.append(
-                    f"SELECT * FROM (SELECT '{bucket}', stay_days FROM move WHERE from_bucket = '{bucket}' "
-                    "AND stay_days IS NOT NULL ORDER BY stay_days LIMIT ? OFFSET ?)"
-                )
+                parts.append(f"SELECT * FROM (SELECT '{key}', {value} AS v FROM {rows} ORDER BY v LIMIT ? OFFSET ?)")
                 params += [limit, offset]
         middles: dict[str, list[float]] = defaultdict(list)
         if parts:

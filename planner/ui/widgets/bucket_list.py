@@ -236,13 +236,7 @@ class BucketList(OptionList):
         bookkeeping (pinned Textual): set_options would rebuild it for every card of the bucket."""
         options = self._options
         removed = options[start:old_end]
-        reuse = {int(o.id): o for o in removed if o.id is not None}
-        fresh = []
-        for deal in deals[start:new_end]:
-            option = reuse.pop(deal.id, None)
-            if option is None or self._keys.get(deal.id) != keys[deal.id]:
-                option = DealOption(deal, keys[deal.id][1], today)
-            fresh.append(option)
+        fresh = self._options_for(deals[start:new_end], keys, today, removed)
         for option in removed:
             self._id_to_option.pop(option.id, None)
             self._option_to_index.pop(option, None)
@@ -256,8 +250,7 @@ class BucketList(OptionList):
         for index in {start - 1, new_end - 1, last}:  # a rule under every card but the last
             if 0 <= index <= last:
                 options[index]._divider = index != last
-        if self._mouse_hovering_over is not None:
-            self._mouse_hovering_over = None
+        self._mouse_hovering_over = None
         self._option_render_cache.clear()  # the stamped lines; the cards themselves are kept
         self.refresh()
         if self.is_mounted:
@@ -268,15 +261,23 @@ class BucketList(OptionList):
     def _set_deals(self, deals: Sequence[Opportunity], keys: Mapping[int, tuple], today: date) -> None:
         """Many deals came or went: set the options anew, reusing the option (and so the rendered
         card) of every deal that did not change."""
-        previous = {int(option.id): option for option in self._options if option.id is not None}
+        options = self._options_for(deals, keys, today, self._options)
+        for option in options:
+            option._divider = False  # _with_dividers marks all but the last again
+        self.set_options(_with_dividers(options))
+
+    def _options_for(self, deals: Sequence[Opportunity], keys: Mapping[int, tuple], today: date,
+                     current: Sequence[Option]) -> list[Option]:
+        """An option per deal: the one among `current` that shows it, when its card is still
+        right (so its rendering is kept), else a new one."""
+        previous = {int(option.id): option for option in current if option.id is not None}
         options = []
         for deal in deals:
             option = previous.get(deal.id)
             if option is None or self._keys.get(deal.id) != keys[deal.id]:
                 option = DealOption(deal, keys[deal.id][1], today)
-            option._divider = False  # _with_dividers marks all but the last again
             options.append(option)
-        self.set_options(_with_dividers(options))
+        return options
 
     def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
         # OptionList's own, in two steps: the card (cached by option, style, rule and width), then
