@@ -737,40 +737,17 @@ def _write_ics(plan: WeekPlan, target: str, db: str | None) -> None:
 
 
 def _refuse_database_target(target: str, db: str | None) -> None:
-    """BadInput when `target` is the database `db` (the --db value) or one of its own files: an
-    export or calendar written there would replace the user's data (SPEC §6)."""
-    from pathlib import Path
-
-    from planner.store.connection import is_database_file
+    from planner.files import refuse_database_target
     from planner.store.location import resolve
 
-    if is_database_file(Path(target), resolve(db)):
-        raise BadInput(f"cannot write {target}: that is the database itself or one of its own files; choose another name")
+    refuse_database_target(target, resolve(db))
 
 
 def _write_file(target: str, data: bytes, db: str | None) -> None:
-    """Write a whole file or nothing: a temporary file beside it, then renamed over it. Never
-    over the database `db` (the --db value) or its -wal/-shm/-journal files (SPEC §6)."""
-    import tempfile
-    from pathlib import Path
+    from planner.files import write_file
+    from planner.store.location import resolve
 
-    path = Path(target).expanduser()
-    if path.is_dir():
-        raise BadInput(f"{target} is a directory; give a file name")
-    _refuse_database_target(target, db)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    except FileNotFoundError:
-        raise BadInput(f"cannot write {target}: the folder {path.parent} does not exist") from None
-    except OSError as error:
-        raise PlannerError(f"cannot write {target}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.replace(tmp, path)
-    except OSError as error:
-        Path(tmp).unlink(missing_ok=True)
-        raise PlannerError(f"cannot write {target}: {error.strerror or error}") from None
+    write_file(target, data, database=resolve(db))
 
 
 # --- config -------------------------------------------------------------------------------------

@@ -55,11 +55,10 @@ def default_ics_path(plan: WeekPlan) -> str:
     return f"~/planner-week-{plan.week_start:%Y-%m-%d}.ics"
 
 
-def write_ics(plan: WeekPlan, raw_path: str) -> Path:
-    """Write the week's blocks as iCalendar to `raw_path` (`~` expanded); BadInput when it cannot."""
-    import os
-    import tempfile
-
+def write_ics(plan: WeekPlan, raw_path: str, *, database: Path | None) -> Path:
+    """Write the week's blocks as iCalendar to `raw_path` (`~` expanded), never over `database`
+    or its own files; BadInput when it cannot."""
+    from planner.files import write_file
     from planner.ics import week_ics
 
     text = raw_path.strip()
@@ -68,20 +67,7 @@ def write_ics(plan: WeekPlan, raw_path: str) -> Path:
     path = Path(text).expanduser()
     if path.is_dir():
         raise BadInput(f"{path} is a folder; add a file name like planner-week.ics")
-    data = week_ics(plan)
-    # A whole file or nothing: write beside it, then rename over it (as `planner plan --ics` does).
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except OSError as error:
-        raise BadInput(f"cannot write {path}: {error.strerror or error}") from None
-    return path
+    return write_file(path, week_ics(plan), database=database)
 
 
 def blocks_table(plan: WeekPlan) -> Table:
@@ -368,7 +354,7 @@ class WeekScreen(Screen):
         plan = self.plan
 
         def apply(text: str) -> None:
-            path = write_ics(plan, text)
+            path = write_ics(plan, text, database=self.planner.repo.path)
             self.notify(f"Wrote {len(plan.blocks)} time blocks to {path}", markup=False)
 
         self.app.push_screen(
