@@ -106,7 +106,7 @@ async def planner_session(db: str, presses: int, mutations: int) -> dict:
                 raise RuntimeError(f"> did not move a deal on: above {n_above}→{above.option_count}, in {n_in}→{into.option_count}")
             result["undo"].append(await press_and_time(clock, "u", settled=True))
             if (above.option_count, into.option_count) != (n_above, n_in):
-                raise RuntimeError(f"u did not put the moved deal back: above {n_above}→{above.option_count}, in {n_in}→{into.option_count}; undo stack {[s.description for s in app._undo]}; notes {[n.message for n in app._notifications]}")
+                raise RuntimeError(f"u did not put the moved deal back: above {n_above}→{above.option_count}, in {n_in}→{into.option_count}; undo stack {[s.description for s in app.core._undo]}; notes {[n.message for n in app._notifications]}")
 
             await reset_focus()
             activities = count_activities()
@@ -122,7 +122,7 @@ async def planner_session(db: str, presses: int, mutations: int) -> dict:
                 result["undo"].append(await press_and_time(clock, "u", settled=True))
             except TimeoutError as error:
                 raise RuntimeError(f"{error}; screen {app.screen!r}, focused {app.focused!r}, undo stack "
-                                   f"{[s.description for s in app._undo]}, notes {[n.message for n in app._notifications]}, "
+                                   f"{[s.description for s in app.core._undo]}, notes {[n.message for n in app._notifications]}, "
                                    f"activities {activities}→{count_activities()}") from None
             if count_activities() != activities:
                 raise RuntimeError("u did not remove the logged time")

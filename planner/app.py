@@ -1,8 +1,11 @@
 """PlannerApp: the Textual shell of the planner (SPEC §5).
 
-Holds the repository, today's date, a cached snapshot/status of the funnel and the undo stack.
-Screens are Textual modes: 1 Funnel, 2 Today, 3 Week, 4 Insights, 5 Profile. Everything a screen
-changes goes through `change()`, so every change is one undoable step and every screen refreshes.
+A thin shell around the headless core (`planner.core.Core`, reached by every screen as
+`self.app.core`): the core owns the repository, today, the cached snapshot and status, and the
+undo and redo history; every change is one of its use cases. The app runs them (`apply`,
+`commit`), shows what they did (the top bar, a toast, the method's warnings), refreshes what is on
+screen, and polls the core every second so that what another instance changes shows by itself.
+Screens are Textual modes: 1 Funnel, 2 Today, 3 Week, 4 Insights, 5 Profile.
 
 Start-up is a budget (the first frame must not wait for anything it does not show): only the
 Funnel screen is imported here; the other screens import when first opened.
@@ -14,8 +17,6 @@ import gc
 import importlib
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
@@ -23,12 +24,14 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
-from planner.errors import PlannerError
+from planner.errors import Conflict, PlannerError
 from planner.ui.actions import ACTIONS, SCREENS, bindings
 
 if TYPE_CHECKING:
-    from planner.domain.models import FunnelSnapshot, Status
-    from planner.store.repository import DealState, Repository
+    from planner.core.core import Change, Core
+
+#: How often the app asks the core whether another instance wrote (SPEC §5: within ~2 seconds).
+POLL_SECONDS = 1.0
 
 #: Screens other than the Funnel, imported on first use: mode → (module, class).
 _LAZY_SCREENS = {
@@ -70,13 +73,6 @@ def _thaw() -> None:
     gc.set_threshold(*_GC_THRESHOLD)
 
 
-@dataclass(frozen=True, slots=True)
-class UndoStep:
-    description: str
-    undo: Callable[[], Any]
-    deal_id: int | None = None  # the one deal the undo writes, when it writes only that deal
-
-
 class PlannerApp(App[None]):
     """The planner's TUI. `PlannerApp(db)` resolves the database like the CLI: the `db` argument,
     else `PLANNER_DB`, else the default file in the user data directory."""
@@ -94,25 +90,19 @@ class PlannerApp(App[None]):
     def __init__(self, db: str | None = None) -> None:
         super().__init__()
         self.db = db
-        self.repo: Repository | None = None  # type: ignore[assignment]
-        self.today: date | None = None  # type: ignore[assignment]
+        self.core: Core | None = None  # type: ignore[assignment]  # set when the first screen opens
         self.problem: str | None = None  # why the database cannot be used, when it cannot
-        self.data_version = 0  # bumped on every change; screens compare it to skip needless reloads
-        self._snapshot: FunnelSnapshot | None = None
-        self._status: Status | None = None
-        # After changes to single deals: the snapshot before them and the deals changed since,
-        # so the next snapshot re-reads only those deals (see Repository.snapshot).
-        self._reuse: tuple[FunnelSnapshot, set[int]] | None = None
-        self._undo: list[UndoStep] = []
         # The first screen opens the database, so a problem with it shows as a screen, not a traceback.
         self.add_mode("funnel", self._first_screen)
 
     # --- opening --------------------------------------------------------------------------------
     def _first_screen(self) -> Screen:
         try:
-            self._open()
+            from planner.core.core import Core
+
+            self.core = Core.open(self.db)
             # Read everything the funnel shows now: damage deep in a table shows up on reading.
-            self.status()
+            self.core.status()
         except PlannerError as error:  # DatabaseProblem, or a bad PLANNER_TODAY / --db
             from planner.errors import DatabaseProblem
             from planner.ui.screens.problem import ProblemScreen
@@ -125,15 +115,6 @@ class PlannerApp(App[None]):
 
         return FunnelScreen()
 
-    def _open(self) -> None:
-        from planner.clock import plain_today
-        from planner.store import open_repository
-
-        # A plain date, without importing pendulum (start-up budget); its arithmetic is also ~10x
-        # faster than pendulum's Date and the engine does a lot of it.
-        self.today = plain_today()
-        self.repo = open_repository(self.db)
-
     def on_ready(self) -> None:
         if os.environ.get("PLANNER_EXIT_AFTER_FIRST_FRAME") == "1":
             # The start-up end point (benchmarks, the import-budget test): Ready is posted once the
@@ -141,11 +122,13 @@ class PlannerApp(App[None]):
             self.call_after_refresh(self.exit)
             return
         self.call_after_refresh(_freeze_what_is_loaded)
+        if self.core is not None:
+            self.set_interval(POLL_SECONDS, self.poll, name="poll")
 
     def on_unmount(self) -> None:
         _thaw()
-        if self.repo is not None:
-            self.repo.close()
+        if self.core is not None:
+            self.core.close()
 
     def _prune(self, *nodes, parent=None):
         # Closing a dialog removes its screen, and Textual (8.2) then asks the screen below for a
@@ -156,123 +139,93 @@ class PlannerApp(App[None]):
             parent = None
         return super()._prune(*nodes, parent=parent)
 
-    # --- the data every screen shows ----------------------------------------------------------
-    def snapshot(self) -> FunnelSnapshot:
-        """Everything the engine needs for today, read once and cached until the next change."""
-        if self._snapshot is None:
-            reuse, self._reuse = self._reuse, None
-            if reuse is None:
-                self._snapshot = self.repo.snapshot(self.today)
-            else:
-                self._snapshot = self.repo.snapshot(self.today, since=reuse[0], changed=reuse[1])
-        return self._snapshot
+    # --- staying current ------------------------------------------------------------------------
+    def poll(self) -> None:
+        """What another instance (the CLI, a second window) wrote shows without any key or focus
+        event: the core notices it from SQLite's data_version, then the screens refresh."""
+        if self.core is None or self.problem is not None:
+            return
+        try:
+            changed = self.core.poll()
+        except PlannerError:
+            return  # the database went away for a moment: try again on the next tick
+        if changed:
+            self.data_changed()
 
-    def status(self) -> Status:
-        """The method engine's view of today (SPEC §3), cached until the next change."""
-        if self._status is None:
-            from planner.domain.status import analyse
+    def on_app_focus(self) -> None:
+        """Back in the planner's terminal: the same check at once, for terminals that say so."""
+        self.poll()
 
-            self._status = analyse(self.snapshot())
-        return self._status
-
-    def data_changed(self, deal_id: int | None = None) -> None:
-        """Drop the caches and refresh what is on screen; other screens refresh when shown again.
-
-        `deal_id`: the change wrote that deal only (and the activities, moves and settings the
-        snapshot reads afresh anyway), so the other open deals need not be read again. Without
-        it everything is re-read, as on coming back to the terminal (another instance's changes)."""
-        if deal_id is None:
-            self._reuse = None
-        elif self._snapshot is not None:
-            self._reuse = (self._snapshot, {deal_id})
-        elif self._reuse is not None:
-            self._reuse[1].add(deal_id)
-        self._snapshot = None
-        self._status = None
-        self.data_version += 1
+    def data_changed(self) -> None:
+        """Refresh the screens in the current stack (the core has dropped its caches already);
+        other screens compare `core.version` when they are shown again."""
         for screen in self.screen_stack:
             refresh = getattr(screen, "refresh_data", None)
             if refresh is not None:
                 refresh()
         self.refresh_bindings()
 
-    def on_app_focus(self) -> None:
-        """Back in the planner's terminal: show what the CLI or another window changed meanwhile."""
-        if self.repo is not None and self.problem is None:
-            self.data_changed()
-
-    # --- changes and undo -----------------------------------------------------------------------
-    def change(
-        self,
-        description: str,
-        opp_id: int | None,
-        fn: Callable[[], Any],
-        *,
-        undo: Callable[[Any], Any] | None = None,
-    ) -> Any:
-        """Run one user change as one undoable step (SPEC §2, §5).
-
-        With `opp_id`, the deal is captured first and `u` puts it back exactly. Without it, pass
-        `undo`: it receives what `fn` returned (e.g. the new deal's or activity's id) and reverts it;
-        with neither the change is made but cannot be undone. A PlannerError is shown as an error
-        notification and nothing changes; the return value is then None.
-        """
+    # --- changes, undo and redo -----------------------------------------------------------------
+    def commit(self, make: Callable[[], Change]) -> Change:
+        """Run one use case of the core and show what it did: the top bar, a toast, the method's
+        warnings, every screen refreshed. Errors are raised (a dialog shows them and stays open);
+        when the change was refused because the data changed since the screen read it, the
+        screens show the data as it is now first."""
+        version = self.core.version if self.core is not None else 0
         try:
-            before = self.repo.capture(opp_id) if opp_id is not None else None
-            result = fn()
+            change = make()
+        except Conflict:
+            self.data_changed()
+            raise
+        self._show(change, refresh=self.core is None or self.core.version != version)
+        return change
+
+    def apply(self, make: Callable[[], Change]) -> Change | None:
+        """`commit` for a key: an error becomes an error notification (nothing changed); None then."""
+        try:
+            return self.commit(make)
         except PlannerError as error:
             self.notify(str(error), severity="error")
             return None
-        try:
-            after = self.repo.capture(opp_id) if opp_id is not None else None
-        except PlannerError:
-            after = None  # the change is made; undo then puts the deal back exactly as it was
-        if before is not None:
-            self._undo.append(UndoStep(description, lambda: self._undo_deal(before, after), opp_id))
-        elif undo is not None:
-            self._undo.append(UndoStep(description, lambda: undo(result)))
-        undoable = before is not None or undo is not None
+
+    def _show(self, change: Change, *, refresh: bool) -> None:
+        if not change.changed:
+            if refresh:
+                self.data_changed()
+            self.notify(change.description, timeout=3)
+            return
+        headline = change.description
+        if change.undoable:
+            headline += " · u undoes"
+        elif change.redoable:
+            headline += " · ctrl+r redoes"
         # Set before the screens refresh, so the top bar is repainted in the same frame as them.
-        self.last_change = f"{description} · u undoes" if undoable and "u to undo" not in description else description
-        self.data_changed(opp_id)
-        self.notify(description, timeout=3)
-        return result
-
-    def _undo_deal(self, before: DealState, after: DealState | None) -> None:
-        """Take back this instance's change to a deal and only that: whatever another instance
-        (the CLI, a second window) changed since is kept (SPEC §6, two instances)."""
-        if after is None:
-            self.repo.restore(before)
-        else:
-            self.repo.restore(merge_undo(before, after, self.repo.capture(before.opportunity_id)))
-
-    def added_deal_undo(self, new_id: int) -> None:
-        """The undo of adding a deal: remove it again (pass as `undo=` to `change`)."""
-        from planner.store.repository import DealState
-
-        self.repo.restore(DealState(new_id, None))
+        self.last_change = headline
+        self.data_changed()
+        self.notify(headline, timeout=3)
+        for warning in change.warnings:
+            self.notify(warning, title="The method warns", severity="warning", timeout=8)
 
     def action_undo(self) -> None:
-        if not self._undo:
-            self.notify("Nothing to undo")
-            return
-        step = self._undo.pop()
+        self._replay(self.core.undo, self.core.undo_description, "undone")
+
+    def action_redo(self) -> None:
+        self._replay(self.core.redo, self.core.redo_description, "redone")
+
+    def _replay(self, run: Callable[[], Change], description: str | None, verb: str) -> None:
         try:
-            step.undo()
-        except PlannerError as error:
-            self.notify(f"Could not undo {step.description}: {error}", severity="error")
+            change = self.commit(run)
+        except Conflict as error:
+            self.last_change = f"Not {verb} (changed elsewhere): {description}"
+            self.notify(str(error), severity="error")
             return
-        self.last_change = f"Undone: {step.description}"
-        self.data_changed(step.deal_id)
+        except PlannerError as error:
+            self.notify(str(error), severity="error")
+            return
         # The deal is back where it was: select it there, so its keys work without navigating.
         select = getattr(self.screen, "select_deal", None)
-        if step.deal_id is not None and select is not None:
-            select(step.deal_id)
-        self.notify(f"Undone: {step.description}", timeout=3)
-
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._undo)
+        if change.changed and change.deal_id is not None and select is not None:
+            select(change.deal_id)
 
     def notify(
         self,
@@ -299,8 +252,8 @@ class PlannerApp(App[None]):
             self.push_screen(HelpScreen(title, _own_bindings(screen)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("mode", "undo"):
-            if self.problem is not None or self.repo is None:
+        if action in ("mode", "undo", "redo"):
+            if self.problem is not None or self.core is None:
                 return False
             if isinstance(self.screen, ModalScreen):
                 # A dialog is open: finish or escape it first. Greyed, not hidden, so the footer
@@ -332,34 +285,6 @@ class PlannerApp(App[None]):
                     f"{binding.description}  ({keys})", binding.tooltip or binding.description,
                     _runner(screen, binding.action),
                 )
-
-
-def merge_undo(before: DealState, after: DealState, current: DealState) -> DealState:
-    """What undoing a change should leave: `before` → `after` was our change, `current` is the deal
-    now. Every field, move and activity our change touched goes back to `before`, unless it has
-    changed again since (then the later change wins); everything else stays as it is now."""
-    from dataclasses import fields, replace
-
-    if after.opportunity is None or current.opportunity is None or before.opportunity is None:
-        # We deleted or added the deal (or it is gone now): undo restores the deal as it was.
-        return before
-
-    changes = {}
-    for f in fields(before.opportunity):
-        old, ours, now = (getattr(s.opportunity, f.name) for s in (before, after, current))
-        if ours != old and now == ours:
-            changes[f.name] = old
-    opportunity = replace(current.opportunity, **changes)
-
-    def merged(kind: str) -> tuple:
-        old = {x.id: x for x in getattr(before, kind)}
-        ours = {x.id: x for x in getattr(after, kind)}
-        now = {x.id: x for x in getattr(current, kind)}
-        keep = {i: x for i, x in now.items() if not (i in ours and i not in old)}  # drop what we added
-        keep.update({i: x for i, x in old.items() if i not in ours})  # bring back what we removed
-        return tuple(keep[i] for i in sorted(keep))
-
-    return replace(current, opportunity=opportunity, moves=merged("moves"), activities=merged("activities"))
 
 
 def _parameters(action: str) -> tuple[object, ...]:

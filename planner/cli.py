@@ -22,6 +22,7 @@ from planner.errors import BadInput, PlannerError
 if TYPE_CHECKING:
     from datetime import date
 
+    from planner.core.core import Change, Core
     from planner.domain.models import Bucket, Opportunity, Status, WeekPlan
     from planner.store.repository import Repository
 
@@ -121,8 +122,10 @@ def _args_list(p: argparse.ArgumentParser) -> None:
 
 def _args_move(p: argparse.ArgumentParser) -> None:
     p.add_argument("id", help="the opportunity's id (see 'planner list')")
-    p.add_argument("bucket", help="above, in, best_few (bf), won or lost")
+    p.add_argument("bucket", help="above, in, best_few (bf), won or lost; an open bucket reopens a closed deal")
     p.add_argument("--reason", default="", help="why it was lost (only with lost)")
+    p.add_argument("--on", metavar="DATE", help="won or lost: the day it closed (default: today)")
+    p.add_argument("--value", help="won or lost: its final value, e.g. 12,500")
 
 
 def _args_log(p: argparse.ArgumentParser) -> None:
@@ -138,7 +141,9 @@ def _args_status(p: argparse.ArgumentParser) -> None:
 
 
 def _args_plan(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--hours", help="what if I had this many selling hours this week (not saved)")
+    p.add_argument("--hours", help="selling hours of this week only ('normal': back to hours_per_week)")
+    p.add_argument("--split", metavar="A/I/B",
+                   help="your own split of the week in percent, Above/In/Best Few (20/40/40); 'suggested' clears it")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--ics", metavar="FILE", help="also write the time blocks as an iCalendar file ('-' for stdout)")
 
@@ -308,6 +313,18 @@ def _repository(args: argparse.Namespace) -> Iterator[Repository]:
         repo.close()
 
 
+@contextmanager
+def _core(args: argparse.Namespace) -> Iterator[Core]:
+    """The application core on the command's database: every change goes through it."""
+    from planner.core.core import Core
+
+    core = Core.open(args.db)
+    try:
+        yield core
+    finally:
+        core.close()
+
+
 def _parse_id(text: str) -> int:
     raw = text.strip().lstrip("#")
     if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) < 2**63:
@@ -316,9 +333,9 @@ def _parse_id(text: str) -> int:
 
 
 def _money(cents: int) -> str:
-    from planner.domain.parse import format_money
+    from planner.core.text import money
 
-    return format_money(cents)
+    return money(cents)
 
 
 def _stdout_is_utf8() -> bool:
@@ -344,13 +361,6 @@ def _name(opp: Opportunity) -> str:
     return deal_name(opp)
 
 
-def _cycle_days(repo: Repository) -> float:
-    from planner.domain.cycle import normal_cycle
-
-    history = repo.history()
-    return normal_cycle(history.won_deals, history.median_cycle_days, repo.settings().cycle_days).days
-
-
 def _open_tui(db: str | None) -> int:
     from planner.app import PlannerApp
 
@@ -363,10 +373,7 @@ def _open_tui(db: str | None) -> int:
 
 def cmd_add(args: argparse.Namespace) -> int:
     """`planner add TITLE …` → prints the new id (SPEC §4)."""
-    from dataclasses import replace
-
-    from planner.domain.flags import move_warnings
-    from planner.domain.models import Bucket, Opportunity
+    from planner.domain.models import Opportunity
     from planner.domain.parse import (
         MAX_FIELD,
         MAX_NOTES,
@@ -391,23 +398,27 @@ def cmd_add(args: argparse.Namespace) -> int:
         source=clean_text(args.source, MAX_FIELD, what="--source"),
         notes=clean_text(args.notes, MAX_NOTES, multiline=True, what="--notes"),
     )
-    with _repository(args) as repo:
-        if opp.bucket is not Bucket.ABOVE:
-            # Entering the funnel lower down asks the same of the deal as moving there would.
-            for warning in move_warnings(replace(opp, bucket=Bucket.ABOVE), opp.bucket, today, _cycle_days(repo)):
-                _warn(warning)
-        new_id = repo.add(opp, on=today)
-    print(new_id)
+    with _core(args) as core:
+        change = core.add(opp)  # entering the funnel lower down warns as moving there would
+    _warnings(change)
+    print(change.value)
     return 0
+
+
+def _warnings(change: Change) -> None:
+    for warning in change.warnings:
+        _warn(warning)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     """`planner list [--bucket B] [--json]`: a table aligned for any script, or JSON (SPEC §4)."""
     from planner.domain.parse import parse_bucket
 
+    from planner.core.text import due_column
+
     bucket = parse_bucket(args.bucket) if args.bucket else None
-    with _repository(args) as repo:
-        opps = repo.list(bucket)
+    with _core(args) as core:
+        opps = core.deals(bucket)
     if args.open:
         opps = [o for o in opps if o.is_open]
     if args.json:
@@ -427,20 +438,12 @@ def cmd_list(args: argparse.Namespace) -> int:
             o.account,
             _money(o.value_cents),
             o.next_action,
-            _due_text(o.next_action_due, today),
+            due_column(o.next_action_due, today),
         ]
         for o in opps
     ]
     print(_table(["id", "bucket", "title", "account", "value", "next action", "due"], rows, right={0, 4}, flexible=(2, 5, 3)))
     return 0
-
-
-def _due_text(due: date | None, today: date) -> str:
-    if due is None:
-        return ""
-    if due < today:
-        return f"{due.isoformat()} overdue"
-    return "today" if due == today else due.isoformat()
 
 
 def _table(header: list[str], rows: list[list[str]], *, right: set[int], flexible: tuple[int, ...]) -> str:
@@ -473,32 +476,35 @@ def _table(header: list[str], rows: list[list[str]], *, right: set[int], flexibl
 
 
 def cmd_move(args: argparse.Namespace) -> int:
-    """`planner move ID BUCKET [--reason R]`: warns on stderr when the method's entry conditions
-    are not met, and moves anyway (SPEC §2)."""
-    from planner.domain.flags import move_warnings
+    """`planner move ID BUCKET [--reason R] [--on DATE] [--value N]`: warns on stderr when the
+    method's entry conditions are not met, and moves anyway (SPEC §2). An open bucket reopens a
+    won or lost deal."""
     from planner.domain.models import Bucket
-    from planner.domain.parse import MAX_FIELD, clean_text, parse_bucket
+    from planner.domain.parse import MAX_FIELD, clean_text, parse_bucket, parse_date, parse_money
 
     opp_id = _parse_id(args.id)
     to = parse_bucket(args.bucket)
     reason = clean_text(args.reason, MAX_FIELD, what="--reason")
     if reason and to is not Bucket.LOST:
         raise BadInput("--reason is only for lost deals")
+    if (args.on or args.value is not None) and to.is_open:
+        raise BadInput("--on and --value are only for won or lost deals")
     today = _today()
-    with _repository(args) as repo:
-        opp = repo.get(opp_id)
-        if opp.bucket is to:
-            print(f"{opp_id} {_name(opp)} is already in {to.label}; nothing changed")
-            return 0
-        for warning in move_warnings(opp, to, today, _cycle_days(repo)):
-            _warn(warning)
-        repo.move(opp_id, to, on=today, reason=reason)
-    print(f"moved {opp_id} {_name(opp)}: {opp.bucket.label} → {to.label}")
+    closed_on = parse_date(args.on, today, what="--on") if args.on else None
+    value = parse_money(args.value, what="--value") if args.value is not None else None
+    with _core(args) as core:
+        before = core.deal(opp_id)
+        change = core.move(opp_id, to, reason=reason, closed_on=closed_on, value_cents=value)
+    if not change.changed:
+        print(f"{opp_id} {_name(before)} is already in {to.label}; nothing changed")
+        return 0
+    _warnings(change)
+    print(f"moved {opp_id} {_name(before)}: {before.bucket.label} → {to.label}")
     return 0
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    """`planner log [ID] --kind K --minutes N [--note T]` (SPEC §2 "Log activities")."""
+    """`planner log [ID] --kind K --minutes N [--on DATE] [--note T]` (SPEC §2 "Log activities")."""
     from planner.domain.models import Activity
     from planner.domain.parse import MAX_NOTES, clean_text, parse_date, parse_kind, parse_minutes
 
@@ -511,25 +517,14 @@ def cmd_log(args: argparse.Namespace) -> int:
         opportunity_id=opp_id,
         note=clean_text(args.note, MAX_NOTES, multiline=True, what="--note"),
     )
-    with _repository(args) as repo:
-        target = f"on {_name(repo.get(opp_id))}" if opp_id is not None else "on no deal (Above the Funnel)"
-        repo.log(activity)
+    with _core(args) as core:
+        change = core.log_time(activity)
+    target = f"on {_name(change.deal)}" if change.deal is not None else "on no deal (Above the Funnel)"
     print(f"logged {activity.minutes} min of {activity.kind.label} {target}")
     return 0
 
 
 # --- status / plan -------------------------------------------------------------------------------
-
-
-def _status(repo: Repository, today: date, hours: float | None = None) -> tuple[Any, Status]:
-    from dataclasses import replace
-
-    from planner.domain.status import analyse
-
-    snapshot = repo.snapshot(today)
-    if hours is not None:
-        snapshot = replace(snapshot, settings=replace(snapshot.settings, hours_per_week=hours))
-    return snapshot, analyse(snapshot)
 
 
 def status_record(status: Status) -> dict[str, Any]:
@@ -584,16 +579,18 @@ def _iso(day: date | None) -> str | None:
 
 
 def _hours(value: float) -> str:
-    return f"{value:.1f} h"
+    from planner.core.text import hours
+
+    return hours(value)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """`planner status [--json]`: buckets, normal cycle, suggested split, flags (SPEC §4)."""
+    from planner.core.text import quota_text
     from planner.domain.models import OPEN_BUCKETS, PRIORITY
 
-    today = _today()
-    with _repository(args) as repo:
-        _, status = _status(repo, today)
+    with _core(args) as core:
+        status = core.status()
     if args.json:
         _print_json(status_record(status))
         return 0
@@ -615,9 +612,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         out.append(f"  {b.label:<{label_width}}  {share.percent:>3} %  {_hours(share.hours):>7}  {share.reason}")
     if alloc.overloaded_hours > 0:
         out.append(f"  Overloaded by {_hours(alloc.overloaded_hours)}: the funnel asks for more than your week.")
-    quota = _quota(alloc.prospects_per_week)
-    out.append(f"Prospecting quota: {quota} new prospect{'' if quota == 1 else 's'} this week "
-               f"({alloc.prospects_per_week:.1f} needed a week)")
+    out.append(f"Prospecting quota: {quota_text(alloc)}")
     out.append("")
     if status.flags:
         out.append("Flags:")
@@ -631,18 +626,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _quota(prospects_per_week: float) -> int:
-    import math
-
-    return math.ceil(prospects_per_week - 1e-9)
-
-
-def plan_record(plan: WeekPlan, status: Status) -> dict[str, Any]:
+def plan_record(plan: WeekPlan, status: Status, snapshot: Any = None) -> dict[str, Any]:
     from planner.domain.models import PRIORITY
 
     return {
         "week_start": plan.week_start.isoformat(),
         "hours": plan.hours,
+        "normal_hours": snapshot.settings.hours_per_week if snapshot is not None else plan.hours,
+        "hours_this_week_only": snapshot is not None and snapshot.week_hours is not None,
         "is_custom": plan.is_custom,
         "overloaded_hours": round(status.allocation.overloaded_hours, 2),
         "prospects_per_week": round(status.allocation.prospects_per_week, 2),
@@ -671,43 +662,70 @@ def plan_record(plan: WeekPlan, status: Status) -> dict[str, Any]:
 
 
 def _clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
+    from planner.core.text import clock
+
+    return clock(minute)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    """`planner plan [--hours N] [--json] [--ics FILE]`: this week's plan (SPEC §2 "Weekly plan").
-    --hours is a what-if: the plan is computed with those hours and nothing is saved."""
+    """`planner plan [--hours N] [--split A/I/B | --split suggested] [--json] [--ics FILE]`: this
+    week's plan (SPEC §2 "Weekly plan"). --hours sets the selling hours of this week only (the normal
+    week stays hours_per_week; 'normal' goes back to it); --split sets or clears your own split.
+    Both are saved, as the Week screen's H, e and r do."""
+    from planner.core.core import parse_split_text
+    from planner.core.text import time_span, weekday_date, whole_hours
     from planner.domain.models import PRIORITY
-    from planner.domain.settings import parse_setting
-    from planner.domain.weekplan import week_plan
 
     if args.ics == "-" and args.json:
         raise BadInput("--ics - and --json would both write to stdout; write the calendar to a file")
     if args.ics and args.ics != "-":
         _refuse_database_target(args.ics, args.db)  # before anything is read or written
-    hours = float(parse_setting("hours_per_week", args.hours)) if args.hours is not None else None
-    today = _today()
-    with _repository(args) as repo:
-        snapshot, status = _status(repo, today, hours)
-    plan = week_plan(today, snapshot.settings, status.allocation, snapshot.week_minutes)
-    if args.ics:
-        _write_ics(plan, args.ics, args.db)
-    if args.json:
-        _print_json(plan_record(plan, status))
-        return 0
+    split: Any = None
+    if args.split is not None:
+        split = None if args.split.strip().lower() == "suggested" else parse_split_text(args.split)
+    notes: list[str] = []
+    with _core(args) as core:
+        # Checked before either is saved: a bad --split leaves --hours unsaved too.
+        if args.hours is not None:
+            from planner.domain.settings import parse_setting
+
+            if args.hours.strip().lower() not in ("normal", "auto"):
+                parse_setting("hours_per_week", args.hours)
+        for change in (
+            core.set_week_hours(args.hours) if args.hours is not None else None,
+            core.set_own_split(split) if args.split is not None else None,
+        ):
+            if change is not None:
+                notes.append(change.description)
+                notes.extend(f"warning: {w}" for w in change.warnings)
+        snapshot, status, plan = core.snapshot(), core.status(), core.week_plan()
+        if args.ics and args.ics != "-":
+            written = core.write_week_calendar(args.ics)
+            notes.append(f"wrote {len(plan.blocks)} time blocks to {written.value}")
+    for note in notes:
+        print(note, file=sys.stderr)
     if args.ics == "-":
+        from planner.ics import week_ics
+
+        sys.stdout.flush()
+        sys.stdout.buffer.write(week_ics(plan))
+        sys.stdout.buffer.flush()
         return 0  # the calendar went to stdout; do not mix text into it
-    what_if = " (what if: not saved)" if hours is not None else ""
+    if args.json:
+        _print_json(plan_record(plan, status, snapshot))
+        return 0
+    this_week = (f" this week (normal week {whole_hours(snapshot.settings.hours_per_week)})"
+                 if snapshot.week_hours is not None else "")
     whose = "your own split" if plan.is_custom else "suggested split"
-    out = [f"Week of {plan.week_start.isoformat()}: {plan.hours:g} h of selling time{what_if}, {whose}", ""]
+    out = [f"Week of {plan.week_start.isoformat()}: {whole_hours(plan.hours)} of selling time{this_week}, {whose}", ""]
     label_width = max(len(b.label) for b in PRIORITY)
-    out.append(f"  {'':<{label_width}}  {'split':>5}  {'planned':>8}  {'logged':>8}")
+    out.append(f"  {'':<{label_width}}  {'split':>5}  {'suggested':>9}  {'planned':>8}  {'logged':>8}")
     for b in PRIORITY:
         out.append(
-            f"  {b.label:<{label_width}}  {plan.split[b]:>3} %  {_hours(plan.planned_hours[b]):>8}  "
-            f"{_hours(plan.logged_hours[b]):>8}"
+            f"  {b.label:<{label_width}}  {plan.split[b]:>3} %  {plan.suggested[b]:>7} %  "
+            f"{_hours(plan.planned_hours[b]):>8}  {_hours(plan.logged_hours[b]):>8}"
         )
-    out += ["", "Why:"]
+    out += ["", "Why (the suggestion):"]
     out += [f"  {status.allocation[b].reason}" for b in PRIORITY]
     if status.allocation.overloaded_hours > 0:
         out.append(f"  Overloaded by {_hours(status.allocation.overloaded_hours)}.")
@@ -715,25 +733,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if not plan.blocks:
         out.append("  none (no selling hours this week)")
     for block in plan.blocks:
-        out.append(
-            f"  {block.day.strftime('%a %d %b')}  {_clock(block.start_minute)}–"
-            f"{_clock(block.start_minute + block.minutes)}  {block.title}"
-        )
+        out.append(f"  {weekday_date(block.day)}  {time_span(block.start_minute, block.minutes)}  {block.title}")
     print("\n".join(out))
     return 0
-
-
-def _write_ics(plan: WeekPlan, target: str, db: str | None) -> None:
-    from planner.ics import week_ics
-
-    data = week_ics(plan)
-    if target == "-":
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    _write_file(target, data, db)
-    print(f"wrote {len(plan.blocks)} time blocks to {target}", file=sys.stderr)
 
 
 def _refuse_database_target(target: str, db: str | None) -> None:
@@ -754,17 +756,16 @@ def _write_file(target: str, data: bytes, db: str | None) -> None:
 
 
 def _format_setting(value: float | int | None) -> str:
-    if value is None:
-        return "auto"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    from planner.core.text import setting_text
+
+    return setting_text(value)
 
 
-def _print_settings(settings: Any, repo: Repository) -> None:
+def _print_settings(settings: Any, core: Core) -> None:
     """Every setting with its value and meaning; the 'auto' ones also say what is in use now."""
-    from planner.domain.allocation import funnel_parameters
     from planner.domain.settings import SETTING_SPECS, Settings, setting_value
 
-    params = funnel_parameters(settings, repo.history())
+    params = core.status().parameters
     defaults = Settings()
     width = max(len(k) for k in SETTING_SPECS)
     values = {k: _format_setting(setting_value(settings, k)) for k in SETTING_SPECS}
@@ -792,21 +793,19 @@ def _bucket(name: str) -> Bucket:
 
 def cmd_config(args: argparse.Namespace) -> int:
     """`planner config [KEY [VALUE]]`: the settings of SPEC §3.1."""
-    from planner.domain.settings import SETTING_SPECS, parse_setting, setting_value, with_setting
+    from planner.domain.settings import SETTING_SPECS, parse_setting, setting_value
 
     if args.key is not None and args.key not in SETTING_SPECS:
         parse_setting(args.key, "")  # raises the BadInput that lists the known keys
-    with _repository(args) as repo:
-        settings = repo.settings()
+    with _core(args) as core:
         if args.key is None:
-            _print_settings(settings, repo)
+            _print_settings(core.settings(), core)
             return 0
         if args.value is None:
-            print(_format_setting(setting_value(settings, args.key)))
+            print(_format_setting(setting_value(core.settings(), args.key)))
             return 0
-        value = parse_setting(args.key, args.value)
-        repo.save_settings(with_setting(settings, args.key, value))
-    print(f"{args.key} = {_format_setting(value)}")
+        change = core.set_setting(args.key, args.value)
+    print(change.description)
     return 0
 
 

@@ -24,3 +24,17 @@ class NotFound(BadInput):
 class DatabaseProblem(PlannerError):
     """The database cannot be used as it is: corrupt, not a database, locked, read-only, full, or
     made by a newer version. The message says which and what to do; the file is left untouched."""
+
+
+class Conflict(PlannerError):
+    """What an action was computed from has changed since (another window, the command line): the
+    action was refused and nothing changed. The message says what changed and what to do."""
+
+
+class Stale(Conflict):
+    """Raised by the store when the record an action expects is not what is stored now; `current`
+    is what is stored (None when it is gone). The core turns it into a Conflict worded for the user."""
+
+    def __init__(self, message: str = "changed since", current: object = None) -> None:
+        super().__init__(message)
+        self.current = current

@@ -255,6 +255,18 @@ class FunnelSnapshot:
     won_this_month: int = 0
     checkin_streak: int = 0
     checked_in_today: bool = False
+    # This week's selling hours when set for this week only (SPEC §2 "Weekly plan"); None: the
+    # normal week, `settings.hours_per_week`.
+    week_hours: float | None = None
+
+    @property
+    def settings_this_week(self) -> "Settings":
+        """The settings the engine plans this week with: this week's hours when they are set."""
+        if self.week_hours is None:
+            return self.settings
+        from dataclasses import replace
+
+        return replace(self.settings, hours_per_week=self.week_hours)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from planner.domain.projection import projection
 def analyse(snapshot: FunnelSnapshot) -> Status:
     """SPEC §3: the normal cycle, the funnel's parameters, the suggested allocation, the
     roller-coaster projection, the flags and the forecast, with count and value per open bucket."""
-    settings = snapshot.settings
+    settings = snapshot.settings_this_week  # this week's hours when set for this week only
     deals = tuple(d for d in snapshot.open_deals if d.bucket.is_open)
     counts = dict.fromkeys(OPEN_BUCKETS, 0)
     values = dict.fromkeys(OPEN_BUCKETS, 0)

@@ -16,7 +16,7 @@ import sqlite3
 from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -43,7 +43,7 @@ from planner.domain.settings import (
     settings_from_mapping,
     settings_to_mapping,
 )
-from planner.errors import BadInput, NotFound
+from planner.errors import BadInput, NotFound, Stale
 from planner.store.connection import Database
 from planner.store.migrations import (
     DENORMALISE_SQL,
@@ -64,6 +64,38 @@ class DealState:
     opportunity: Opportunity | None
     moves: tuple[Move, ...] = ()
     activities: tuple[Activity, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionState:
+    """One ideal-customer criterion at one moment (or its absence), with the deals that meet it."""
+
+    criterion_id: int
+    criterion: Criterion | None
+    met_by: frozenset[int] = frozenset()
+
+
+def plain(opp: Opportunity | None) -> Opportunity | None:
+    """The deal as its user and other instances change it: without the two days the store derives
+    from its history (entered its bucket, last touched), which logging time elsewhere moves."""
+    if opp is None:
+        return None
+    return replace(opp, entered_bucket_on=None, last_touched_on=None)
+
+
+def same_deal(a: DealState, b: DealState, *, activities: bool) -> bool:
+    """Whether nothing about the deal changed between `a` and `b`: its fields, influences,
+    criteria met and moves (and its activities, when `activities`)."""
+    if a.opportunity is None or b.opportunity is None:
+        return a.opportunity is None and b.opportunity is None
+    return (plain(a.opportunity) == plain(b.opportunity) and a.moves == b.moves
+            and (not activities or a.activities == b.activities))
+
+
+def week_hours_key(monday: date) -> str:
+    """The setting that holds one week's selling hours when the user set them for that week only
+    (SPEC §2 "Weekly plan"); the normal week stays `hours_per_week`."""
+    return f"week_hours.{monday.isoformat()}"
 
 
 _OPP_COLUMNS = (
@@ -135,6 +167,18 @@ def _parse_instant(text: str) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
+def _week_hours(text: str | None) -> float | None:
+    """A week's stored hours, or None when unset or not valid (then the normal week applies)."""
+    if text is None:
+        return None
+    from planner.domain.settings import parse_setting
+
+    try:
+        return float(parse_setting("hours_per_week", text))
+    except BadInput:
+        return None
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -204,6 +248,14 @@ def _open_order(opp: Opportunity) -> tuple:
     """The sort key of _ORDER (ISO day text sorts as the dates do)."""
     due = opp.next_action_due
     return (_BUCKET_ORDER.get(opp.bucket, 4), due is None, due or date.min, opp.id)
+
+
+def _move_row(m: Move, opp_id: int) -> tuple:
+    return (m.id, opp_id, m.from_bucket.value if m.from_bucket else None, m.to_bucket.value, _format_instant(m.at))
+
+
+def _activity_row(a: Activity, opp_id: int | None) -> tuple:
+    return (a.id, opp_id, a.kind.value, a.minutes, a.on.isoformat(), a.note, a.bucket.value)
 
 
 def _to_move(row: tuple) -> Move:
@@ -284,17 +336,20 @@ class Repository:
     # --- opportunities ----------------------------------------------------------------------
     def add(self, opp: Opportunity, *, on: date) -> int:
         """Insert (with its influences and criteria met) and record the creation move; return the id."""
+        with self._db.write() as conn:
+            return self._insert_new(conn, opp, on)
+
+    def _insert_new(self, conn: sqlite3.Connection, opp: Opportunity, on: date) -> int:
         day = on.isoformat()
         closed = _day(opp.closed_on or on) if not opp.bucket.is_open else None
-        with self._db.write() as conn:
-            row = _opp_row(opp, None, created=day, entered=day, touched=day)
-            row = row[:8] + (closed,) + row[9:]
-            cur = conn.execute(_INSERT_OPP, row)
-            opp_id = cur.lastrowid
-            conn.execute(_INSERT_MOVE, (None, opp_id, None, opp.bucket.value, _instant(on)))
-            self._write_influences(conn, opp_id, opp.influences, keep_ids=set())
-            conn.executemany(_INSERT_MET, [(opp_id, c) for c in sorted(opp.criteria_met)])
-            return opp_id
+        row = _opp_row(opp, None, created=day, entered=day, touched=day)
+        row = row[:8] + (closed,) + row[9:]
+        cur = conn.execute(_INSERT_OPP, row)
+        opp_id = cur.lastrowid
+        conn.execute(_INSERT_MOVE, (None, opp_id, None, opp.bucket.value, _instant(on)))
+        self._write_influences(conn, opp_id, opp.influences, keep_ids=set())
+        conn.executemany(_INSERT_MET, [(opp_id, c) for c in sorted(opp.criteria_met)])
+        return opp_id
 
     def get(self, opp_id: int) -> Opportunity:
         """Raise NotFound (a BadInput) for an unknown id."""
@@ -310,31 +365,35 @@ class Repository:
             raise NotFound("cannot update an opportunity that has no id")
         with self._db.write() as conn:
             self._require(conn, opp.id)
-            conn.execute(
-                "UPDATE opportunity SET title=?, account=?, contact=?, value_cents=?, first_contact=?, "
-                "expected_close=?, closed_on=?, next_action=?, next_action_due=?, source=?, notes=?, money=?, "
-                "authority=?, need=?, lost_reason=? WHERE id=?",
-                (
-                    opp.title,
-                    opp.account,
-                    opp.contact,
-                    opp.value_cents,
-                    _day(opp.first_contact),
-                    _day(opp.expected_close),
-                    _day(opp.closed_on),
-                    opp.next_action,
-                    _day(opp.next_action_due),
-                    opp.source,
-                    opp.notes,
-                    int(bool(opp.money)),
-                    int(bool(opp.authority)),
-                    int(bool(opp.need)),
-                    opp.lost_reason,
-                    opp.id,
-                ),
-            )
+            self._write_fields(conn, opp)
             self._replace_influences(conn, opp.id, opp.influences)
             self._replace_met(conn, opp.id, opp.criteria_met)
+
+    @staticmethod
+    def _write_fields(conn: sqlite3.Connection, opp: Opportunity) -> None:
+        conn.execute(
+            "UPDATE opportunity SET title=?, account=?, contact=?, value_cents=?, first_contact=?, "
+            "expected_close=?, closed_on=?, next_action=?, next_action_due=?, source=?, notes=?, money=?, "
+            "authority=?, need=?, lost_reason=? WHERE id=?",
+            (
+                opp.title,
+                opp.account,
+                opp.contact,
+                opp.value_cents,
+                _day(opp.first_contact),
+                _day(opp.expected_close),
+                _day(opp.closed_on),
+                opp.next_action,
+                _day(opp.next_action_due),
+                opp.source,
+                opp.notes,
+                int(bool(opp.money)),
+                int(bool(opp.authority)),
+                int(bool(opp.need)),
+                opp.lost_reason,
+                opp.id,
+            ),
+        )
 
     def delete(self, opp_id: int) -> DealState:
         """Delete with its influences, moves and activities; return what was there (for undo)."""
@@ -370,8 +429,6 @@ class Repository:
 
         Moving back to an open bucket reopens the deal (closed_on and lost_reason cleared).
         Moving to the bucket it is already in is BadInput (it would split the stay in two)."""
-        day = on.isoformat()
-        at = _instant(on)
         with self._db.write() as conn:
             row = conn.execute("SELECT bucket FROM opportunity WHERE id = ?", (opp_id,)).fetchone()
             if row is None:
@@ -379,21 +436,28 @@ class Repository:
             before = Bucket(row[0])
             if before is to:
                 raise BadInput(f"opportunity {opp_id} is already in {to.label}")
-            cur = conn.execute(_INSERT_MOVE, (None, opp_id, before.value, to.value, at))
-            measure_stays(conn, opp_id)
-            conn.execute(
-                "UPDATE opportunity SET bucket = ?, closed_on = ?, lost_reason = ?, entered_bucket_on = ?, "
-                "last_touched_on = MAX(COALESCE(last_touched_on, ''), ?) WHERE id = ?",
-                (
-                    to.value,
-                    None if to.is_open else day,
-                    reason if to is Bucket.LOST else "",
-                    day,
-                    day,
-                    opp_id,
-                ),
-            )
-            return Move(opportunity_id=opp_id, from_bucket=before, to_bucket=to, at=_parse_instant(at), id=cur.lastrowid)
+            return self._move(conn, opp_id, before, to, on=on, reason=reason)
+
+    @staticmethod
+    def _move(conn: sqlite3.Connection, opp_id: int, before: Bucket, to: Bucket, *, on: date, reason: str = "",
+              closed_on: date | None = None) -> Move:
+        day = on.isoformat()
+        at = _instant(on)
+        cur = conn.execute(_INSERT_MOVE, (None, opp_id, before.value, to.value, at))
+        measure_stays(conn, opp_id)
+        conn.execute(
+            "UPDATE opportunity SET bucket = ?, closed_on = ?, lost_reason = ?, entered_bucket_on = ?, "
+            "last_touched_on = MAX(COALESCE(last_touched_on, ''), ?) WHERE id = ?",
+            (
+                to.value,
+                None if to.is_open else _day(closed_on or on),
+                reason if to is Bucket.LOST else "",
+                day,
+                day,
+                opp_id,
+            ),
+        )
+        return Move(opportunity_id=opp_id, from_bucket=before, to_bucket=to, at=_parse_instant(at), id=cur.lastrowid)
 
     # --- influences, criteria ---------------------------------------------------------------
     def set_influences(self, opp_id: int, influences: Sequence[Influence]) -> None:
@@ -442,23 +506,27 @@ class Repository:
     # --- activities and history -------------------------------------------------------------
     def log(self, activity: Activity) -> int:
         """Insert; `activity.bucket` is filled from the deal's bucket (Above for no deal)."""
-        day = activity.on.isoformat()
         with self._db.write() as conn:
-            bucket = Bucket.ABOVE
-            if activity.opportunity_id is not None:
-                row = conn.execute("SELECT bucket FROM opportunity WHERE id = ?", (activity.opportunity_id,)).fetchone()
-                if row is None:
-                    raise NotFound(f"no opportunity with id {activity.opportunity_id}")
-                bucket = Bucket(row[0])
-                conn.execute(
-                    "UPDATE opportunity SET last_touched_on = MAX(COALESCE(last_touched_on, ''), ?) WHERE id = ?",
-                    (day, activity.opportunity_id),
-                )
-            cur = conn.execute(
-                _INSERT_ACTIVITY,
-                (None, activity.opportunity_id, activity.kind.value, activity.minutes, day, activity.note, bucket.value),
+            return self._log(conn, activity)
+
+    @staticmethod
+    def _log(conn: sqlite3.Connection, activity: Activity) -> int:
+        day = activity.on.isoformat()
+        bucket = Bucket.ABOVE
+        if activity.opportunity_id is not None:
+            row = conn.execute("SELECT bucket FROM opportunity WHERE id = ?", (activity.opportunity_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no opportunity with id {activity.opportunity_id}")
+            bucket = Bucket(row[0])
+            conn.execute(
+                "UPDATE opportunity SET last_touched_on = MAX(COALESCE(last_touched_on, ''), ?) WHERE id = ?",
+                (day, activity.opportunity_id),
             )
-            return cur.lastrowid
+        cur = conn.execute(
+            _INSERT_ACTIVITY,
+            (None, activity.opportunity_id, activity.kind.value, activity.minutes, day, activity.note, bucket.value),
+        )
+        return cur.lastrowid
 
     def delete_activity(self, activity_id: int) -> None:
         with self._db.write() as conn:
@@ -615,7 +683,9 @@ class Repository:
         month_start = today.replace(day=1)
         next_month = (month_start + timedelta(days=32)).replace(day=1)
         with self._db.read() as conn:
-            settings = self._settings(conn)
+            stored = dict(conn.execute("SELECT key, value FROM setting").fetchall())
+            settings = settings_from_mapping(stored)
+            week_hours = _week_hours(stored.get(week_hours_key(monday)))
             if since is not None and since.today == today:
                 ids = sorted(set(changed))
                 fresh = self._load(conn, f"o.id IN ({','.join('?' * len(ids))}) AND {_OPEN_SQL}", tuple(ids)) \
@@ -650,6 +720,7 @@ class Repository:
             won_this_month=won,
             checkin_streak=streak,
             checked_in_today=checked_today,
+            week_hours=week_hours,
         )
 
     # --- daily check-in ---------------------------------------------------------------------
@@ -687,59 +758,299 @@ class Repository:
         with self._db.read() as conn:
             return self._capture(conn, opp_id)
 
-    def _capture(self, conn: sqlite3.Connection, opp_id: int) -> DealState:
+    def _capture(self, conn: sqlite3.Connection, opp_id: int, *, activities: bool = True) -> DealState:
         found = self._load(conn, "o.id = ?", (opp_id,))
         if not found:
             return DealState(opportunity_id=opp_id, opportunity=None)
-        activities = tuple(
+        logged = tuple(
             _to_activity(r)
             for r in conn.execute(
                 "SELECT id, opportunity_id, kind, minutes, day, note, bucket FROM activity "
                 "WHERE opportunity_id = ? ORDER BY id",
                 (opp_id,),
             )
-        )
+        ) if activities else ()
         return DealState(
             opportunity_id=opp_id,
             opportunity=found[0],
             moves=tuple(self._moves(conn, opp_id)),
-            activities=activities,
+            activities=logged,
         )
 
     def restore(self, state: DealState) -> None:
         """Put the opportunity back exactly as captured (same id), or remove it if it did not exist."""
-        opp_id = state.opportunity_id
         with self._db.write() as conn:
-            conn.execute("DELETE FROM opportunity WHERE id = ?", (opp_id,))  # cascades to its history
-            opp = state.opportunity
-            if opp is None:
-                return
-            created = _day(opp.created_on) or _day(opp.entered_bucket_on) or date.today().isoformat()
-            conn.execute(
-                _INSERT_OPP,
-                _opp_row(
-                    opp, opp_id, created=created, entered=_day(opp.entered_bucket_on), touched=_day(opp.last_touched_on)
-                ),
-            )
-            conn.executemany(
-                _INSERT_INFLUENCE, [(i.id, opp_id, i.name, i.role.value, int(i.covered)) for i in opp.influences]
-            )
-            conn.executemany(_INSERT_MET, [(opp_id, c) for c in sorted(opp.criteria_met)])
-            conn.executemany(
-                _INSERT_MOVE,
-                [
-                    (m.id, opp_id, m.from_bucket.value if m.from_bucket else None, m.to_bucket.value, _format_instant(m.at))
-                    for m in state.moves
-                ],
-            )
-            conn.executemany(
-                _INSERT_ACTIVITY,
-                [
-                    (a.id, opp_id, a.kind.value, a.minutes, a.on.isoformat(), a.note, a.bucket.value)
-                    for a in state.activities
-                ],
-            )
-            measure_stays(conn, opp_id)
+            conn.execute("DELETE FROM opportunity WHERE id = ?", (state.opportunity_id,))  # cascades to its history
+            if state.opportunity is not None:
+                self._insert_state(conn, state)
+
+    @staticmethod
+    def _insert_state(conn: sqlite3.Connection, state: DealState) -> None:
+        """Insert a captured deal with every id it had: row, influences, criteria met, moves, activities."""
+        opp_id, opp = state.opportunity_id, state.opportunity
+        assert opp is not None
+        created = _day(opp.created_on) or _day(opp.entered_bucket_on) or date.today().isoformat()
+        conn.execute(
+            _INSERT_OPP,
+            _opp_row(opp, opp_id, created=created, entered=_day(opp.entered_bucket_on), touched=_day(opp.last_touched_on)),
+        )
+        conn.executemany(
+            _INSERT_INFLUENCE, [(i.id, opp_id, i.name, i.role.value, int(i.covered)) for i in opp.influences]
+        )
+        conn.executemany(_INSERT_MET, [(opp_id, c) for c in sorted(opp.criteria_met)])
+        conn.executemany(_INSERT_MOVE, [_move_row(m, opp_id) for m in state.moves])
+        conn.executemany(_INSERT_ACTIVITY, [_activity_row(a, opp_id) for a in state.activities])
+        measure_stays(conn, opp_id)
+
+    # --- changes the core can take back and make again (planner.core) ------------------------
+    # Each is one transaction that first checks the records it changes are what the caller
+    # expects (Stale otherwise, nothing written), and returns what undo and redo need.
+
+    def data_version(self) -> int:
+        """SQLite's `PRAGMA data_version`: changes whenever another connection (another planner, the
+        CLI) commits to the file, never for this connection's own writes. Costs no read of data."""
+        return int(self._db.pragma("data_version") or 0)
+
+    def add_deal(self, opp: Opportunity, *, on: date) -> DealState:
+        """`add`, returning the new deal as stored (with its creation move)."""
+        with self._db.write() as conn:
+            return self._capture(conn, self._insert_new(conn, opp, on))
+
+    def move_deal(self, opp_id: int, to: Bucket, *, on: date, reason: str = "", expected_from: Bucket | None = None,
+                  closed_on: date | None = None, value_cents: int | None = None) -> tuple[DealState, DealState]:
+        """`move` in one transaction that returns the deal before and after. With `expected_from`
+        (the bucket the screen showed), a deal that is elsewhere now is Stale and stays as it is.
+        Won or lost: `closed_on` is the day the sale closed (default `on`), `value_cents` its final value."""
+        with self._db.write() as conn:
+            before = self._capture(conn, opp_id, activities=False)
+            deal = before.opportunity
+            if deal is None:
+                if expected_from is not None:
+                    raise Stale(current=None)  # the screen showed it: deleted since
+                raise NotFound(f"no opportunity with id {opp_id}")
+            if expected_from is not None and deal.bucket is not expected_from:
+                raise Stale(current=deal)
+            if deal.bucket is to:
+                return before, before  # nothing to do (a move to the same bucket would split its stay)
+            self._move(conn, opp_id, deal.bucket, to, on=on, reason=reason, closed_on=closed_on)
+            if value_cents is not None and value_cents != deal.value_cents:
+                conn.execute("UPDATE opportunity SET value_cents = ? WHERE id = ?", (value_cents, opp_id))
+            return before, self._capture(conn, opp_id, activities=False)
+
+    def edit_deal(self, opp_id: int, changes: dict, *, base: Opportunity | None = None) -> tuple[DealState, DealState]:
+        """Set some fields of a deal (any of Opportunity's but its id, bucket and the derived days;
+        `influences` and `criteria_met` too) in one transaction; return the deal before and after.
+        With `base` (the deal as the screen showed it), a deal changed since is Stale."""
+        with self._db.write() as conn:
+            before = self._capture(conn, opp_id, activities=False)
+            deal = before.opportunity
+            if deal is None:
+                if base is not None:
+                    raise Stale(current=None)
+                raise NotFound(f"no opportunity with id {opp_id}")
+            if base is not None and plain(deal) != plain(base):
+                raise Stale(current=deal)
+            updated = replace(deal, **changes)
+            self._write_fields(conn, updated)
+            if "influences" in changes:
+                self._replace_influences(conn, opp_id, updated.influences)
+            if "criteria_met" in changes:
+                known = {r[0] for r in conn.execute("SELECT id FROM criterion")}
+                unknown = sorted(set(updated.criteria_met) - known)
+                if unknown:
+                    raise NotFound(f"no ideal-customer criterion with id {unknown[0]}")
+                self._replace_met(conn, opp_id, updated.criteria_met)
+            return before, self._capture(conn, opp_id, activities=False)
+
+    def delete_deal(self, opp_id: int, *, base: Opportunity | None = None) -> DealState:
+        """Delete with its whole history; return all of it (for undo). With `base`, Stale when changed since."""
+        with self._db.write() as conn:
+            state = self._capture(conn, opp_id)
+            if state.opportunity is None:
+                if base is not None:
+                    raise Stale(current=None)
+                raise NotFound(f"no opportunity with id {opp_id}")
+            if base is not None and plain(state.opportunity) != plain(base):
+                raise Stale(current=state.opportunity)
+            conn.execute("DELETE FROM opportunity WHERE id = ?", (opp_id,))
+            return state
+
+    def restore_deal(self, expect: DealState, to: DealState) -> DealState:
+        """Take a deal from `expect` to `to` (undo, redo), only if it is still as `expect` says:
+        else Stale and nothing changes. Its fields, influences, criteria met and moves become
+        `to`'s, with their ids, so the move history has no gap; its activities stay as they are,
+        unless the deal goes (then they must be `expect`'s: nobody else's work is deleted) or comes
+        back (then `to`'s return with it). Returns the deal as it is now."""
+        opp_id = expect.opportunity_id
+        with self._db.write() as conn:
+            current = self._capture(conn, opp_id)
+            if not same_deal(current, expect, activities=to.opportunity is None):
+                raise Stale(current=current.opportunity)
+            if to.opportunity is None:
+                conn.execute("DELETE FROM opportunity WHERE id = ?", (opp_id,))
+                return DealState(opp_id, None)
+            if current.opportunity is None:
+                self._insert_state(conn, to)
+            else:
+                opp = to.opportunity
+                conn.execute("UPDATE opportunity SET bucket = ?, created_on = ? WHERE id = ?",
+                             (opp.bucket.value, _day(opp.created_on) or _day(current.opportunity.created_on), opp_id))
+                self._write_fields(conn, replace(opp, id=opp_id))
+                conn.execute("DELETE FROM influence WHERE opportunity_id = ?", (opp_id,))
+                conn.executemany(
+                    _INSERT_INFLUENCE, [(i.id, opp_id, i.name, i.role.value, int(i.covered)) for i in opp.influences]
+                )
+                self._replace_met(conn, opp_id, opp.criteria_met)
+                wanted = {m.id: m for m in to.moves}
+                stale = [m.id for m in current.moves if wanted.get(m.id) != m]
+                if stale:
+                    conn.execute(f"DELETE FROM move WHERE id IN ({','.join('?' * len(stale))})", stale)
+                kept = {m.id for m in current.moves} - set(stale)
+                conn.executemany(_INSERT_MOVE, [_move_row(m, opp_id) for m in to.moves if m.id not in kept])
+                measure_stays(conn, opp_id)
+            conn.execute(DENORMALISE_SQL + " WHERE id = ?", (opp_id,))
+            return self._capture(conn, opp_id, activities=False)
+
+    def log_activity(self, activity: Activity) -> tuple[Activity, Opportunity | None]:
+        """`log` in one transaction, returning the activity as stored (its id, the bucket it counts
+        for) and the deal it is on (None for prospecting)."""
+        with self._db.write() as conn:
+            activity_id = self._log(conn, activity)
+            row = conn.execute("SELECT id, opportunity_id, kind, minutes, day, note, bucket FROM activity WHERE id = ?",
+                               (activity_id,)).fetchone()
+            deal = None
+            if activity.opportunity_id is not None:
+                deal = self._load(conn, "o.id = ?", (activity.opportunity_id,))[0]
+            return _to_activity(row), deal
+
+    def remove_activity(self, expect: Activity) -> None:
+        """Delete a logged activity (undo) if it is still exactly as logged; else Stale."""
+        with self._db.write() as conn:
+            row = conn.execute("SELECT id, opportunity_id, kind, minutes, day, note, bucket FROM activity WHERE id = ?",
+                               (expect.id,)).fetchone()
+            if row is None or _to_activity(row) != expect:
+                raise Stale(current=_to_activity(row) if row else None)
+            conn.execute("DELETE FROM activity WHERE id = ?", (expect.id,))
+            if expect.opportunity_id is not None:
+                conn.execute(DENORMALISE_SQL + " WHERE id = ?", (expect.opportunity_id,))
+
+    def put_back_activity(self, activity: Activity) -> None:
+        """Insert an activity with its own id again (redo); Stale if its deal is gone or the id is taken."""
+        with self._db.write() as conn:
+            if conn.execute("SELECT 1 FROM activity WHERE id = ?", (activity.id,)).fetchone() is not None:
+                raise Stale()
+            if activity.opportunity_id is not None:
+                if conn.execute("SELECT 1 FROM opportunity WHERE id = ?", (activity.opportunity_id,)).fetchone() is None:
+                    raise Stale()
+            conn.execute(_INSERT_ACTIVITY, _activity_row(activity, activity.opportunity_id))
+            if activity.opportunity_id is not None:
+                conn.execute(DENORMALISE_SQL + " WHERE id = ?", (activity.opportunity_id,))
+
+    def setting_texts(self, keys: Iterable[str]) -> dict[str, str | None]:
+        """The stored text of each setting key (None: not stored, the default)."""
+        keys = list(keys)
+        with self._db.read() as conn:
+            return self._setting_texts(conn, keys)
+
+    @staticmethod
+    def _setting_texts(conn: sqlite3.Connection, keys: list[str]) -> dict[str, str | None]:
+        found = dict(conn.execute(f"SELECT key, value FROM setting WHERE key IN ({','.join('?' * len(keys))})", keys))
+        return {k: found.get(k) for k in keys}
+
+    def write_settings(self, new: dict[str, str | None], *,
+                       expect: dict[str, str | None] | None = None) -> dict[str, str | None]:
+        """Store settings as text (None removes the key: its default applies) in one transaction,
+        only those keys; return what they were. With `expect`, Stale unless they are still that."""
+        keys = list(new)
+        with self._db.write() as conn:
+            before = self._setting_texts(conn, keys)
+            if expect is not None and any(before[k] != expect.get(k) for k in keys):
+                raise Stale(current=before)
+            conn.execute(f"DELETE FROM setting WHERE key IN ({','.join('?' * len(keys))})", keys)
+            conn.executemany("INSERT INTO setting (key, value) VALUES (?, ?)",
+                             [(k, v) for k, v in new.items() if v is not None])
+        return before
+
+    def add_checkin(self, day: date) -> tuple[bool, int]:
+        """Record the check-in of `day`: whether it was new (False: already recorded, nothing
+        written) and the streak it makes."""
+        with self._db.write() as conn:
+            new = conn.execute("INSERT OR IGNORE INTO checkin (day) VALUES (?)", (day.isoformat(),)).rowcount == 1
+            return new, self._streak(conn, day)[0]
+
+    def remove_checkin(self, day: date) -> None:
+        """Take back the check-in of `day` (undo); Stale when it is not there."""
+        with self._db.write() as conn:
+            if conn.execute("DELETE FROM checkin WHERE day = ?", (day.isoformat(),)).rowcount == 0:
+                raise Stale()
+
+    def _criterion_state(self, conn: sqlite3.Connection, criterion_id: int) -> CriterionState:
+        row = conn.execute("SELECT id, name, kind, weight FROM criterion WHERE id = ?", (criterion_id,)).fetchone()
+        if row is None:
+            return CriterionState(criterion_id, None)
+        met = frozenset(r[0] for r in conn.execute(
+            "SELECT opportunity_id FROM opportunity_criterion WHERE criterion_id = ?", (criterion_id,)))
+        return CriterionState(criterion_id, Criterion(id=row[0], name=row[1], kind=CriterionKind(row[2]), weight=row[3]),
+                              met)
+
+    def add_criterion(self, criterion: Criterion) -> CriterionState:
+        with self._db.write() as conn:
+            new_id = conn.execute("INSERT INTO criterion (name, kind, weight) VALUES (?, ?, ?)",
+                                  (criterion.name, criterion.kind.value, criterion.weight)).lastrowid
+            return self._criterion_state(conn, new_id)
+
+    def edit_criterion(self, criterion: Criterion, *, base: Criterion | None = None) -> tuple[CriterionState, CriterionState]:
+        """Rename, reweigh or re-kind a criterion; Stale when it is not `base` any more."""
+        assert criterion.id is not None
+        with self._db.write() as conn:
+            before = self._criterion_state(conn, criterion.id)
+            if before.criterion is None:
+                raise NotFound(f"no ideal-customer criterion with id {criterion.id}")
+            if base is not None and before.criterion != base:
+                raise Stale(current=before.criterion)
+            conn.execute("UPDATE criterion SET name = ?, kind = ?, weight = ? WHERE id = ?",
+                         (criterion.name, criterion.kind.value, criterion.weight, criterion.id))
+            return before, self._criterion_state(conn, criterion.id)
+
+    def delete_criterion_state(self, criterion_id: int, *, base: Criterion | None = None) -> CriterionState:
+        """Delete a criterion (deals lose it from what they meet); return it and who met it."""
+        with self._db.write() as conn:
+            before = self._criterion_state(conn, criterion_id)
+            if before.criterion is None:
+                raise NotFound(f"no ideal-customer criterion with id {criterion_id}")
+            if base is not None and before.criterion != base:
+                raise Stale(current=before.criterion)
+            conn.execute("DELETE FROM criterion WHERE id = ?", (criterion_id,))
+            return before
+
+    def restore_criterion(self, expect: CriterionState, to: CriterionState) -> CriterionState:
+        """Take a criterion from `expect` to `to` (undo, redo), only if it is still `expect`: its
+        name, kind and weight, and the deals meeting it when it goes or comes back."""
+        criterion_id = expect.criterion_id
+        with self._db.write() as conn:
+            current = self._criterion_state(conn, criterion_id)
+            comes_or_goes = current.criterion is None or to.criterion is None
+            if current.criterion != expect.criterion or (comes_or_goes and current.met_by != expect.met_by):
+                raise Stale(current=current.criterion)
+            if to.criterion is None:
+                conn.execute("DELETE FROM criterion WHERE id = ?", (criterion_id,))
+            elif current.criterion is None:
+                c = to.criterion
+                conn.execute("INSERT INTO criterion (id, name, kind, weight) VALUES (?, ?, ?, ?)",
+                             (criterion_id, c.name, c.kind.value, c.weight))
+                conn.executemany(  # deals deleted meanwhile are not brought back
+                    "INSERT OR IGNORE INTO opportunity_criterion (opportunity_id, criterion_id) "
+                    "SELECT id, ? FROM opportunity WHERE id = ?", [(criterion_id, d) for d in sorted(to.met_by)])
+            else:
+                c = to.criterion
+                conn.execute("UPDATE criterion SET name = ?, kind = ?, weight = ? WHERE id = ?",
+                             (c.name, c.kind.value, c.weight, criterion_id))
+            return self._criterion_state(conn, criterion_id)
+
+    def history_and_settings(self) -> tuple[History, Settings]:
+        """What the normal cycle is measured from, in one read."""
+        with self._db.read() as conn:
+            return self._history(conn), self._settings(conn)
 
     # --- bulk -------------------------------------------------------------------------------
     def import_opportunities(self, opps: Sequence[Opportunity], *, on: date) -> list[int]:

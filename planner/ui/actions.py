@@ -71,7 +71,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("cursor(-1)", "k", "Up", "Previous deal in the bucket (also ↑)", "Move around", show=False,
            palette=False),
     # --- everywhere -----------------------------------------------------------------------------
-    Action("undo", "u", "Undo", "Undo the latest change", "General", scope="app"),
+    Action("undo", "u", "Undo", "Undo the latest change, on whichever screen it was made", "General", scope="app"),
+    Action("redo", "ctrl+r", "Redo", "Make the latest undone change again", "General", scope="app", show=False),
     Action("help", "question_mark,f1", "Help", "Show every key and what the flag marks mean", "General", scope="app",
            key_display="?"),
     Action("command_palette", "ctrl+p", "Palette", "Search every action by name", "General", scope="app",
@@ -111,6 +112,7 @@ def display_keys(action: Action) -> str:
         "left": "←",
         "right": "→",
         "ctrl+p": "ctrl+p",
+        "ctrl+r": "ctrl+r",
     }
     return " ".join(names.get(k, k) for k in action.keys.split(","))
 

@@ -176,15 +176,39 @@ def test_status_text_names_buckets_split_quota_and_flags(cli) -> None:
         assert words in out
 
 
-def test_plan_what_if_hours_are_not_saved(cli) -> None:
-    plan = json.loads(cli("plan", "--hours", "30", "--json").out)
-    assert plan["hours"] == 30
+def test_plan_hours_set_this_week_only(cli) -> None:
+    """SPEC §4: `--hours` overrides this week only; the normal week stays hours_per_week."""
+    result = cli("plan", "--hours", "30", "--json")
+    plan = json.loads(result.out)
+    assert "Selling hours this week: 30 h (the normal week stays 15 h)" in result.err
+    assert (plan["hours"], plan["normal_hours"], plan["hours_this_week_only"]) == (30, 15, True)
     assert sum(block["minutes"] for block in plan["blocks"]) == 30 * 60
     assert {block["day"] for block in plan["blocks"]} <= {f"2026-11-{d}" for d in range(23, 28)}
     assert cli("config", "hours_per_week").out.strip() == "15"
-    text = cli("plan", "--hours", "30").out
-    assert "what if: not saved" in text and "Time blocks:" in text
+    text = cli("plan").out  # kept for the week, shown beside the normal week
+    assert "30 h of selling time this week (normal week 15 h)" in text and "Time blocks:" in text
+    assert json.loads(cli("status", "--json").out)["allocation"]["hours_per_week"] == 30
     assert cli("plan", "--hours", "lots").code == 2
+    assert cli("plan", "--hours", "0").code == 2
+    assert "normal week" in cli("plan", "--hours", "normal").err
+    assert json.loads(cli("plan", "--json").out)["hours"] == 15
+
+
+def test_plan_split_sets_and_clears_the_own_split(cli) -> None:
+    """SPEC §4: `--split 20/40/40` (Above/In/Best Few) sets the user's own split, `suggested` clears it."""
+    result = cli("plan", "--split", "20/40/40", "--json")
+    split = json.loads(result.out)["split"]
+    assert {b: split[b]["percent"] for b in split} == {"above": 20, "in": 40, "best_few": 40}
+    assert "Your split: Above 20 %, In 40 %, Best Few 40 %" in result.err
+    assert json.loads(cli("plan", "--json").out)["is_custom"] is True
+    low = cli("plan", "--split", "10/50/40")
+    assert low.code == 0 and "prospecting floor" in low.err
+    for bad in ("20/40", "20/40/50", "a/b/c", "-10/70/40"):
+        refused = cli("plan", "--split", bad)
+        assert refused.code == 2 and len(refused.err_lines) == 1, bad
+    assert json.loads(cli("plan", "--json").out)["split"]["above"]["percent"] == 10
+    cli("plan", "--split", "suggested")
+    assert json.loads(cli("plan", "--json").out)["is_custom"] is False
 
 
 def test_plan_writes_the_blocks_as_icalendar(cli, tmp_path: Path) -> None:

@@ -2,8 +2,8 @@
 
 Real conditions, not mocks: another process holds the write lock past the busy timeout, or the
 file is read-only. Adding a deal through the add dialog shows the store's one-line explanation
-as an error notification, the app keeps running, nothing can be undone because nothing changed,
-and the file is byte for byte as it was.
+in the dialog, which stays open with what was typed; the app keeps running, nothing can be undone
+because nothing changed, and the file is byte for byte as it was.
 """
 
 from __future__ import annotations
@@ -23,10 +23,13 @@ def _error_notifications(app) -> list[str]:
 
 
 async def _try_to_add(db: Path, title: str) -> tuple[list[str], list[str], bool]:
-    """Open the TUI, add a deal with the add dialog; return the error notifications, the titles
-    the funnel shows afterwards, and whether undo is offered."""
+    """Open the TUI, add a deal with the add dialog; return the errors shown (in the dialog, or as
+    notifications), the titles the funnel shows afterwards, and whether undo is offered."""
+    from textual.widgets import Input, Static
+
     from planner.app import PlannerApp
     from planner.ui.screens.funnel import FunnelScreen
+    from planner.ui.screens.modals import AddDealModal
 
     app = PlannerApp(db=str(db))
     async with app.run_test(size=SIZE) as pilot:
@@ -36,8 +39,11 @@ async def _try_to_add(db: Path, title: str) -> tuple[list[str], list[str], bool]
         await pilot.press(*title, "enter")
         await pilot.pause()
         errors = _error_notifications(app)
-        shown = [deal.title for deal in app.repo.list()]
-        can_undo = app.can_undo
+        if isinstance(app.screen, AddDealModal):  # still open: the refusal is in it, the title kept
+            assert app.screen.query_one("#title", Input).value == title
+            errors.append(str(app.screen.query_one(".dialog-error", Static).render()))
+        shown = [deal.title for deal in app.core.deals()]
+        can_undo = app.core.can_undo
         await pilot.press("escape", "q")
     return errors, shown, can_undo
 

@@ -87,19 +87,21 @@ def test_two_cli_instances_adding_at_once_keep_every_deal(home):
 
 def test_an_edit_in_the_tui_keeps_what_another_instance_changed_meanwhile(home):
     """The TUI's edit form is open on a deal while the CLI (another instance) marks that deal
-    lost with a reason. Saving the form must not silently undo the other instance's write: either
-    both changes are kept, or the edit is refused with a message and the other change stays."""
+    lost with a reason. Saving the form must not silently undo the other instance's write: it is
+    refused with what changed, the form keeps what was typed, and saving again applies the typed
+    change to the deal as it is now, keeping the other instance's."""
     import asyncio
 
-    from textual.widgets import Input
+    from textual.widgets import Input, Static
 
     from planner.app import PlannerApp
+    from planner.ui.screens.deal import EditDealScreen
 
     from .conftest import make_database
 
     db = make_database(home, "Acme: website revamp")
 
-    async def scenario() -> list[str]:
+    async def scenario() -> tuple[str, str]:
         app = PlannerApp(db=str(db))
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
@@ -110,17 +112,26 @@ def test_an_edit_in_the_tui_keeps_what_another_instance_changed_meanwhile(home):
             app.screen.query_one("#contact", Input).value = "Dana Lee"
             await pilot.press("ctrl+s")
             await pilot.pause()
-            errors = [n.message for n in app._notifications if n.severity == "error"]
-            await pilot.press("escape", "q")
-        return errors
+            assert isinstance(app.screen, EditDealScreen), "the refused form was closed"
+            refusal = str(app.screen.query_one(".dialog-error", Static).render())
+            with open_repository(str(db)) as repo:
+                assert repo.get(1).contact == "", "the stale edit was written"
+            typed = app.screen.query_one("#contact", Input).value
+            await pilot.press("ctrl+s")  # again: onto the deal as it is now
+            await pilot.pause()
+            assert not isinstance(app.screen, EditDealScreen)
+            await pilot.press("q")
+        return refusal, typed
 
-    errors = asyncio.run(scenario())
+    refusal, typed = asyncio.run(scenario())
+    assert "changed in another window or from the command line" in refusal and "bucket" in refusal
+    assert typed == "Dana Lee"
     with open_repository(str(db)) as repo:
         deal = repo.get(1)
     assert deal.bucket is Bucket.LOST
     assert deal.lost_reason == "went with a competitor", "the other instance's lost reason was overwritten"
     assert deal.closed_on == date(2026, 3, 2), "the other instance's close date was overwritten"
-    assert deal.contact == "Dana Lee" or errors, "the edit was neither saved nor refused with a message"
+    assert deal.contact == "Dana Lee"
 
 
 def test_undo_in_the_tui_keeps_time_another_instance_logged_meanwhile(home):

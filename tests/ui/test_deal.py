@@ -179,38 +179,3 @@ async def test_details_show_fit_flags_and_follow_an_edit(db):
     with repository(db) as repo:
         assert repo.get(deal_id).next_action_due == date(2026, 3, 5)
         assert TODAY == date(2026, 3, 4)
-
-
-def test_undo_takes_back_only_this_instances_change():
-    """merge_undo: our change goes back; what another instance did since stays."""
-    from datetime import datetime, timezone
-
-    from planner.app import merge_undo
-    from planner.domain.models import Activity, ActivityKind, Move
-    from planner.store.repository import DealState
-
-    def act(i, note):
-        return Activity(ActivityKind.CALL, 30, TODAY, opportunity_id=1, note=note, id=i)
-
-    created = Move(1, None, Bucket.ABOVE, datetime(2026, 3, 1, tzinfo=timezone.utc), id=1)
-    moved = Move(1, Bucket.ABOVE, Bucket.IN, datetime(2026, 3, 4, tzinfo=timezone.utc), id=2)
-    deal = Opportunity("Old", id=1, contact="Kim")
-    before = DealState(1, deal, moves=(created,), activities=(act(1, "first"),))
-    # Our change: retitle, move on, log a call.
-    after = DealState(1, Opportunity("New", id=1, contact="Kim", bucket=Bucket.IN), moves=(created, moved),
-                      activities=(act(1, "first"), act(2, "ours")))
-    # Meanwhile another instance changed the contact and logged its own call.
-    current = DealState(1, Opportunity("New", id=1, contact="Dana", bucket=Bucket.IN), moves=(created, moved),
-                        activities=(act(1, "first"), act(2, "ours"), act(3, "theirs")))
-    undone = merge_undo(before, after, current)
-    assert (undone.opportunity.title, undone.opportunity.bucket) == ("Old", Bucket.ABOVE)
-    assert undone.opportunity.contact == "Dana"
-    assert [m.id for m in undone.moves] == [1]
-    assert [a.note for a in undone.activities] == ["first", "theirs"]
-    # A field we changed that was changed again since keeps the later value.
-    later = DealState(1, Opportunity("Newer", id=1, contact="Kim", bucket=Bucket.IN), moves=after.moves,
-                      activities=after.activities)
-    assert merge_undo(before, after, later).opportunity.title == "Newer"
-    # Undoing a delete puts the deal back as it was.
-    gone = DealState(1, None)
-    assert merge_undo(before, gone, gone) == before

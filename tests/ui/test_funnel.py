@@ -208,7 +208,7 @@ async def test_delete_then_undo_restores_the_deal_with_its_history(db):
     async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
         await pilot.press("l", "d")
         await pilot.pause()
-        assert any("press u to undo" in m for m in notifications(pilot.app))
+        assert any(m == "Deleted “Website revamp” · u undoes" for m in notifications(pilot.app))
         with repository(db) as repo:
             assert repo.list() == []
         await pilot.press("u")
@@ -383,8 +383,7 @@ async def test_a_change_elsewhere_shows_when_the_funnel_comes_back(db):
         await pilot.press("2")
         await pilot.pause()
         app = pilot.app
-        app.change("Added “Elsewhere”", None, lambda: app.repo.add(Opportunity("Elsewhere"), on=TODAY),
-                   undo=app.added_deal_undo)
+        app.apply(lambda: app.core.add(Opportunity("Elsewhere")))
         await pilot.press("1")
         await pilot.pause()
         assert funnel(app).selected.title == "Elsewhere"
@@ -420,7 +419,7 @@ async def test_after_a_move_and_its_undo_the_funnel_is_what_a_fresh_start_shows(
         await pilot.pause()
         assert funnel(app).bucket_list(Bucket.ABOVE).deals[other].title == "Security audit"
         with repository(db) as fresh:
-            assert app.snapshot() == fresh.snapshot(app.today)
+            assert app.core.snapshot() == fresh.snapshot(app.core.today)
 
 async def test_ten_thousand_deals_open_and_scroll(db):
     deals = [
@@ -483,11 +482,11 @@ async def test_a_write_refused_by_the_database_is_shown_and_changes_nothing(db):
         def refuse(*args, **kwargs):
             raise DatabaseProblem("the database is locked by another program; try again in a moment")
 
-        app.repo.move = refuse
+        app.core._repo.move_deal = refuse
         await pilot.press("greater_than_sign")
         await pilot.pause()
         assert any("locked" in m for m in notifications(app))
-        assert not app.can_undo
+        assert not app.core.can_undo
         assert funnel(app).selected.bucket is Bucket.ABOVE
 
 

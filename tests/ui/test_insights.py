@@ -46,7 +46,7 @@ async def test_insights_show_cycle_conversion_forecast_and_projection(db):
     app = PlannerApp(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_insights(pilot)
-        status = app.status()
+        status = app.core.status()
         assert status.cycle.source == "measured" and status.cycle.days == 40
         assert "40 days — median of 3 won deals" in text_of(app, "#insights-cycle")
         histogram = text_of(app, "#insights-histogram")
@@ -89,7 +89,7 @@ async def test_empty_history_says_where_numbers_come_from_and_names_the_dry_week
         await open_insights(pilot)
         assert "60 days — your setting" in text_of(app, "#insights-cycle")
         assert "No won deals" in text_of(app, "#insights-histogram")
-        projection = app.status().projection
+        projection = app.core.status().projection
         assert projection.first_dry_week is not None  # an empty funnel runs dry
         sentence = text_of(app, "#insights-dry")
         assert "First dry week" in sentence and f"{projection.first_dry_week:%d %b %Y}" in sentence
@@ -109,8 +109,7 @@ async def test_insights_follow_changes_made_while_shown(db):
         screen = app.screen
         assert isinstance(screen, InsightsScreen)
         before = screen.data.forecast.categories[0].count
-        app.change("add", None, lambda: app.repo.add(Opportunity("Another", bucket=Bucket.BEST_FEW), on=TODAY),
-                   undo=app.added_deal_undo)
+        app.apply(lambda: app.core.add(Opportunity("Another", bucket=Bucket.BEST_FEW)))
         await pilot.pause()
         assert screen.data.forecast.categories[0].count == before + 1
         commit = next(line for line in text_of(app, "#insights-forecast").splitlines() if line.strip().startswith("commit"))

@@ -98,7 +98,7 @@ async def test_setting_saved_bad_value_refused_and_auto_resets(db):
         await fill(pilot, value="auto")
         assert rows(app, "settings")["pass_rate.in"][1] == "auto"
         # Settings change the plan at once: the status was recomputed.
-        assert app.status().parameters.pass_rate[Bucket.IN].value == 0.6
+        assert app.core.status().parameters.pass_rate[Bucket.IN].value == 0.6
     with repository(db) as repo:
         settings = repo.settings()
     assert settings.goal_wins_per_month == 3

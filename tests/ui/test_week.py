@@ -68,7 +68,7 @@ async def test_week_shows_hours_split_reasons_logged_time_and_blocks(db):
     app = PlannerApp(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_week(pilot)
-        status = app.status()
+        status = app.core.status()
         assert "Week of Mon 02 Mar 2026" in text_of(app, "#week-header")
         assert "15 h of selling time" in text_of(app, "#week-header")
         rows = split_rows(app)
@@ -96,15 +96,16 @@ async def test_overload_is_said_and_absent_when_the_week_suffices(db):
     async with app.run_test(size=(120, 40)) as pilot:
         await open_week(pilot)
         overload = screen(app).query_one("#week-overload")
-        assert app.status().allocation.overloaded_hours > 0
+        assert app.core.status().allocation.overloaded_hours > 0
         assert overload.has_class("overloaded") and overload.display
-        assert f"{app.status().allocation.overloaded_hours:.1f} h" in text_of(app, "#week-overload")
+        assert f"{app.core.status().allocation.overloaded_hours:.1f} h" in text_of(app, "#week-overload")
         # More hours than the funnel asks for: the message goes away.
         await pilot.press("H")
         await fill(pilot, value="100")
         assert not overload.has_class("overloaded")
     with repository(db) as repo:
-        assert repo.settings().hours_per_week == 100
+        assert repo.settings().hours_per_week == 15  # this week only: the normal week stays
+        assert repo.snapshot(TODAY).week_hours == 100
 
 
 async def test_hours_are_validated_and_bad_input_changes_nothing(db):
@@ -123,11 +124,43 @@ async def test_hours_are_validated_and_bad_input_changes_nothing(db):
         await pilot.pause()
         with repository(db) as repo:
             assert repo.settings().hours_per_week == 15
+            assert repo.snapshot(TODAY).week_hours is None
         await pilot.press("H", *"20", "enter")
         await pilot.pause()
-        assert "20 h of selling time" in text_of(app, "#week-header")
+        # Both are shown: this week's hours and the normal week's.
+        assert "20 h of selling time this week (normal week 15 h)" in text_of(app, "#week-header")
+        rows = split_rows(app)
+        assert sum(float(rows[b][3].removesuffix(" h")) for b in rows) == 20
+        await pilot.press("u")  # the week's hours are undone like any other change
+        await pilot.pause()
+        assert "15 h of selling time" in text_of(app, "#week-header")
+        assert "this week" not in text_of(app, "#week-header")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert "20 h of selling time this week" in text_of(app, "#week-header")
     with repository(db) as repo:
-        assert repo.settings().hours_per_week == 20
+        assert repo.settings().hours_per_week == 15
+        assert repo.snapshot(TODAY).week_hours == 20
+        # Next week is a normal week again.
+        assert repo.snapshot(TODAY + timedelta(days=7)).week_hours is None
+
+
+async def test_normal_goes_back_to_the_normal_week(db):
+    from planner.app import PlannerApp
+
+    seed(db)
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_week(pilot)
+        await pilot.press("H")
+        await fill(pilot, value="9")
+        assert "9 h of selling time this week (normal week 15 h)" in text_of(app, "#week-header")
+        await pilot.press("H")
+        assert app.screen.query_one("#field-value").value == "9"
+        await fill(pilot, value="normal")
+        assert "15 h of selling time" in text_of(app, "#week-header")
+    with repository(db) as repo:
+        assert repo.snapshot(TODAY).week_hours is None
 
 
 async def test_own_split_saved_refused_when_not_100_and_reset_to_the_suggestion(db):
@@ -138,7 +171,7 @@ async def test_own_split_saved_refused_when_not_100_and_reset_to_the_suggestion(
     app = PlannerApp(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_week(pilot)
-        suggested = {b: app.status().allocation[b].percent for b in (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN)}
+        suggested = {b: app.core.status().allocation[b].percent for b in (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN)}
         await pilot.press("e")
         await fill(pilot, best_few="20", above="50", **{"in": "40"})
         assert isinstance(app.screen, FormModal)
@@ -180,7 +213,7 @@ async def test_ics_export_writes_the_same_calendar_as_the_cli(db, tmp_path, monk
         field = app.screen.query_one("#field-value")
         assert field.value == "~/planner-week-2026-03-02.ics"
         await fill(pilot, value=str(tmp_path))  # a folder: refused
-        assert "folder" in text_of(app, "#error")
+        assert "is a directory" in text_of(app, "#error")
         await fill(pilot, value="~/planner-week-2026-03-02.ics")
     written = tmp_path / "planner-week-2026-03-02.ics"
     calendar = icalendar.Calendar.from_ical(written.read_bytes())
@@ -195,6 +228,32 @@ async def test_ics_export_writes_the_same_calendar_as_the_cli(db, tmp_path, monk
         return [line for line in data.splitlines() if not line.startswith(b"DTSTAMP")]
 
     assert without_stamp(written.read_bytes()) == without_stamp((tmp_path / "cli.ics").read_bytes())
+
+
+async def test_ics_export_onto_the_database_is_refused_and_the_database_is_unchanged(db, tmp_path):
+    """The Week screen's `i` pointed at the database itself (or its -wal/-shm) writes nothing."""
+    import os
+
+    from planner.app import PlannerApp
+
+    seed(db)
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_week(pilot)
+        await pilot.pause()
+        before = open(db, "rb").read()
+        for target in (db, db + "-wal", db + "-shm", os.path.relpath(db)):
+            await pilot.press("i")
+            await pilot.pause()
+            await fill(pilot, value=target)
+            assert "that is the database itself" in text_of(app, "#error"), target
+            await pilot.press("escape")
+            await pilot.pause()
+        assert open(db, "rb").read() == before
+        assert app.core.snapshot().open_deals  # still a working database
+    with repository(db) as repo:
+        assert open(db, "rb").read()[:16] == b"SQLite format 3\x00"
+        assert len(repo.list()) == 6
 
 
 async def test_small_terminal_scrolls_to_the_blocks(db):

@@ -2,11 +2,15 @@
 
 Details show every field, the ideal-customer fit, the deal's flags, its moves along the funnel and
 its logged activities. The edit form covers every field of SPEC §2, the Money/Authority/Need checks,
-the ideal-customer criteria met and the buying influences; saving is one undoable step.
+the ideal-customer criteria met and the buying influences; saving is one undoable step of the core
+(`Core.edit`), made on the deal as the form showed it: when another instance changed the deal
+meanwhile, saving is refused with what changed, the form keeps what was typed, and saving again
+applies the typed changes to the deal as it is now.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -19,19 +23,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
+from planner.core.text import day as _day
+from planner.core.text import due_text, money
 from planner.domain.models import Criterion, Influence, Opportunity, Role
-from planner.errors import PlannerError
+from planner.errors import Conflict, PlannerError
 from planner.ui.actions import FLAG_MARKS
-from planner.ui.widgets.bucket_list import due_text, money
 
 if TYPE_CHECKING:
     from planner.app import PlannerApp
 
 _MARK_OF = {code: mark for code, mark, _ in FLAG_MARKS}
-
-
-def _day(d: date | None) -> str:
-    return d.isoformat() if d else "—"
 
 
 class DealDetailsScreen(ModalScreen[None]):
@@ -50,6 +51,7 @@ class DealDetailsScreen(ModalScreen[None]):
     def __init__(self, deal_id: int) -> None:
         super().__init__()
         self.deal_id = deal_id
+        self.deal: Opportunity | None = None  # as shown: what the keys act on
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog-box details-box"):
@@ -63,7 +65,7 @@ class DealDetailsScreen(ModalScreen[None]):
     def refresh_data(self) -> None:
         app = self.app
         try:
-            deal = app.repo.get(self.deal_id)
+            deal = app.core.deal(self.deal_id)
         except PlannerError:
             # Deleted (or undone away) meanwhile: nothing left to show.
             self.dismiss(None)
@@ -73,6 +75,7 @@ class DealDetailsScreen(ModalScreen[None]):
         except PlannerError as error:
             app.notify(str(error), severity="error")
             return
+        self.deal = deal
         self.query_one("#details-title", Static).update(
             Content.assemble((deal.title, "bold"), (f"  ·  {deal.bucket.label}", "$text-accent"))
         )
@@ -82,29 +85,28 @@ class DealDetailsScreen(ModalScreen[None]):
         self.dismiss(None)
 
     def action_edit(self) -> None:
-        edit_deal(self.app, self.deal_id)
+        if self.deal is not None:
+            edit_deal(self.app, self.deal)
 
     def action_next_action(self) -> None:
         from planner.ui.screens.modals import set_next_action
 
-        set_next_action(self.app, self.deal_id)
+        if self.deal is not None:
+            set_next_action(self.app, self.deal)
 
     def action_log_time(self) -> None:
         from planner.ui.screens.modals import log_time
 
-        try:
-            deal = self.app.repo.get(self.deal_id)
-        except PlannerError as error:
-            self.app.notify(str(error), severity="error")
-            return
-        log_time(self.app, deal)
+        if self.deal is not None:
+            log_time(self.app, self.deal)
 
 
 def details_content(app: PlannerApp, deal: Opportunity) -> Content:
     """The details of one deal as text; user text is always literal."""
     from planner.domain.fit import fit_score
 
-    today = app.today
+    core = app.core
+    today = core.today
     rows: list[tuple[str, str | Content]] = [
         ("Account", deal.account or "—"),
         ("Contact", deal.contact or "—"),
@@ -126,7 +128,7 @@ def details_content(app: PlannerApp, deal: Opportunity) -> Content:
     checks = "  ".join(f"[{'x' if ok else ' '}] {name}" for name, ok in
                        (("Money", deal.money), ("Authority", deal.authority), ("Need", deal.need)))
     rows.append(("Qualified", checks))
-    criteria = app.repo.criteria()
+    criteria = core.criteria()
     score = fit_score(criteria, deal.criteria_met)
     if score is None:
         rows.append(("Fit", "no ideal-customer criteria yet (Profile screen, 5)"))
@@ -140,7 +142,7 @@ def details_content(app: PlannerApp, deal: Opportunity) -> Content:
         parts.append(value if isinstance(value, Content) else Content(value))
         parts.append("\n")
 
-    flags = app.status().flags_for(deal.id) if deal.is_open else ()
+    flags = core.status().flags_for(deal.id) if deal.is_open else ()
     parts.append(("\nFlags\n", "bold $text-accent"))
     if flags:
         for flag in flags:
@@ -166,12 +168,12 @@ def details_content(app: PlannerApp, deal: Opportunity) -> Content:
         parts.append("\n")
 
     parts.append(("\nMoves\n", "bold $text-accent"))
-    for move in app.repo.moves(deal.id):
+    for move in core.moves(deal.id):
         origin = move.from_bucket.label if move.from_bucket else "created"
         parts.append(f"  {move.at.date().isoformat()}  {origin} → {move.to_bucket.label}\n")
 
     parts.append(("\nActivities\n", "bold $text-accent"))
-    activities = app.repo.activities(deal.id, limit=50)
+    activities = core.activities(deal.id, limit=50)
     if activities:
         for act in activities:
             parts.append(f"  {act.on.isoformat()}  {act.minutes:>4} min  {act.kind.label:<21}")
@@ -182,31 +184,22 @@ def details_content(app: PlannerApp, deal: Opportunity) -> Content:
     return Content.assemble(*parts)
 
 
-def edit_deal(app: PlannerApp, deal_id: int) -> None:
-    """Open the edit form; saving writes every field in one undoable step."""
+def edit_deal(app: PlannerApp, deal: Opportunity) -> None:
+    """Open the edit form on the deal as shown; saving writes what the form changed in one
+    undoable step (the form stays open when the save is refused)."""
     try:
-        deal = app.repo.get(deal_id)
-        criteria = app.repo.criteria()
+        criteria = app.core.criteria()
     except PlannerError as error:
         app.notify(str(error), severity="error")
         return
 
-    def saved(updated: Opportunity | None) -> None:
-        if updated is None:
-            return
-        changed = {f: getattr(updated, f) for f in EDITED_FIELDS if getattr(updated, f) != getattr(deal, f)}
-        if not changed:
+    def save(changes: dict, base: Opportunity) -> None:
+        if not changes:
             app.notify("No changes to save")
             return
+        app.commit(lambda: app.core.edit(deal.id, changes, base=base))
 
-        def write() -> None:
-            # Only what this form changed, onto the deal as it is now: another instance may have
-            # moved it, closed it or edited other fields while the form was open.
-            app.repo.update(replace(app.repo.get(deal_id), **changed))
-
-        app.change(f"Saved “{updated.title}”", deal_id, write)
-
-    app.push_screen(EditDealScreen(deal, criteria, app.today), saved)
+    app.push_screen(EditDealScreen(deal, criteria, app.core.today, save))
 
 
 #: The fields the edit form shows and may change (bucket, closing and history are not among them).
@@ -263,11 +256,14 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
     ]
     DEFAULT_CLASSES = "dialog"
 
-    def __init__(self, deal: Opportunity, criteria: list[Criterion], today: date) -> None:
+    def __init__(self, deal: Opportunity, criteria: list[Criterion], today: date,
+                 save: Callable[[dict, Opportunity], None] | None = None) -> None:
         super().__init__()
-        self.deal = deal
+        self.deal = deal  # what the form was filled with: the changes are what differs from it
+        self.base = deal  # the deal the changes are made on (the deal as it is now, after a refusal)
         self.criteria = list(criteria)
         self.today = today
+        self._save = save
 
     def _field(self, label: str, input_id: str, value: str, placeholder: str = "") -> ComposeResult:
         with Horizontal(classes="field"):
@@ -380,9 +376,25 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
             influences=tuple(self.query_one(InfluenceList).influences),
         )
 
+    def changes(self, updated: Opportunity) -> dict:
+        """The fields the user changed in the form, with their new values."""
+        return {f: getattr(updated, f) for f in EDITED_FIELDS if getattr(updated, f) != getattr(self.deal, f)}
+
     def action_save(self) -> None:
         try:
             updated = self.result()
+            if self._save is not None:
+                self._save(self.changes(updated), self.base)
+        except Conflict as error:
+            # Changed elsewhere meanwhile: keep what was typed; saving again applies it to the
+            # deal as it is now (the fields not typed in keep the other instance's values).
+            try:
+                self.base = self.app.core.deal(self.deal.id)
+                again = " — save again to apply your changes to it as it is now"
+            except PlannerError:
+                again = ""
+            self.show_error(f"{error}{again}")
+            return
         except PlannerError as error:
             self.show_error(str(error))
             return

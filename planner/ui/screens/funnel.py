@@ -2,13 +2,14 @@
 
 Each bucket shows its full name, count, value and the suggested share of the week; each deal its
 title, account, value, next action and flag marks. Keys act on the highlighted deal of the focused
-bucket; every change goes through `PlannerApp.change` so it is one undoable step.
+bucket; every change is a use case of the core (`self.app.core`) run through `PlannerApp.apply`,
+and carries what the screen showed (a move the bucket it expects the deal in, an edit the deal as
+shown), so a deal changed meanwhile elsewhere is refused with a message, not overwritten.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -20,6 +21,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 
+from planner.core import text
 from planner.domain.models import OPEN_BUCKETS, Bucket, Opportunity
 from planner.errors import PlannerError
 from planner.ui.actions import bindings
@@ -65,19 +67,20 @@ class FunnelScreen(Screen[None]):
         self.refresh_data()
 
     def on_screen_resume(self) -> None:
-        if self._seen_version != self.app.data_version:
+        if self._seen_version != self.app.core.version:
             self.refresh_data()
 
     # --- showing ------------------------------------------------------------------------------
     def refresh_data(self) -> None:
         app = self.app
+        core = app.core
         try:
-            snapshot = app.snapshot()
-            status = app.status()
+            snapshot = core.snapshot()
+            status = core.status()
         except PlannerError as error:  # the database went bad under us: say so, keep what is shown
             app.notify(str(error), severity="error")
             return
-        self._seen_version = app.data_version
+        self._seen_version = core.version
         flags_by_deal: dict[int, list] = defaultdict(list)
         for flag in status.flags:
             if flag.opportunity_id is not None:
@@ -92,7 +95,7 @@ class FunnelScreen(Screen[None]):
             self.query_one(f"#col-{bucket.value}", BucketColumn).show(
                 by_bucket[bucket],
                 flags_by_deal,
-                app.today,
+                core.today,
                 count=status.counts.get(bucket, 0),
                 value_cents=status.values_cents.get(bucket, 0),
                 share=status.allocation.shares.get(bucket),
@@ -101,7 +104,7 @@ class FunnelScreen(Screen[None]):
         self.query_one(FunnelBanner).show_flags(status.flags, status.allocation)
         set_text(
             self.query_one("#funnel-status", Static),
-            _status_line(status, snapshot, read_only=getattr(app.repo, "read_only", False)),
+            _status_line(status, snapshot, read_only=core.read_only),
         )
         self._repaint_now()
 
@@ -243,28 +246,21 @@ class FunnelScreen(Screen[None]):
         from planner.ui.screens.modals import AddDealModal
 
         bucket = self.focused_bucket
+        core = self.app.core
 
-        def added(draft: Opportunity | None) -> None:
-            if draft is None:
-                return
-            app = self.app
-            new_id = app.change(
-                f"Added “{draft.title}” to {bucket.label}",
-                None,
-                lambda: app.repo.add(replace(draft, bucket=bucket), on=app.today),
-                undo=app.added_deal_undo,
-            )
-            if new_id is not None:
-                self.select_deal(new_id, bucket)
+        def add(draft: Opportunity) -> None:
+            change = self.app.commit(lambda: core.add(draft, bucket=bucket))  # an error keeps the dialog open
+            if change.deal_id is not None:
+                self.select_deal(change.deal_id, bucket)
 
-        self.app.push_screen(AddDealModal(bucket, self.app.today), added)
+        self.app.push_screen(AddDealModal(bucket, core.today, add))
 
     def action_edit(self) -> None:
         deal = self.selected
         if deal is not None:
             from planner.ui.screens.deal import edit_deal
 
-            edit_deal(self.app, deal.id)
+            edit_deal(self.app, deal)
 
     def action_details(self) -> None:
         deal = self.selected
@@ -276,17 +272,17 @@ class FunnelScreen(Screen[None]):
     def action_move_on(self) -> None:
         deal = self.selected
         if deal is not None and deal.bucket.next() is not None:
-            move_deal(self.app, deal.id, deal.bucket.next(), follow=self)
+            move_deal(self.app, deal, deal.bucket.next(), follow=self)
 
     def action_move_back(self) -> None:
         deal = self.selected
         if deal is not None and deal.bucket.previous() is not None:
-            move_deal(self.app, deal.id, deal.bucket.previous(), follow=self)
+            move_deal(self.app, deal, deal.bucket.previous(), follow=self)
 
     def action_won(self) -> None:
         deal = self.selected
         if deal is not None:
-            move_deal(self.app, deal.id, Bucket.WON)
+            move_deal(self.app, deal, Bucket.WON)
 
     def action_lost(self) -> None:
         deal = self.selected
@@ -294,11 +290,10 @@ class FunnelScreen(Screen[None]):
             return
         from planner.ui.screens.modals import LostReasonModal
 
-        def chosen(reason: str | None) -> None:
-            if reason is not None:
-                move_deal(self.app, deal.id, Bucket.LOST, reason=reason)
+        def lost(reason: str) -> None:
+            self.app.commit(lambda: self.app.core.lost(deal.id, reason, expected_from=deal.bucket))
 
-        self.app.push_screen(LostReasonModal(deal.title), chosen)
+        self.app.push_screen(LostReasonModal(deal.title, lost))
 
     def action_log_time(self) -> None:
         from planner.ui.screens.modals import log_time
@@ -310,36 +305,21 @@ class FunnelScreen(Screen[None]):
         if deal is not None:
             from planner.ui.screens.modals import set_next_action
 
-            set_next_action(self.app, deal.id)
+            set_next_action(self.app, deal)
 
     def action_delete(self) -> None:
         deal = self.selected
-        if deal is None:
-            return
-        app = self.app
-        app.change(f"Deleted “{deal.title}” — press u to undo", deal.id, lambda: app.repo.delete(deal.id))
+        if deal is not None:
+            self.app.apply(lambda: self.app.core.delete(deal.id, base=deal))
 
 
-def move_deal(app: PlannerApp, deal_id: int, to: Bucket, *, reason: str = "", follow: FunnelScreen | None = None):
-    """Move a deal (SPEC §2): the method's entry conditions warn, never block."""
-    from planner.domain.flags import move_warnings
-
-    try:
-        deal = app.repo.get(deal_id)
-        warnings = move_warnings(deal, to, app.today, app.status().cycle.days) if to.is_open else []
-    except PlannerError as error:
-        app.notify(str(error), severity="error")
-        return None
-    verb = {Bucket.WON: "Marked “{t}” won", Bucket.LOST: "Marked “{t}” lost"}.get(to, "Moved “{t}” to " + to.label)
-    move = app.change(verb.format(t=deal.title), deal_id,
-                      lambda: app.repo.move(deal_id, to, on=app.today, reason=reason))
-    if move is None:
-        return None
-    for warning in warnings:
-        app.notify(warning, title="Moved anyway", severity="warning", timeout=8)
-    if follow is not None and to.is_open:
-        follow.select_deal(deal_id, to)
-    return move
+def move_deal(app: PlannerApp, deal: Opportunity, to: Bucket, *, follow: FunnelScreen | None = None):
+    """Move a deal as the screen shows it (SPEC §2): the method's entry conditions warn, never
+    block; a deal that is in another bucket by now (changed elsewhere) is refused with a message."""
+    change = app.apply(lambda: app.core.move(deal.id, to, expected_from=deal.bucket))
+    if change is not None and change.changed and follow is not None and to.is_open:
+        follow.select_deal(deal.id, to)
+    return change
 
 
 def _matches(deal: Opportunity, needle: str) -> bool:
@@ -360,10 +340,12 @@ def _status_line(status, snapshot, *, read_only: bool = False) -> Content:
         (f"{status.cycle.days:.0f} days", "bold"),
         (f" ({status.cycle.description})", "$text-muted"),
         ("   Prospects this week ", "$text-muted"),
-        (f"{snapshot.prospects_this_week} of {max(0, -int(-alloc.prospects_per_week // 1))}", "bold"),
+        (f"{snapshot.prospects_this_week} of {text.quota(alloc)}", "bold"),
         ("   Week ", "$text-muted"),
-        (f"{alloc.hours_per_week:g} h", "bold"),
+        (text.whole_hours(alloc.hours_per_week), "bold"),
     ]
+    if snapshot.week_hours is not None:
+        parts.append((f" this week (normal {text.whole_hours(snapshot.settings.hours_per_week)})", "$text-muted"))
     if alloc.overloaded_hours > 0.05:
-        parts.append((f" · overloaded by {alloc.overloaded_hours:.1f} h", "bold $text-warning"))
+        parts.append((f" · overloaded by {text.hours(alloc.overloaded_hours)}", "bold $text-warning"))
     return Content.assemble(*parts)

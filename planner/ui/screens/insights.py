@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
+from planner.core.text import money_whole as money  # totals in whole units
 from planner.domain.models import OPEN_BUCKETS, Insights, Parameter
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
@@ -37,10 +38,6 @@ def source_label(parameter: Parameter) -> str:
     return "default"
 
 
-def money(cents: int) -> str:
-    from planner.domain.parse import format_money
-
-    return format_money(round(cents / 100) * 100)
 
 
 def cycle_line(data: Insights) -> Content:
@@ -217,11 +214,11 @@ class InsightsScreen(Screen):
             return
         from planner.domain.forecast import insights
 
-        app = self.planner
+        core = self.planner.core
         # The distribution is read here, when the screen is shown, one row per range of days.
-        data = insights(app.snapshot(), app.status(), app.repo.cycle_distribution())
+        data = insights(core.snapshot(), core.status(), core.cycle_distribution())
         self.data = data
-        today = app.today
+        today = core.today
         self.query_one("#insights-header", Static).update(
             Content.assemble(
                 (f"Insights · {today:%A %d %B %Y}", "bold"), "  ·  ", f"normal cycle {data.cycle.days:.0f} days"

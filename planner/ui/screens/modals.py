@@ -2,12 +2,14 @@
 action, confirm, and the `?` help.
 
 Every dialog parses what was typed with `planner.domain.parse` (the same rules as the CLI) and
-shows a refusal in one line inside the dialog, which stays open; `escape` closes it unchanged.
+hands the result to its `apply` (a use case of the core, run through `PlannerApp.commit`). A
+refusal — bad input, a deal changed elsewhere meanwhile, a locked database — is shown in one line
+inside the dialog, which stays open with what was typed; `escape` closes it unchanged.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,10 @@ class Dialog(ModalScreen[Any]):
     DEFAULT_CLASSES = "dialog"
     title_text = ""
     save_label = "Save"
+
+    def __init__(self, apply: Callable[[Any], Any] | None = None) -> None:
+        super().__init__()
+        self._apply = apply
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -60,6 +66,8 @@ class Dialog(ModalScreen[Any]):
     def action_save(self) -> None:
         try:
             outcome = self.result()
+            if self._apply is not None:
+                self._apply(outcome)
         except PlannerError as error:
             self.query_one(".dialog-error", Static).update(Content(str(error)))
             return
@@ -85,8 +93,8 @@ class AddDealModal(Dialog):
 
     save_label = "Add"
 
-    def __init__(self, bucket: Bucket, today: date) -> None:
-        super().__init__()
+    def __init__(self, bucket: Bucket, today: date, apply: Callable[[Opportunity], Any] | None = None) -> None:
+        super().__init__(apply)
         self.bucket = bucket
         self.today = today
         self.title_text = f"Add a deal to {bucket.label}"
@@ -124,8 +132,8 @@ class LostReasonModal(Dialog):
 
     save_label = "Mark lost"
 
-    def __init__(self, deal_title: str) -> None:
-        super().__init__()
+    def __init__(self, deal_title: str, apply: Callable[[str], Any] | None = None) -> None:
+        super().__init__(apply)
         self.title_text = f"Why was “{deal_title}” lost?"
 
     def fields(self) -> ComposeResult:
@@ -145,8 +153,8 @@ class LogTimeModal(Dialog):
 
     save_label = "Log"
 
-    def __init__(self, deal: Opportunity | None, today: date) -> None:
-        super().__init__()
+    def __init__(self, deal: Opportunity | None, today: date, apply: Callable[[Any], Any] | None = None) -> None:
+        super().__init__(apply)
         self.deal = deal
         self.today = today
         self.title_text = (
@@ -163,6 +171,7 @@ class LogTimeModal(Dialog):
             )
         yield from self.field("Minutes", "minutes", placeholder="e.g. 30, 1h30, 90m")
         yield from self.field("Note", "note", placeholder="optional")
+        yield from self.field("Day", "day", placeholder="today, or yesterday, -2d, 2026-03-02")
         if self.deal is not None:
             with Horizontal(classes="field"):
                 yield Label("", classes="field-label")
@@ -181,16 +190,18 @@ class LogTimeModal(Dialog):
 
     def result(self):
         from planner.domain.models import Activity
-        from planner.domain.parse import MAX_FIELD, clean_text, parse_minutes
+        from planner.domain.parse import MAX_FIELD, clean_text, parse_date, parse_minutes
 
         minutes = parse_minutes(self.value("minutes"))
         note = clean_text(self.value("note"), MAX_FIELD, what="note")
+        day = self.value("day").strip()
+        on = parse_date(day, self.today, what="day") if day else self.today
         kind = self.query_one("#kind", Select).value
         deal = self.on_deal
         return Activity(
             kind=kind,
             minutes=minutes,
-            on=self.today,
+            on=on,
             opportunity_id=deal.id if deal is not None else None,
             note=note,
             bucket=deal.bucket if deal is not None else Bucket.ABOVE,
@@ -198,26 +209,16 @@ class LogTimeModal(Dialog):
 
 
 def log_time(app: PlannerApp, deal: Opportunity | None) -> None:
-    """Ask for the time and log it as one undoable step (SPEC §2 "Log activities")."""
-
-    def logged(activity) -> None:
-        if activity is None:
-            return
-        what = f"{activity.minutes} min {activity.kind.label}"
-        if activity.opportunity_id is not None and deal is not None:
-            app.change(f"Logged {what} on “{deal.title}”", deal.id, lambda: app.repo.log(activity))
-        else:
-            app.change(f"Logged {what} (prospecting)", None, lambda: app.repo.log(activity),
-                       undo=app.repo.delete_activity)
-
-    app.push_screen(LogTimeModal(deal, app.today), logged)
+    """Ask for the time and log it (SPEC §2 "Log activities"), one undoable step."""
+    core = app.core
+    app.push_screen(LogTimeModal(deal, core.today, lambda activity: app.commit(lambda: core.log_time(activity))))
 
 
 class NextActionModal(Dialog):
     """The deal's next action and when it is due (SPEC §3.3: every live deal should have one)."""
 
-    def __init__(self, deal: Opportunity, today: date) -> None:
-        super().__init__()
+    def __init__(self, deal: Opportunity, today: date, apply: Callable[[Any], Any] | None = None) -> None:
+        super().__init__(apply)
         self.deal = deal
         self.today = today
         self.title_text = f"Next action for “{deal.title}”"
@@ -238,23 +239,16 @@ class NextActionModal(Dialog):
         return text, parse_date(due, self.today, what="due date") if due else None
 
 
-def set_next_action(app: PlannerApp, deal_id: int) -> None:
-    try:
-        deal = app.repo.get(deal_id)
-    except PlannerError as error:
-        app.notify(str(error), severity="error")
-        return
+def set_next_action(app: PlannerApp, deal: Opportunity) -> None:
+    """Ask for the deal's next action and due date; saved onto the deal as the screen showed it
+    (a deal changed elsewhere meanwhile is refused in the dialog, which keeps what was typed)."""
+    core = app.core
 
-    def chosen(answer) -> None:
-        if answer is None:
-            return
-        text, due = answer
-        when = f" (due {due.isoformat()})" if due else ""
-        # Re-read at write time so a change made meanwhile by another instance is kept.
-        app.change(f"Next action for “{deal.title}”: {text or 'none'}{when}", deal.id,
-                   lambda: app.repo.update(replace(app.repo.get(deal.id), next_action=text, next_action_due=due)))
+    def save(answer: tuple[str, date | None]) -> None:
+        action, due = answer
+        app.commit(lambda: core.set_next_action(deal.id, action, due, base=deal))
 
-    app.push_screen(NextActionModal(deal, app.today), chosen)
+    app.push_screen(NextActionModal(deal, core.today, save))
 
 
 class ConfirmModal(ModalScreen[bool]):

@@ -1,8 +1,9 @@
 """The Profile screen: every setting of SPEC §3.1 and the ideal-customer criteria (SPEC §1, §5).
 
-Settings are validated by `parse_setting` before anything is saved; a bad value shows a one-line
-error in the form and changes nothing. "auto" puts a measured-or-default setting back to what the
-planner measures. Criteria: add, rename, weight 1–3, demographic or psychographic, delete.
+Settings are validated by the core (`Core.set_setting`, the same as `planner config`) before anything
+is saved; a bad value shows a one-line error in the form and changes nothing. "auto" puts a
+measured-or-default setting back to what the planner measures. Criteria: add, rename, weight 1–3,
+demographic or psychographic, delete. Every change is one undoable step of the core.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from planner.core.text import setting_text
 from planner.domain.models import Bucket, Criterion, CriterionKind, Status
-from planner.domain.settings import SETTING_SPECS, Settings, parse_setting, setting_value, with_setting
+from planner.domain.settings import SETTING_SPECS, Settings, setting_value
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
@@ -59,10 +61,7 @@ def parse_weight(text: str) -> int:
     return int(raw)
 
 
-def format_setting(value: float | int | None) -> str:
-    if value is None:
-        return "auto"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+format_setting = setting_text
 
 
 def in_use(key: str, settings: Settings, status: Status) -> str:
@@ -208,9 +207,9 @@ class ProfileScreen(Screen):
     def refresh_data(self) -> None:
         if not self.is_mounted:
             return
-        app = self.planner
-        settings = app.repo.settings()
-        status = app.status()
+        core = self.planner.core
+        settings = core.settings()
+        status = core.status()
 
         table = self.query_one("#settings-table", DataTable)
         row = table.cursor_row
@@ -226,7 +225,7 @@ class ProfileScreen(Screen):
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
 
-        criteria = app.repo.criteria()
+        criteria = core.criteria()
         self._criteria = {str(c.id): c for c in criteria}
         ctable = self.query_one("#criteria-table", DataTable)
         row = ctable.cursor_row
@@ -295,10 +294,6 @@ class ProfileScreen(Screen):
             else:
                 focused.action_cursor_up()
 
-    def _changed(self, message: str) -> None:
-        self.planner.data_changed()
-        self.notify(message, markup=False)
-
     @user_errors
     def action_edit(self) -> None:
         if self._focused_table() == "criteria-table":
@@ -312,12 +307,10 @@ class ProfileScreen(Screen):
             return
         spec = SETTING_SPECS[key]
         app = self.planner
-        current = setting_value(app.repo.settings(), key)
+        current = setting_value(app.core.settings(), key)
 
-        def apply(text: str) -> None:
-            value = parse_setting(key, text)
-            app.repo.save_settings(with_setting(app.repo.settings(), key, value))
-            self._changed(f"{key} = {format_setting(value)}")
+        def apply(value: str) -> None:
+            app.commit(lambda: app.core.set_setting(key, value))
 
         limits = f"{spec.minimum:g} to {spec.maximum:g}" + (", or auto" if spec.optional else "")
         self.app.push_screen(
@@ -334,11 +327,10 @@ class ProfileScreen(Screen):
             kind = parse_criterion_kind(values["kind"])
             weight = parse_weight(values["weight"])
             if criterion is None:
-                app.repo.save_criterion(Criterion(name=name, kind=kind, weight=weight))
-                self._changed(f"Added criterion {name}")
+                app.commit(lambda: app.core.add_criterion(Criterion(name=name, kind=kind, weight=weight)))
             else:
-                app.repo.save_criterion(replace(criterion, name=name, kind=kind, weight=weight))
-                self._changed(f"Saved criterion {name}")
+                app.commit(lambda: app.core.edit_criterion(replace(criterion, name=name, kind=kind, weight=weight),
+                                                           base=criterion))
 
         c = criterion or Criterion(name="")
         return FormModal(
@@ -369,8 +361,9 @@ class ProfileScreen(Screen):
         if weight == criterion.weight:
             self.notify(f"Weight stays between 1 and 3 (now {weight})", markup=False)
             return
-        self.planner.repo.save_criterion(replace(criterion, weight=weight))
-        self._changed(f"{criterion.name}: weight {weight}")
+        core = self.planner.core
+        self.planner.apply(lambda: core.edit_criterion(replace(criterion, weight=weight), base=criterion,
+                                                       description=f"{criterion.name}: weight {weight}"))
 
     @user_errors
     def action_switch_kind(self) -> None:
@@ -380,8 +373,9 @@ class ProfileScreen(Screen):
         kind = (
             CriterionKind.PSYCHOGRAPHIC if criterion.kind is CriterionKind.DEMOGRAPHIC else CriterionKind.DEMOGRAPHIC
         )
-        self.planner.repo.save_criterion(replace(criterion, kind=kind))
-        self._changed(f"{criterion.name}: {kind.value}")
+        core = self.planner.core
+        self.planner.apply(lambda: core.edit_criterion(replace(criterion, kind=kind), base=criterion,
+                                                       description=f"{criterion.name}: {kind.value}"))
 
     @user_errors
     def action_delete_criterion(self) -> None:
@@ -389,17 +383,16 @@ class ProfileScreen(Screen):
         if criterion is None or criterion.id is None:
             return
         criterion_id = criterion.id
+        app = self.planner
 
-        @user_errors
-        def chosen(self, key: str | None) -> None:
+        def chosen(key: str | None) -> None:
             if key == "delete":
-                self.planner.repo.delete_criterion(criterion_id)
-                self._changed(f"Deleted criterion {criterion.name}")
+                app.apply(lambda: app.core.delete_criterion(criterion_id, base=criterion))
 
         self.app.push_screen(
             ChoiceModal(
-                f"Delete the criterion {criterion.name}? Deals lose it from their fit.",
+                f"Delete the criterion {criterion.name}? Deals lose it from their fit (u brings it back).",
                 [("keep", "Keep it"), ("delete", "Delete it")],
             ),
-            lambda key: chosen(self, key),
+            chosen,
         )

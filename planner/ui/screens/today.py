@@ -1,8 +1,9 @@
 """The Today screen: the daily check-in agenda in the method's priority order (SPEC §2, §5).
 
 Best Few next actions (overdue first), then the week's prospecting quota, then In-the-Funnel items.
-Single keys act on the selected item; every change to a deal goes through `app.change` so `u`
-undoes it.
+Single keys act on the selected item; every change is a use case of the core (`self.app.core`),
+made on the deal as this screen showed it, so `u` undoes it and a deal changed elsewhere meanwhile
+is refused with a message instead of being overwritten.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from planner.core.text import streak_text, weekday_date
 from planner.domain.models import Activity, AgendaItem, AgendaKind, Bucket, Opportunity
-from planner.errors import BadInput
+from planner.errors import BadInput, Conflict
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
 from planner.ui.screens.today_forms import (
@@ -44,12 +46,8 @@ _SECTIONS = {
 }
 
 
-def day_label(day: date) -> str:
-    return f"{day:%a %d %b}"
-
-
-def streak_label(days: int) -> str:
-    return f"{days}-day streak" if days else "no streak yet"
+day_label = weekday_date
+streak_label = streak_text
 
 
 def item_content(item: AgendaItem, today: date) -> Content:
@@ -132,6 +130,7 @@ class TodayScreen(Screen):
         super().__init__()
         self._items: dict[str, AgendaItem] = {}
         self._shown: tuple[AgendaItem, ...] | None = None
+        self._deals: dict[int, Opportunity] = {}  # the open deals as this screen shows them
 
     @property
     def planner(self) -> PlannerApp:
@@ -156,10 +155,11 @@ class TodayScreen(Screen):
             return
         from planner.domain.agenda import agenda
 
-        app = self.planner
-        snapshot = app.snapshot()
-        items = agenda(snapshot, app.status())
-        today = app.today
+        core = self.planner.core
+        snapshot = core.snapshot()
+        items = agenda(snapshot, core.status())
+        today = core.today
+        self._deals = {d.id: d for d in snapshot.open_deals if d.id is not None}
 
         header = Content.assemble(
             (f"Today · {today:%A %d %B %Y}", "bold"),
@@ -238,6 +238,15 @@ class TodayScreen(Screen):
     def action_cursor_up(self) -> None:
         self.query_one("#today-agenda", OptionList).action_cursor_up()
 
+    def _deal(self, opp_id: int) -> Opportunity:
+        """The deal as this screen shows it (what an action is made on)."""
+        deal = self._deals.get(opp_id)
+        if deal is None:  # closed or deleted since the agenda was read
+            self.planner.core.refresh()
+            self.planner.data_changed()
+            raise Conflict("That deal is no longer open (changed elsewhere); the agenda shows it as it is now")
+        return deal
+
     @user_errors
     def action_done(self) -> None:
         item = self.selected()
@@ -252,14 +261,12 @@ class TodayScreen(Screen):
 
     def _done(self, opp_id: int) -> None:
         app = self.planner
-        deal = app.repo.get(opp_id)
+        deal = self._deal(opp_id)
         if deal.next_action or deal.next_action_due:
-            label = deal.next_action or "next action"
-            app.change(
-                f"Done: {label} ({deal.title})",
-                opp_id,
-                lambda: app.repo.update(replace(deal, next_action="", next_action_due=None)),
-            )
+            change = app.apply(lambda: app.core.done_next_action(opp_id, base=deal))
+            if change is None:
+                return  # refused (changed elsewhere): the agenda shows the deal as it is now
+            deal = change.deal or deal
         self.app.push_screen(self._next_action_form(deal))
 
     def _next_action_form(self, deal: Opportunity) -> FormModal:
@@ -272,14 +279,10 @@ class TodayScreen(Screen):
             text = clean_text(values["action"], MAX_FIELD, what="next action")
             if not text:
                 raise BadInput("type the next action, or press escape to leave the deal without one")
-            due = parse_date(values["due"], app.today, what="due date") if values["due"].strip() else None
+            due = parse_date(values["due"], app.core.today, what="due date") if values["due"].strip() else None
             opp_id = deal.id
             assert opp_id is not None
-            app.change(
-                f"Next action for {deal.title}: {text}",
-                opp_id,
-                lambda: app.repo.update(replace(app.repo.get(opp_id), next_action=text, next_action_due=due)),
-            )
+            app.commit(lambda: app.core.set_next_action(opp_id, text, due, base=deal))
 
         return FormModal(
             f"Next action for {deal.title}",
@@ -295,7 +298,7 @@ class TodayScreen(Screen):
         """Mark one of the deal's uncovered buying influences as covered."""
         app = self.planner
         assert item.opportunity_id is not None
-        deal = app.repo.get(item.opportunity_id)
+        deal = self._deal(item.opportunity_id)
         uncovered = [
             (str(i), f"{inf.role.label}: {inf.name}") for i, inf in enumerate(deal.influences) if not inf.covered
         ]
@@ -316,11 +319,7 @@ class TodayScreen(Screen):
             influences = list(deal.influences)
             influences[index] = replace(influences[index], covered=True)
             assert deal.id is not None
-            app.change(
-                f"Covered {influences[index].name} on {deal.title}",
-                deal.id,
-                lambda: app.repo.set_influences(deal.id, influences),  # type: ignore[arg-type]
-            )
+            app.apply(lambda: app.core.set_influences(deal.id, influences, base=deal))
 
         self.app.push_screen(ChoiceModal(f"Which buying influence of {deal.title} is now covered?", uncovered), chosen)
 
@@ -338,17 +337,9 @@ class TodayScreen(Screen):
             kind = parse_kind(values["kind"])
             minutes = parse_minutes(values["minutes"])
             note = clean_text(values["note"], MAX_NOTES, what="note")
-            activity = Activity(kind=kind, minutes=minutes, on=app.today, opportunity_id=opp_id, note=note)
-            if opp_id is None:
-                # Work on no deal is prospecting: it counts as Above-the-Funnel time.
-                app.change(
-                    f"Logged {minutes} min of prospecting",
-                    None,
-                    lambda: app.repo.log(activity),
-                    undo=app.repo.delete_activity,
-                )
-            else:
-                app.change(f"Log {minutes} min on {item.title}", opp_id, lambda: app.repo.log(activity))
+            # Work on no deal is prospecting: it counts as Above-the-Funnel time.
+            activity = Activity(kind=kind, minutes=minutes, on=app.core.today, opportunity_id=opp_id, note=note)
+            app.commit(lambda: app.core.log_time(activity))
 
         default_kind = "research" if opp_id is None else "call"
         target = "prospecting (no deal)" if opp_id is None else item.title
@@ -373,14 +364,11 @@ class TodayScreen(Screen):
             return
         app = self.planner
         opp_id = item.opportunity_id
+        deal = self._deal(opp_id)
 
         def apply(text: str) -> None:
-            due = parse_date(text, app.today)
-            app.change(
-                f"Reschedule {item.title} to {due:%a %d %b}",
-                opp_id,
-                lambda: app.repo.update(replace(app.repo.get(opp_id), next_action_due=due)),
-            )
+            due = parse_date(text, app.core.today)
+            app.commit(lambda: app.core.reschedule(opp_id, due, base=deal))
 
         current = item.due.isoformat() if item.due else ""
         self.app.push_screen(
@@ -398,7 +386,7 @@ class TodayScreen(Screen):
         def apply(values: dict[str, str]) -> None:
             title = clean_title(values["title"])
             action = clean_text(values["action"], MAX_FIELD, what="next action")
-            due = parse_date(values["due"], app.today, what="due date") if values["due"].strip() else None
+            due = parse_date(values["due"], app.core.today, what="due date") if values["due"].strip() else None
             deal = Opportunity(
                 title=title,
                 bucket=Bucket.ABOVE,
@@ -406,12 +394,7 @@ class TodayScreen(Screen):
                 next_action=action,
                 next_action_due=due,
             )
-            app.change(
-                f"Added prospect {title}",
-                None,
-                lambda: app.repo.add(deal, on=app.today),
-                undo=app.added_deal_undo,
-            )
+            app.commit(lambda: app.core.add(deal))
 
         self.app.push_screen(
             FormModal(
@@ -429,7 +412,4 @@ class TodayScreen(Screen):
     @user_errors
     def action_finish(self) -> None:
         app = self.planner
-        app.repo.record_checkin(app.today)
-        app.data_changed()
-        streak = app.repo.checkin_streak(app.today)
-        self.notify(f"Check-in done · {streak_label(streak)}", markup=False)
+        app.apply(app.core.check_in)

@@ -1,15 +1,15 @@
 """The Week screen: this week's selling hours, the split, logged time and time blocks (SPEC §2, §5).
 
-The suggested split comes from the allocation (SPEC §3.2) with each bucket's reason; the user's own
-split is kept in `settings.user_split` and can be reset to the suggestion. `i` writes the time
-blocks as an iCalendar file, the same bytes as `planner plan --ics`.
+The suggested split comes from the allocation (SPEC §3.3) with each bucket's reason; the user's own
+split is kept in `settings.user_split` and can be reset to the suggestion. `H` sets the selling
+hours of this week only (the normal week stays the `hours_per_week` setting, and both are shown).
+`i` writes the time blocks as an iCalendar file, the same bytes as `planner plan --ics`, through the
+one file writer (never over the database). Every change is a use case of the core (`self.app.core`).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -21,9 +21,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from planner.core import text
 from planner.domain.models import OPEN_BUCKETS, PRIORITY, Bucket, WeekPlan
-from planner.domain.settings import SETTING_SPECS, parse_setting, with_setting
-from planner.errors import BadInput
+from planner.domain.settings import SETTING_SPECS
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
 from planner.ui.screens.today_forms import Field, FormModal, prompt, refresh_bindings_if_changed, user_errors
@@ -35,39 +35,13 @@ if TYPE_CHECKING:
 
 def parse_split(values: dict[str, str]) -> dict[Bucket, int]:
     """Three whole percentages, keyed by bucket value, that must add up to 100."""
-    split: dict[Bucket, int] = {}
-    for bucket in OPEN_BUCKETS:
-        raw = values.get(bucket.value, "").strip().rstrip("%").strip()
-        try:
-            share = int(raw)
-        except ValueError:
-            raise BadInput(f"{bucket.label} must be a whole percentage, not {raw!r}") from None
-        if not 0 <= share <= 100:
-            raise BadInput(f"{bucket.label} must be between 0 and 100, not {share}")
-        split[bucket] = share
-    total = sum(split.values())
-    if total != 100:
-        raise BadInput(f"the three shares must add up to 100, not {total}")
-    return split
+    from planner.core.core import parse_split as parse
+
+    return parse({b: values.get(b.value, "") for b in OPEN_BUCKETS})
 
 
 def default_ics_path(plan: WeekPlan) -> str:
     return f"~/planner-week-{plan.week_start:%Y-%m-%d}.ics"
-
-
-def write_ics(plan: WeekPlan, raw_path: str, *, database: Path | None) -> Path:
-    """Write the week's blocks as iCalendar to `raw_path` (`~` expanded), never over `database`
-    or its own files; BadInput when it cannot."""
-    from planner.files import write_file
-    from planner.ics import week_ics
-
-    text = raw_path.strip()
-    if not text:
-        raise BadInput("type a file path for the calendar")
-    path = Path(text).expanduser()
-    if path.is_dir():
-        raise BadInput(f"{path} is a folder; add a file name like planner-week.ics")
-    return write_file(path, week_ics(plan), database=database)
 
 
 def blocks_table(plan: WeekPlan) -> Table:
@@ -78,7 +52,7 @@ def blocks_table(plan: WeekPlan) -> Table:
     for block in sorted(plan.blocks, key=lambda b: (b.day, b.start_minute)):
         by_day.setdefault(block.day, []).append(block)
     for day in days:
-        table.add_column(Text(f"{day:%a %d %b}", style="bold"), ratio=1, overflow="fold")
+        table.add_column(Text(text.weekday_date(day), style="bold"), ratio=1, overflow="fold")
     depth = max((len(v) for k, v in by_day.items() if k in days), default=0)
     for row in range(depth):
         cells = []
@@ -86,10 +60,7 @@ def blocks_table(plan: WeekPlan) -> Table:
             blocks = by_day[day]
             if row < len(blocks):
                 b = blocks[row]
-                start = f"{b.start_minute // 60:02d}:{b.start_minute % 60:02d}"
-                end_minute = b.start_minute + b.minutes
-                end = f"{end_minute // 60:02d}:{end_minute % 60:02d}"
-                cell = Text(f"{start}–{end}\n", style="bold")
+                cell = Text(f"{text.time_span(b.start_minute, b.minutes)}\n", style="bold")
                 cell.append(Text(b.title))  # literal text, never markup
                 cells.append(cell)
             else:
@@ -142,7 +113,8 @@ class WeekScreen(Screen):
     """
 
     BINDINGS = [
-        Binding("H", "hours", "Hours", tooltip="Set the selling hours available this week", id="week.hours"),
+        Binding("H", "hours", "Hours", tooltip="Set the selling hours of this week only (the normal week stays)",
+                id="week.hours"),
         Binding(
             "e",
             "edit_split",
@@ -207,22 +179,24 @@ class WeekScreen(Screen):
     def refresh_data(self) -> None:
         if not self.is_mounted:
             return
-        from planner.domain.weekplan import week_plan
-
-        app = self.planner
-        snapshot = app.snapshot()
-        allocation = app.status().allocation
-        plan = week_plan(app.today, snapshot.settings, allocation, snapshot.week_minutes)
+        core = self.planner.core
+        snapshot = core.snapshot()
+        allocation = core.status().allocation
+        plan = core.week_plan()
         self.plan = plan
 
         logged_total = sum(plan.logged_hours.get(b, 0.0) for b in OPEN_BUCKETS)
+        normal = snapshot.settings.hours_per_week
+        hours = f"{text.whole_hours(plan.hours)} of selling time"
+        if snapshot.week_hours is not None:
+            hours += f" this week (normal week {text.whole_hours(normal)})"
         self.query_one("#week-header", Static).update(
             Content.assemble(
                 (f"Week of {plan.week_start:%a %d %b %Y}", "bold"),
                 "  ·  ",
-                f"{plan.hours:g} h of selling time",
+                hours,
                 "  ·  ",
-                f"{logged_total:.1f} h logged",
+                f"{text.hours(logged_total)} logged",
                 "  ·  ",
                 ("your split" if plan.is_custom else "suggested split", "$text-accent"),
             )
@@ -232,8 +206,8 @@ class WeekScreen(Screen):
         if allocation.overloaded_hours > 0:
             overload.update(
                 Content(
-                    f"Overloaded: the funnel asks for {allocation.overloaded_hours:.1f} h more than "
-                    f"your {plan.hours:g} h this week: "
+                    f"Overloaded: the funnel asks for {text.hours(allocation.overloaded_hours)} more than "
+                    f"your {text.whole_hours(plan.hours)} this week: "
                     "drop poor-fit prospects, close or drop Best Few deals, or raise your hours (H)."
                 )
             )
@@ -251,16 +225,15 @@ class WeekScreen(Screen):
                 Text(bucket.label, style="bold"),
                 Text(f"{plan.suggested[bucket]} %", justify="right"),
                 Text(f"{plan.split[bucket]} %", justify="right", style="bold" if custom else ""),
-                Text(f"{plan.planned_hours[bucket]:.1f} h", justify="right"),
-                Text(f"{plan.logged_hours.get(bucket, 0.0):.1f} h", justify="right"),
+                Text(text.hours(plan.planned_hours[bucket]), justify="right"),
+                Text(text.hours(plan.logged_hours.get(bucket, 0.0)), justify="right"),
                 key=bucket.value,
             )
         if table.row_count:
             table.move_cursor(row=min(max(selected, 0), table.row_count - 1))
 
         reasons = [Content(allocation[b].reason) for b in PRIORITY]  # each reason names its bucket
-        prospects = allocation.prospects_per_week
-        reasons.append(Content(f"Prospecting quota: {prospects:.1f} new prospects a week."))
+        reasons.append(Content(f"Prospecting quota: {text.quota_text(allocation)}."))
         if plan.is_custom:
             reasons.append(Content("Your own split is in use: r resets it to the suggestion."))
         self.query_one("#week-reasons", Static).update(Content("\n").join(reasons))
@@ -290,26 +263,25 @@ class WeekScreen(Screen):
     def action_cursor_up(self) -> None:
         self.query_one("#week-split", DataTable).action_cursor_up()
 
-    def _save_settings(self, settings) -> None:
-        self.planner.repo.save_settings(settings)
-        self.planner.data_changed()
-
     @user_errors
     def action_hours(self) -> None:
-        app = self.planner
-        key = "hours_per_week"
+        core = self.planner.core
+        spec = SETTING_SPECS["hours_per_week"]
+        snapshot = core.snapshot()
+        normal = snapshot.settings.hours_per_week
 
-        def apply(text: str) -> None:
-            value = parse_setting(key, text)
-            self._save_settings(with_setting(app.repo.settings(), key, value))
-            self.notify(f"Selling hours this week: {value:g} h", markup=False)
+        def apply(value: str) -> None:
+            self.planner.commit(lambda: core.set_week_hours(value))
 
+        current = snapshot.week_hours if snapshot.week_hours is not None else normal
         self.app.push_screen(
             prompt(
-                "Selling hours available per week",
-                f"Hours ({SETTING_SPECS[key].minimum:g}–{SETTING_SPECS[key].maximum:g})",
+                "Selling hours available this week",
+                f"Hours this week ({spec.minimum:g}–{spec.maximum:g}; 'normal' goes back to your normal "
+                f"{text.whole_hours(normal)})",
                 apply,
-                value=f"{app.snapshot().settings.hours_per_week:g}",
+                value=f"{current:g}",
+                hint="This week only: your normal week stays hours_per_week (Profile, 5).",
             )
         )
 
@@ -317,20 +289,12 @@ class WeekScreen(Screen):
     def action_edit_split(self) -> None:
         if self.plan is None:
             return
-        app = self.planner
+        core = self.planner.core
         plan = self.plan
 
         def apply(values: dict[str, str]) -> None:
             split = parse_split(values)
-            settings = app.repo.settings()
-            self._save_settings(replace(settings, user_split=split))
-            floor = round(settings.prospecting_floor * 100)
-            if split[Bucket.ABOVE] < floor:
-                self.notify(
-                    f"Above the Funnel is below your prospecting floor of {floor} %: expect the roller-coaster.",
-                    severity="warning", markup=False)
-            else:
-                self.notify("Your split is saved", markup=False)
+            self.planner.commit(lambda: core.set_own_split(split))
 
         fields = [
             Field(b.value, f"{b.label} % (suggested {plan.suggested[b]} %)", str(plan.split[b])) for b in PRIORITY
@@ -340,23 +304,20 @@ class WeekScreen(Screen):
 
     @user_errors
     def action_reset_split(self) -> None:
-        app = self.planner
-        settings = app.repo.settings()
-        if settings.user_split is None:
+        if self.plan is None or not self.plan.is_custom:
             return
-        self._save_settings(replace(settings, user_split=None))
-        self.notify("Back to the suggested split", markup=False)
+        self.planner.apply(lambda: self.planner.core.set_own_split(None))
 
     @user_errors
     def action_export_ics(self) -> None:
         if self.plan is None:
             return
-        plan = self.plan
+        core = self.planner.core
 
-        def apply(text: str) -> None:
-            path = write_ics(plan, text, database=self.planner.repo.path)
-            self.notify(f"Wrote {len(plan.blocks)} time blocks to {path}", markup=False)
+        def apply(target: str) -> None:
+            change = core.write_week_calendar(target)
+            self.notify(change.description, markup=False)
 
         self.app.push_screen(
-            prompt("Export this week's time blocks (iCalendar)", "File", apply, value=default_ics_path(plan))
+            prompt("Export this week's time blocks (iCalendar)", "File", apply, value=default_ics_path(self.plan))
         )

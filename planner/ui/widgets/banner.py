@@ -7,13 +7,13 @@ of the funnel first: it is the roller-coaster's cause and the one thing that mus
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import date
 
 from textual.content import Content
 from textual.widgets import Static
 
+from planner.core import text
 from planner.domain.models import Allocation, Flag, Severity
 from planner.ui.actions import SCREENS
 
@@ -25,7 +25,7 @@ def banner_lines(flags: Sequence[Flag], allocation: Allocation) -> list[Content]
     funnel-wide flags, most severe first."""
     lines: list[Content] = []
     funnel_wide = [f for f in flags if f.opportunity_id is None]
-    quota = max(1, math.ceil(allocation.prospects_per_week - 1e-9))
+    quota = text.quota(allocation)
     for flag in funnel_wide:
         if flag.code == "empty_top":
             # What to do comes first so it survives a narrow terminal; the why follows.
@@ -79,8 +79,9 @@ class ScreenBar(Static):
             self.watch(self.app, "last_change", self._show, init=False)
 
     def _show(self, _change: str = "") -> None:
+        core = getattr(self.app, "core", None)
         self.update(
-            self.render_bar(getattr(self.app, "today", None), getattr(self.app, "last_change", "")),
+            self.render_bar(core.today if core is not None else None, getattr(self.app, "last_change", "")),
             layout=False,  # always one row
         )
 

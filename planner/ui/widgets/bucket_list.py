@@ -23,6 +23,7 @@ from textual.visual import Padding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from planner.core.text import card_due, money
 from planner.domain.models import Bucket, Flag, Opportunity, Share
 from planner.ui.actions import FLAG_MARKS
 
@@ -30,44 +31,6 @@ _MARK_OF = {code: mark for code, mark, _ in FLAG_MARKS}
 _MARK_ORDER = [code for code, _, _ in FLAG_MARKS]
 #: Marks in a fixed-width gutter so titles line up whatever flags a deal carries.
 _GUTTER = 3
-
-
-def money(cents: int) -> str:
-    from planner.domain.parse import format_money
-
-    return format_money(cents)
-
-
-def due_text(due: date, today: date) -> str:
-    """A due date as a person says it: today, tomorrow, Fri 27 Nov, 3 days overdue."""
-    days = (due - today).days
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days < 0:
-        return f"{-days} day{'s' if days != -1 else ''} overdue"
-    if days < 7:
-        return due.strftime("%a")
-    if due.year == today.year:
-        return f"{due.strftime('%a')} {due.day} {due.strftime('%b')}"
-    return due.isoformat()
-
-
-def card_due(due: date, today: date) -> str:
-    """A due date in a card's few columns: today, tomorrow, 3d overdue, Fri, 13 Mar."""
-    days = (due - today).days
-    if days < 0:
-        return f"{-days}d overdue"
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days < 7:
-        return due.strftime("%a")
-    if due.year == today.year:
-        return f"{due.day} {due.strftime('%b')}"
-    return due.isoformat()
 
 
 def one_line(text: str) -> str:

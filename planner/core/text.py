@@ -1,0 +1,132 @@
+"""Numbers, money, days and times as the planner shows them: one place for the TUI and the CLI.
+
+Pure functions of the domain's values (no Textual, no store), so a number reads the same on every
+screen and in every command. The prospecting quota in particular is the engine's
+(`planner.domain.allocation.prospect_quota`), never recomputed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from planner.domain.models import Allocation, Bucket, Opportunity
+
+
+def money(cents: int) -> str:
+    """Cents → "12,500", or "12,500.50" when there are cents (what the money parser reads back)."""
+    from planner.domain.parse import format_money
+
+    return format_money(cents)
+
+
+def money_whole(cents: int) -> str:
+    """Rounded to whole units, for totals and forecasts: "12,501"."""
+    return money(round(cents / 100) * 100)
+
+
+def day(value: date | None) -> str:
+    """A day as ISO text, or "—" when there is none."""
+    return value.isoformat() if value else "—"
+
+
+def weekday_date(value: date) -> str:
+    """"Fri 06 Mar": a day of this or next week."""
+    return f"{value:%a %d %b}"
+
+
+def due_text(due: date, today: date) -> str:
+    """A due date as a person says it: today, tomorrow, Fri, Fri 27 Nov, 3 days overdue."""
+    days = (due - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days < 0:
+        return f"{-days} day{'s' if days != -1 else ''} overdue"
+    if days < 7:
+        return due.strftime("%a")
+    if due.year == today.year:
+        return f"{due.strftime('%a')} {due.day} {due.strftime('%b')}"
+    return due.isoformat()
+
+
+def card_due(due: date, today: date) -> str:
+    """A due date in a card's few columns: today, tomorrow, 3d overdue, Fri, 13 Mar."""
+    days = (due - today).days
+    if days < 0:
+        return f"{-days}d overdue"
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days < 7:
+        return due.strftime("%a")
+    if due.year == today.year:
+        return f"{due.day} {due.strftime('%b')}"
+    return due.isoformat()
+
+
+def due_column(due: date | None, today: date) -> str:
+    """A due date in a table for scripts: ISO, "today", or "2026-03-01 overdue"."""
+    if due is None:
+        return ""
+    if due < today:
+        return f"{due.isoformat()} overdue"
+    return "today" if due == today else due.isoformat()
+
+
+def clock(minute: int) -> str:
+    """Minutes after midnight → "09:30"."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def time_span(start_minute: int, minutes: int) -> str:
+    """"09:00–10:30"."""
+    return f"{clock(start_minute)}–{clock(start_minute + minutes)}"
+
+
+def hours(value: float) -> str:
+    """"3.5 h"."""
+    return f"{value:.1f} h"
+
+
+def whole_hours(value: float) -> str:
+    """"15 h", "12.5 h": a number of hours the user typed."""
+    return f"{value:g} h"
+
+
+def setting_text(value: float | int | None) -> str:
+    """A setting as the user types it: "auto" for measured-or-default, "0.15", "60"."""
+    if value is None:
+        return "auto"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def percent_split(split: Mapping[Bucket, int]) -> str:
+    """"Above 50 %, In 30 %, Best Few 20 %", top of the funnel first."""
+    from planner.domain.models import OPEN_BUCKETS
+
+    return ", ".join(f"{b.short_label} {split[b]} %" for b in OPEN_BUCKETS)
+
+
+def quota(allocation: Allocation) -> int:
+    """The week's prospecting quota: the engine's P rounded up once, the same number everywhere."""
+    from planner.domain.allocation import prospect_quota
+
+    return prospect_quota(allocation)
+
+
+def quota_text(allocation: Allocation) -> str:
+    """"4 new prospects this week (3.9 needed a week)"."""
+    n = quota(allocation)
+    return f"{n} new prospect{'' if n == 1 else 's'} this week ({allocation.prospects_per_week:.1f} needed a week)"
+
+
+def streak_text(days: int) -> str:
+    return f"{days}-day streak" if days else "no streak yet"
+
+
+def quoted(deal: Opportunity) -> str:
+    """How a change names its deal: “Website revamp”."""
+    return f"“{deal.title}”"
