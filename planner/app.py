@@ -92,6 +92,7 @@ class PlannerApp(App[None]):
         self.db = db
         self.core: Core | None = None  # type: ignore[assignment]  # set when the first screen opens
         self.problem: str | None = None  # why the database cannot be used, when it cannot
+        self.poll_timer = None  # the once-a-second check for other instances' writes, once running
         # The first screen opens the database, so a problem with it shows as a screen, not a traceback.
         self.add_mode("funnel", self._first_screen)
 
@@ -123,7 +124,7 @@ class PlannerApp(App[None]):
             return
         self.call_after_refresh(_freeze_what_is_loaded)
         if self.core is not None:
-            self.set_interval(POLL_SECONDS, self.poll, name="poll")
+            self.poll_timer = self.set_interval(POLL_SECONDS, self.poll, name="poll")
 
     def on_unmount(self) -> None:
         _thaw()

@@ -1,4 +1,4 @@
-"""Layers depend one way: domain ← store ← ui / cli (STYLE.md). Each check imports a module in a fresh
+"""Layers depend one way: domain ← store ← core ← ui / cli (STYLE.md). Each check imports a module in a fresh
 interpreter and looks at what it pulled in, the way harlequin's import-hygiene test does."""
 
 import json
@@ -46,3 +46,64 @@ def test_package_import_is_light():
 def test_cli_module_does_not_import_textual_or_the_orm():
     loaded = imported_by("planner.cli")
     assert not {"textual", "sqlmodel", "sqlalchemy"} & loaded
+
+
+# --- the core and the UI (docs/architecture.md: domain ← store ← core ← ui / cli) ---------------
+
+CORE_MODULES = ["planner.core", "planner.core.core", "planner.core.text"]
+UI_MODULES = [
+    "planner.ui.actions",
+    "planner.ui.screens.funnel",
+    "planner.ui.screens.today",
+    "planner.ui.screens.week",
+    "planner.ui.screens.insights",
+    "planner.ui.screens.profile",
+    "planner.ui.screens.deal",
+    "planner.ui.screens.modals",
+    "planner.ui.screens.today_forms",
+    "planner.ui.screens.problem",
+    "planner.ui.widgets.banner",
+    "planner.ui.widgets.bucket_list",
+    "planner.ui.widgets.bars",
+    "planner.ui.widgets.chart",
+    "planner.ui.widgets.footer",
+]
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_the_core_never_imports_textual_the_orm_or_the_ui(module):
+    loaded = imported_by(module)
+    assert not {"textual", "rich", "sqlmodel", "sqlalchemy"} & loaded
+    assert not any(name.startswith(("planner.ui", "planner.app", "planner.cli")) for name in loaded)
+
+
+def test_the_core_package_and_its_text_do_not_pull_in_the_store():
+    # The UI formats numbers with planner.core.text: that must not bring SQLite along.
+    for module in ("planner.core", "planner.core.text"):
+        loaded = imported_by(module)
+        assert not any(name.startswith("planner.store") for name in loaded), module
+        assert "sqlite3" not in loaded, module
+
+
+@pytest.mark.parametrize("module", UI_MODULES)
+def test_the_ui_never_imports_the_store_or_the_app(module):
+    loaded = imported_by(module)
+    assert not any(name.startswith(("planner.store", "planner.app", "planner.cli")) for name in loaded)
+    assert not {"sqlite3", "sqlmodel", "sqlalchemy"} & loaded
+
+
+def test_screens_reach_data_only_through_the_core():
+    """Screens and widgets never hold the repository: they call `app.core` (or what their
+    constructor is given); nothing in planner/ui names the repository or writes a file."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "planner" / "ui"
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for pattern in (r"\.repo\b", r"\bRepository\b", r"open_repository", r"write_file", r"\bopen\(",
+                        r"write_(text|bytes)\("):
+            if re.search(pattern, text):
+                offenders.append(f"{path.relative_to(root)}: {pattern}")
+    assert offenders == []

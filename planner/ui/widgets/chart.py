@@ -30,7 +30,7 @@ def cycle_histogram(samples: Sequence[int], width: int = 40, max_bins: int = 8) 
 
 
 def bins_histogram(bins: Sequence[CycleBin], width: int = 40) -> Content:
-    """The cycle distribution as counted by the store (`Repository.cycle_distribution`), one line a range."""
+    """The cycle distribution as counted by the store (`Core.cycle_distribution`), one line a range."""
     if not bins:
         return Content.styled("No won deals with a first-contact date yet.", "$text-muted")
     counts = [b.count for b in bins]
