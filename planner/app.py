@@ -178,7 +178,14 @@ class PlannerApp(App[None]):
         except Conflict:
             self.data_changed()
             raise
-        self._show(change, refresh=self.core is None or self.core.version != version)
+        refresh = self.core is None or self.core.version != version
+        if isinstance(self.screen, ModalScreen) and len(self.screen_stack) > 1:
+            # Made from a dialog, which closes next: show it on the screen below once that is
+            # current again (queued there, as a dialog's result callback is), so the screen is
+            # refreshed and repainted once, and the toast lands on it rather than on the dialog.
+            self.screen_stack[-2].call_next(self._show, change, refresh=refresh)
+        else:
+            self._show(change, refresh=refresh)
         return change
 
     def apply(self, make: Callable[[], Change]) -> Change | None:

@@ -247,13 +247,18 @@ class FunnelScreen(Screen[None]):
 
         bucket = self.focused_bucket
         core = self.app.core
+        added: list[int] = []
 
         def add(draft: Opportunity) -> None:
             change = self.app.commit(lambda: core.add(draft, bucket=bucket))  # an error keeps the dialog open
             if change.deal_id is not None:
-                self.select_deal(change.deal_id, bucket)
+                added.append(change.deal_id)
 
-        self.app.push_screen(AddDealModal(bucket, core.today, add))
+        def closed(_result) -> None:  # after the funnel shows the new deal
+            if added:
+                self.select_deal(added[-1], bucket)
+
+        self.app.push_screen(AddDealModal(bucket, core.today, add), closed)
 
     def action_edit(self) -> None:
         deal = self.selected
