@@ -99,6 +99,7 @@ class ScreenBar(Static):
             parts.append(("   " + today.strftime("%a %d %b %Y"), "$text-muted"))
         if last_change:
             # Deal titles inside: plain text, never markup.
-            parts.append(("   ✓ ", "bold $text-success"))
+            refused = last_change.startswith(("Not undone", "Not redone"))
+            parts.append(("   ✗ " if refused else "   ✓ ", "bold $text-error" if refused else "bold $text-success"))
             parts.append((last_change, "$text-muted"))
         return Content.assemble(*parts)
