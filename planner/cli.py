@@ -949,10 +949,13 @@ def _write_file(target: str, data: bytes, db: str | None) -> None:
 # --- config -------------------------------------------------------------------------------------
 
 
-def _format_setting(value: float | int | None) -> str:
+def _format_setting(value: float | int | None, key: str = "") -> str:
+    from planner.domain.settings import SETTING_SPECS, format_number
+
     if value is None:
-        return "auto"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+        spec = SETTING_SPECS.get(key)
+        return "none" if spec is not None and spec.money else "auto"
+    return format_number(value)
 
 
 def _print_settings(settings: Any, repo: Repository) -> None:
@@ -963,7 +966,7 @@ def _print_settings(settings: Any, repo: Repository) -> None:
     params = funnel_parameters(settings, repo.history())
     defaults = Settings()
     width = max(len(k) for k in SETTING_SPECS)
-    values = {k: _format_setting(setting_value(settings, k)) for k in SETTING_SPECS}
+    values = {k: _format_setting(setting_value(settings, k), k) for k in SETTING_SPECS}
     value_width = max(len(v) for v in values.values())
     for key, spec in SETTING_SPECS.items():
         changed = " " if setting_value(settings, key) == setting_value(defaults, key) else "*"
@@ -972,7 +975,7 @@ def _print_settings(settings: Any, repo: Repository) -> None:
         if values[key] == "auto" and group in ("residence_days", "pass_rate"):
             in_use = getattr(params, group)[_bucket(bucket)]
             shown = f"{in_use.value:.0f} days" if group == "residence_days" else f"{in_use.value:.0%}"
-            what = "stays" if group == "residence_days" else "exits"
+            what = "stays" if group == "residence_days" else "outcomes"
             note = f" — now {shown}, {in_use.source}" + (f" from {in_use.samples} {what}" if in_use.samples else "")
         elif key == "cycle_days" and params.cycle.source == "measured":
             note = f" — not in use: {params.cycle.days:.0f} days, {params.cycle.description}"
@@ -998,11 +1001,11 @@ def cmd_config(args: argparse.Namespace) -> int:
             _print_settings(settings, repo)
             return 0
         if args.value is None:
-            print(_format_setting(setting_value(settings, args.key)))
+            print(_format_setting(setting_value(settings, args.key), args.key))
             return 0
         value = parse_setting(args.key, args.value)
         repo.save_settings(with_setting(settings, args.key, value))
-    print(f"{args.key} = {_format_setting(value)}")
+    print(f"{args.key} = {_format_setting(value, args.key)}")
     return 0
 
 

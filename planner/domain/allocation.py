@@ -306,7 +306,7 @@ def _deal_reason(bucket: Bucket, count: int, params: FunnelParameters, settings:
     if ctx.floor_binds:
         line += f"; shares what is left after the {ctx.floor_share:.0%} prospecting floor with {other}, by demand"
     elif ctx.overloaded:
-        line += f"; {given / demanded:.0%} of it: the week is {ctx.shortfall:.1f} h short, shared by demand"
+        line += f"; {given / demanded:.0%} of it (the week is {ctx.shortfall:.1f} h short)"
     return line
 
 
@@ -324,7 +324,7 @@ def _above_reason(n_above: int, params: FunnelParameters, settings: Settings, pr
     if ctx.floor_binds:
         line += f"; raised to the {ctx.floor_share:.0%} prospecting floor"
     elif ctx.overloaded:
-        line += f"; {given / demanded:.0%} of it: the week is {ctx.shortfall:.1f} h short, shared by demand"
+        line += f"; {given / demanded:.0%} of it (the week is {ctx.shortfall:.1f} h short)"
     elif given > demanded + 0.05:
         line += f"; the {given - demanded:.1f} h nothing else needs go to prospecting"
     return line

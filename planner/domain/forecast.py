@@ -20,7 +20,7 @@ from planner.domain.models import (
     Status,
 )
 from planner.domain.flags import deal_name
-from planner.domain.projection import _close_day, _stays, deal_weight
+from planner.domain.projection import HALF_WEIGHT, Placement, placements
 from planner.domain.settings import Settings
 
 #: Forecast categories derived from the buckets, surest first (SPEC §2).
@@ -35,7 +35,7 @@ def horizon_days(params: FunnelParameters) -> int:
 
 
 def forecast(today: date, open_deals: Sequence[Opportunity], params: FunnelParameters,
-             settings: Settings) -> Forecast:
+             settings: Settings, placed: Sequence[Placement] | None = None) -> Forecast:
     """SPEC §3.6: over the next C days, the deals expected to close inside that horizon (by
     `projection.expected_close`, the projection's own dates), each weighted by its bucket's
     probability of winning and, like the projection, at half weight when it slipped or is stale.
@@ -48,19 +48,17 @@ def forecast(today: date, open_deals: Sequence[Opportunity], params: FunnelParam
     3× rule of thumb and beside what the user's own rates ask: 1 ÷ the win rate from Above.
     """
     horizon = horizon_days(params)
-    day = today.toordinal()
-    last = day + horizon
-    stay, later = _stays(params)  # worked out once for every deal
+    last = today.toordinal() + horizon
     inside: dict[Bucket, list[tuple[Opportunity, float]]] = {b: [] for b in OPEN_BUCKETS}
     beyond_count = beyond_value = half = 0
-    for deal in open_deals:
-        if not deal.bucket.is_open:
-            continue
-        if _close_day(deal, today, day, stay, later) > last:
+    if placed is None:
+        placed = placements(today, open_deals, params)
+    for deal, close, late, stale in placed:
+        if close > last:
             beyond_count += 1
             beyond_value += deal.value_cents
             continue
-        weight = deal_weight(deal, today, params)
+        weight = HALF_WEIGHT if late or stale else 1.0
         half += weight < 1
         inside[deal.bucket].append((deal, weight))
 

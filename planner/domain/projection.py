@@ -67,13 +67,42 @@ def _close_day(deal: Opportunity, today: date, day: int, stay: dict, later: dict
     return day + math.floor(remaining + 0.5)
 
 
+#: (deal, its expected close as a day number, its close date passed, stale): `placements`.
+Placement = tuple[Opportunity, int, bool, bool]
+
+
+def placements(today: date, open_deals: Sequence[Opportunity], params: FunnelParameters) -> list[Placement]:
+    """Every open deal with the day it is expected to close (`expected_close`), whether its close
+    date passed (it slipped) and whether it is stale (and not slipped): what the projection and the
+    forecast both weigh, worked out once per deal (`analyse` hands the same list to both)."""
+    day = today.toordinal()
+    stay, later = _stays(params)
+    out: list[Placement] = []
+    for deal in open_deals:
+        bucket = deal.bucket
+        if bucket not in stay:  # closed
+            continue
+        close = deal.expected_close
+        if close is not None and close.toordinal() >= day:
+            out_day, late = close.toordinal(), False
+        else:
+            late = close is not None
+            entered = deal.entered_bucket_on or deal.created_on or today
+            remaining = max(0.0, stay[bucket] - max(0, day - entered.toordinal())) + later[bucket]
+            out_day = day + math.floor(remaining + 0.5)
+        touched = deal.last_touched_on or deal.entered_bucket_on or deal.created_on
+        stale = not late and touched is not None and day - touched.toordinal() > stay[bucket]
+        out.append((deal, out_day, late, stale))
+    return out
+
+
 def lead_days(params: FunnelParameters) -> int:
     """About how long a new prospect takes to close: the normal cycle C in whole days (SPEC §3.5)."""
     return max(1, math.ceil(params.cycle.days - 1e-9))
 
 
 def projection(today: date, open_deals: Sequence[Opportunity], params: FunnelParameters, settings: Settings,
-               quota: int = 0) -> Projection:
+               quota: int = 0, placed: Sequence[Placement] | None = None) -> Projection:
     """SPEC §3.5: expected wins per week from the Monday of this week through today + 1.5·C.
 
     Each open deal adds its bucket's probability of winning (the product of the pass rates from
@@ -86,6 +115,7 @@ def projection(today: date, open_deals: Sequence[Opportunity], params: FunnelPar
     shown, not judged). For the first dry week W, prospecting fills it only if it starts by W − C:
     `prospect_by` is that day when it is today or later; otherwise `too_late` is set and
     `pull_forward` names the In-the-Funnel deals expected after W, soonest first.
+    `placed` is `placements(today, open_deals, params)` when the caller has it already.
     """
     lead = lead_days(params)
     start = monday_of(today)
@@ -93,19 +123,17 @@ def projection(today: date, open_deals: Sequence[Opportunity], params: FunnelPar
     count = (end - start).days // 7 + 1
     wins = [0.0] * count
     day, first = today.toordinal(), start.toordinal()
-    stay, later = _stays(params)
     chance = {b: params.win_probability(b) for b in OPEN_BUCKETS}
     closes: dict[int, int] = {}  # In-the-Funnel deal id → its close day (for pulling forward)
     late_count = stale_count = 0
-    for deal in open_deals:
-        if deal.bucket not in chance:  # closed
-            continue
-        close = _close_day(deal, today, day, stay, later)
+    if placed is None:
+        placed = placements(today, open_deals, params)
+    for deal, close, late, stale in placed:
         weight = 1.0
-        if slipped(deal, today):
+        if late:
             late_count += 1
             weight = HALF_WEIGHT
-        elif is_stale(deal, today, stay[deal.bucket]):
+        elif stale:
             stale_count += 1
             weight = HALF_WEIGHT
         index = (close - first) // 7

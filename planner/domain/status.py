@@ -8,7 +8,7 @@ from planner.domain.allocation import allocation, funnel_parameters, own_split, 
 from planner.domain.flags import flags
 from planner.domain.forecast import forecast
 from planner.domain.models import OPEN_BUCKETS, Allocation, Bucket, FunnelSnapshot, OwnSplit, Status
-from planner.domain.projection import projection
+from planner.domain.projection import placements, projection
 
 
 def valid_split(split: Mapping[Bucket, int] | None) -> dict[Bucket, int] | None:
@@ -42,7 +42,8 @@ def analyse(snapshot: FunnelSnapshot) -> Status:
     split = allocation(counts, params, settings)
     quota = prospecting_quota(split, snapshot.today, snapshot.prospects_this_week, snapshot.prospects_today)
     own = user_split(settings.user_split, split)
-    outlook = projection(snapshot.today, deals, params, settings, quota=split.prospect_quota)
+    placed = placements(snapshot.today, deals, params)  # each deal's close day and weight, once
+    outlook = projection(snapshot.today, deals, params, settings, quota=split.prospect_quota, placed=placed)
     return Status(
         today=snapshot.today,
         cycle=params.cycle,
@@ -52,7 +53,7 @@ def analyse(snapshot: FunnelSnapshot) -> Status:
         allocation=split,
         flags=flags(snapshot, params, split, outlook, own),
         projection=outlook,
-        forecast=forecast(snapshot.today, deals, params, settings),
+        forecast=forecast(snapshot.today, deals, params, settings, placed=placed),
         quota=quota,
         own_split=own,
     )
