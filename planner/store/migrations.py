@@ -228,8 +228,20 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE opportunity SET first_contact = NULL "
                  "WHERE entry_bucket IN ('in', 'best_few') AND first_contact = created_on")
     # Summaries of version 2 that version 3 measures differently (made again at open, see below).
-    for name in ("ix_move_dwell", "ix_opportunity_won_cycle"):
+    for name in RETIRED_SUMMARY_INDEXES:
         conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+#: The summary indexes a version-2 file may hold, exactly as version 2 made them (frozen history:
+#: a schema check accepts them on a version-2 file, which the upgrade to 3 then drops).
+RETIRED_SUMMARY_INDEXES: dict[str, str] = {
+    "ix_move_dwell": "CREATE INDEX IF NOT EXISTS ix_move_dwell ON move (from_bucket, stay_days)",
+    "ix_opportunity_won_cycle": (
+        "CREATE INDEX IF NOT EXISTS ix_opportunity_won_cycle ON opportunity "
+        "(CAST(julianday(closed_on) - julianday(first_contact) AS INTEGER)) "
+        "WHERE bucket = 'won' AND first_contact IS NOT NULL AND closed_on IS NOT NULL AND closed_on >= first_contact"
+    ),
+}
 
 
 #: Indexes that let `Repository.history` read its medians from the middle of an ordered index
