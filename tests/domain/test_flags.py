@@ -248,6 +248,23 @@ def test_flags_come_critical_first_then_warnings_then_information():
     assert set(codes(found)) <= set(FLAG_CODES)
 
 
+def test_each_code_keeps_its_severity():
+    from planner.domain.flags import SEVERITIES
+
+    # Many flags at once: no top, undated and slipped Best Few deals, unqualified, stale, overdue.
+    deals = swap(swap(swap(healthy_deals(), 1, expected_close=None, money=False), 2, expected_close=day(-3),
+                      last_touched_on=day(-60), influences=()), 3, next_action_due=day(-2))
+    deals = [d for d in deals if d.bucket is not Bucket.ABOVE]
+    found = flags_of(deals, settings=Settings(hours_per_week=5,
+                                              user_split={Bucket.ABOVE: 90, Bucket.IN: 5, Bucket.BEST_FEW: 5}))
+    assert len(set(codes(found))) >= 9
+    for flag in found:
+        expected = SEVERITIES[flag.code]
+        if flag.code == "uncovered_influences" and flag.opportunity_id != 1:  # In the Funnel: information
+            expected = Severity.INFO
+        assert flag.severity is expected, flag
+
+
 # --- moves warn, never block (SPEC §2) -----------------------------------------------------------
 
 
