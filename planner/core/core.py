@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 #: The fields of a deal that `edit` may change (its bucket moves with `move`; closing with won/lost).
 EDITABLE = (
     "title", "account", "contact", "value_cents", "first_contact", "expected_close", "next_action",
-    "next_action_due", "source", "notes", "money", "authority", "need", "criteria_met", "influences",
+    "next_action_due", "source", "notes", "money", "authority", "need", "criteria_met", "criteria_reviewed",
+    "influences",
 )
 #: Undo remembers this many changes.
 HISTORY = 500
@@ -262,7 +263,8 @@ class Core:
         from planner.domain.cycle import normal_cycle
 
         history, settings = self._repo.history_and_settings()
-        return normal_cycle(history.won_deals, history.median_cycle_days, settings.cycle_days).days
+        return normal_cycle(history.cycle_samples, history.median_cycle_days, settings.cycle_days,
+                            history.measurable_wins).days
 
     # --- staying current ----------------------------------------------------------------------
     def refresh(self, deals: Iterable[int] | None = None) -> None:
@@ -569,14 +571,14 @@ class Core:
 
         value = parse_setting(key, raw)
         stored = settings_to_mapping(with_setting(Settings(), key, value)).get(key)  # None: the default
-        description = f"{key} = {text.setting_text(value)}"
+        description = f"{key} = {text.setting_text(value, key)}"
         return self._write_settings({key: stored}, description, f"the setting {key}", value=value)
 
     def set_week_hours(self, hours: float | str | None) -> Change:
         """Selling hours for this week only (SPEC §2, Week `H`, `planner plan --hours`); None or
         "normal" goes back to the normal week (`hours_per_week`), which this never changes."""
         from planner.domain.projection import monday_of
-        from planner.domain.settings import parse_setting
+        from planner.domain.settings import format_number, parse_setting
         from planner.store.repository import week_hours_key
 
         if isinstance(hours, str):
@@ -591,7 +593,7 @@ class Core:
         else:
             description = (f"Selling hours this week: {text.whole_hours(hours)} "
                            f"(the normal week stays {text.whole_hours(normal)})")
-        return self._write_settings({key: None if hours is None else f"{hours:g}"}, description,
+        return self._write_settings({key: None if hours is None else format_number(hours)}, description,
                                     "this week's hours", value=hours)
 
     def set_own_split(self, split: Mapping[Bucket, int] | None) -> Change:

@@ -96,11 +96,15 @@ def whole_hours(value: float) -> str:
     return f"{value:g} h"
 
 
-def setting_text(value: float | int | None) -> str:
-    """A setting as the user types it: "auto" for measured-or-default, "0.15", "60"."""
+def setting_text(value: float | int | None, key: str = "") -> str:
+    """A setting as the user types it, exactly (1000000, not 1e+06): "auto" for measured-or-default,
+    "none" for an amount not set (a money goal), "0.15", "60"."""
+    from planner.domain.settings import SETTING_SPECS, format_number
+
     if value is None:
-        return "auto"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+        spec = SETTING_SPECS.get(key)
+        return "none" if spec is not None and spec.money else "auto"
+    return format_number(value)
 
 
 def percent_split(split: Mapping[Bucket, int]) -> str:
@@ -112,9 +116,7 @@ def percent_split(split: Mapping[Bucket, int]) -> str:
 
 def quota(allocation: Allocation) -> int:
     """The week's prospecting quota: the engine's P rounded up once, the same number everywhere."""
-    from planner.domain.allocation import prospect_quota
-
-    return prospect_quota(allocation)
+    return allocation.prospect_quota
 
 
 def quota_text(allocation: Allocation) -> str:

@@ -27,7 +27,7 @@ def test_add_returns_the_new_deal_and_undo_redo_take_it_away_and_back(core, db):
     assert change.description == "Added “Website revamp” to In the Funnel"
     assert change.undoable and change.deal.bucket is Bucket.IN and change.value == change.deal_id
     # Entering the funnel lower down warns as moving there would (never blocks).
-    assert change.warnings == ("No buying influence is covered yet, so the sale is not confirmed possible.",)
+    assert "No buying influence is covered yet, so the sale is not confirmed possible." in change.warnings
     assert [d.title for d in core.snapshot().open_deals] == ["Website revamp"]
 
     assert core.undo().description == "Undone: Added “Website revamp” to In the Funnel"

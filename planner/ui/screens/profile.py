@@ -75,7 +75,7 @@ def in_use(key: str, settings: Settings, status: Status) -> str:
             p = getattr(params, group)[Bucket(bucket)]
             shown = f"{p.value:.0f} days" if group == "residence_days" else f"{p.value:.2f}"
             if p.source == "measured":
-                unit = "stays" if group == "residence_days" else "exits"
+                unit = "stays" if group == "residence_days" else "outcomes"
                 return f"measured: {shown} ({p.samples} {unit})"
             if setting_value(settings, key) is None:
                 return f"default: {shown}"
@@ -217,7 +217,7 @@ class ProfileScreen(Screen):
         for key, spec in SETTING_SPECS.items():
             table.add_row(
                 Text(key),
-                Text(format_setting(setting_value(settings, key)), style="bold"),
+                Text(format_setting(setting_value(settings, key), key), style="bold"),
                 Text(in_use(key, settings, status), style="dim"),
                 Text(spec.help),
                 key=key,
@@ -314,7 +314,7 @@ class ProfileScreen(Screen):
 
         limits = f"{spec.minimum:g} to {spec.maximum:g}" + (", or auto" if spec.optional else "")
         self.app.push_screen(
-            prompt(f"Setting {key}", f"{spec.help} ({limits})", apply, value=format_setting(current))
+            prompt(f"Setting {key}", f"{spec.help} ({limits})", apply, value=format_setting(current, key))
         )
 
     def _criterion_form(self, title: str, criterion: Criterion | None) -> FormModal:

@@ -207,8 +207,9 @@ class WeekScreen(Screen):
             overload.update(
                 Content(
                     f"Overloaded: the funnel asks for {text.hours(allocation.overloaded_hours)} more than "
-                    f"your {text.whole_hours(plan.hours)} this week: "
-                    "drop poor-fit prospects, close or drop Best Few deals, or raise your hours (H)."
+                    f"your {text.whole_hours(plan.hours)} this week, so every bucket gets "
+                    f"{plan.hours / allocation.demanded_hours:.0%} of what it asks: "
+                    "drop poor-fit prospects, move Best Few deals that are not nearly sure back, or raise your hours (H)."
                 )
             )
             overload.add_class("overloaded")
@@ -232,7 +233,15 @@ class WeekScreen(Screen):
         if table.row_count:
             table.move_cursor(row=min(max(selected, 0), table.row_count - 1))
 
-        reasons = [Content(allocation[b].reason) for b in PRIORITY]  # each reason names its bucket
+        own = core.status().own_split if plan.is_custom else None
+        if own is not None:
+            # What the user's own split does to each bucket; the suggestion's reasons under their own heading.
+            reasons = [Content.styled("What your split does:", "bold")]
+            reasons += [Content(own[b].reason) for b in PRIORITY]
+            reasons.append(Content.styled("The suggestion, because:", "bold"))
+        else:
+            reasons = []
+        reasons += [Content(allocation[b].reason) for b in PRIORITY]  # each reason names its bucket
         reasons.append(Content(f"Prospecting quota: {text.quota_text(allocation)}."))
         if plan.is_custom:
             reasons.append(Content("Your own split is in use: r resets it to the suggestion."))
