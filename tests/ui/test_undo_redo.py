@@ -20,9 +20,13 @@ TABLES = ("opportunity", "influence", "opportunity_criterion", "criterion", "act
 
 
 def rows(db: str) -> dict[str, list[tuple]]:
-    """Every row of every table the user's data lives in."""
+    """Every row of every table the user's data lives in, and of the counts kept from it."""
     with sqlite3.connect(db) as conn:
-        return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}
+        tables = TABLES + tuple(n for (n,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('stay_count', 'outcome_count')"))
+        # A count that went back to zero keeps its row (the triggers only add and subtract).
+        return {t: sorted(conn.execute(f"SELECT * FROM {t}" + (" WHERE n != 0" if t.endswith("_count") else ""))
+                          .fetchall(), key=repr) for t in tables}
 
 
 def top_bar(app) -> str:
