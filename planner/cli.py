@@ -679,6 +679,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def status_lines(status: Status) -> list[str]:
     """What `planner status` prints, line by line."""
+    from planner.core.text import whole_hours
     from planner.domain.models import OPEN_BUCKETS, PRIORITY
 
     alloc = status.allocation
@@ -694,7 +695,7 @@ def status_lines(status: Status) -> list[str]:
         count = status.counts[b]
         out.append(f"  {b.label:<{label_width}}  {count:>3} deal{'' if count == 1 else 's'}  {values[b]:>{value_width}}")
     asked = alloc.demanded_hours
-    out += ["", f"Suggested split of your {alloc.hours_per_week:g} h week ({asked:.1f} h asked, priority order):"]
+    out += ["", f"Suggested split of your {whole_hours(alloc.hours_per_week)} week ({_hours(asked)} asked, priority order):"]
     for b in PRIORITY:
         share = alloc[b]
         out.append(f"  {b.label:<{label_width}}  {share.percent:>3} %  {_hours(share.hours):>7}  {share.reason}")
@@ -740,7 +741,7 @@ def forecast_lines(status: Status) -> list[str]:
     f = status.forecast
     lines = [
         f"Forecast over the next {f.horizon_days} days: {f.expected_wins:.1f} expected wins against a goal of "
-        f"{f.goal_wins:.1f}; weighted {_money(_whole(f.weighted_value_cents))} (commit {_money(f.commit_cents)} … "
+        f"{f.goal_wins:.1f}; weighted {_money_whole(f.weighted_value_cents)} (commit {_money(f.commit_cents)} … "
         f"best case {_money(f.best_case_cents)})",
     ]
     if f.coverage is not None and f.goal_value_cents is not None:
@@ -756,9 +757,11 @@ def forecast_lines(status: Status) -> list[str]:
     return lines
 
 
-def _whole(cents: int) -> int:
-    """A weighted amount to whole money units: its cents are arithmetic, not a price."""
-    return round(cents / 100) * 100
+def _money_whole(cents: int) -> str:
+    """A weighted amount in whole money units: its cents are arithmetic, not a price."""
+    from planner.core.text import money_whole
+
+    return money_whole(cents)
 
 
 def _ratio(value: float) -> str:

@@ -79,3 +79,32 @@ async def test_undo_after_the_cli_changed_the_same_deal_refuses_and_loses_nothin
         assert repo.get(1).bucket is Bucket.BEST_FEW
         assert [(m.id, m.to_bucket) for m in repo.moves(1)] == history  # no hole, nothing lost
         assert [a.minutes for a in repo.activities(1)] == [120]
+
+
+async def test_a_deal_deleted_elsewhere_while_its_details_and_edit_form_are_open(db):
+    """The poll finds the deal gone while the edit form is over its details: the form stays (saving
+    says the deal is gone), and the details close once they are on top again."""
+    from planner.ui.screens.deal import DealDetailsScreen, EditDealScreen
+
+    seed(db, Opportunity("Website revamp"))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        app = pilot.app
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, EditDealScreen)
+        with repository(db) as other:
+            other.delete(1)
+        app.poll()
+        await pilot.pause()
+        assert isinstance(app.screen, EditDealScreen)
+        app.screen.query_one("#contact").value = "Dana Lee"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, EditDealScreen)
+        assert "deleted in another window or from the command line" in str(app.screen.query_one(".dialog-error").render())
+        await pilot.press("escape", "y")  # discard the typed change
+        await pilot.pause()
+        assert not isinstance(app.screen, (EditDealScreen, DealDetailsScreen))
+        assert funnel(app).bucket_list(Bucket.ABOVE).option_count == 0

@@ -62,13 +62,18 @@ class DealDetailsScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.refresh_data()
 
+    def on_screen_resume(self) -> None:
+        self.refresh_data()  # a dialog over it may have changed the deal, or another instance did
+
     def refresh_data(self) -> None:
         app = self.app
         try:
             deal = app.core.deal(self.deal_id)
         except PlannerError:
-            # Deleted (or undone away) meanwhile: nothing left to show.
-            self.dismiss(None)
+            # Deleted (or undone away) meanwhile: nothing left to show. Closed once it is on top
+            # again: dismissing from under a dialog would close the dialog instead.
+            if app.screen is self:
+                self.dismiss(None)
             return
         try:
             body = details_content(app, deal)

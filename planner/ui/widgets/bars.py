@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from textual.content import Content
 from textual.widget import Widget
 
+from planner.core.text import hours
 from planner.domain.models import PRIORITY, Bucket
 
 FULL = "█"
@@ -53,9 +54,9 @@ def plan_lines(
     lines = []
     for bucket in buckets:
         p, lg = planned.get(bucket, 0.0), logged.get(bucket, 0.0)
-        status = f"{lg:.1f} h logged of {p:.1f} h planned"
+        status = f"{hours(lg)} logged of {hours(p)} planned"
         if lg > p + 0.05:
-            status += f" (+{lg - p:.1f} h)"
+            status += f" (+{hours(lg - p)})"
         lines.append(
             Content.assemble(
                 (f"{bucket.label:<{label_width}}  ", "bold"),

@@ -23,7 +23,7 @@ from textual.visual import Padding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from planner.core.text import card_due, money
+from planner.core.text import card_due, hours, money
 from planner.domain.models import Bucket, Flag, Opportunity, Share
 from planner.ui.actions import FLAG_MARKS
 
@@ -395,7 +395,7 @@ class BucketColumn(Vertical):
         if share is not None:
             parts.append("\n")
             parts.append((f"{share.percent} % of your week", "bold $text-accent"))
-            parts.append((f" · {share.hours:.1f} h", "$text-muted"))
+            parts.append((f" · {hours(share.hours)}", "$text-muted"))
         set_text(self.query_one(".bucket-summary", Static), Content.assemble(*parts))  # fixed height
         self.list.show(deals, flags, today)
         # An empty bucket keeps its (focusable) list as a thin box, with what to do under it.
