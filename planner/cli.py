@@ -315,10 +315,10 @@ def _parse_id(text: str) -> int:
     return int(raw)
 
 
-def _money(cents: int) -> str:
-    from planner.domain.parse import format_money
+def _money(cents: int, style: Any = None) -> str:
+    from planner.domain.parse import PLAIN_MONEY, format_money
 
-    return format_money(cents)
+    return format_money(cents, style or PLAIN_MONEY)
 
 
 def _stdout_is_utf8() -> bool:
@@ -383,7 +383,6 @@ def cmd_add(args: argparse.Namespace) -> int:
         bucket=parse_bucket(args.bucket, open_only=True),
         account=clean_text(args.account, MAX_FIELD, what="--account"),
         contact=clean_text(args.contact, MAX_FIELD, what="--contact"),
-        value_cents=parse_money(args.value, what="--value") if args.value is not None else 0,
         first_contact=parse_date(args.first_contact, today, what="--first-contact") if args.first_contact else today,
         expected_close=parse_date(args.close, today, what="--close") if args.close else None,
         next_action=clean_text(args.next, MAX_FIELD, what="--next"),
@@ -392,6 +391,11 @@ def cmd_add(args: argparse.Namespace) -> int:
         notes=clean_text(args.notes, MAX_NOTES, multiline=True, what="--notes"),
     )
     with _repository(args) as repo:
+        if args.value is not None:
+            # Read in the database's decimal convention and currency (SPEC §4 "Amounts on input").
+            style = repo.settings().money_style
+            value = parse_money(args.value, what="--value", decimal_comma=style.decimal_comma, currency=style.currency)
+            opp = replace(opp, value_cents=value)
         if opp.bucket is not Bucket.ABOVE:
             # Entering the funnel lower down asks the same of the deal as moving there would.
             for warning in move_warnings(replace(opp, bucket=Bucket.ABOVE), opp.bucket, today, _cycle_days(repo)):
@@ -408,6 +412,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     bucket = parse_bucket(args.bucket) if args.bucket else None
     with _repository(args) as repo:
         opps = repo.list(bucket)
+        style = repo.settings().money_style if opps and not args.json else None
     if args.open:
         opps = [o for o in opps if o.is_open]
     if args.json:
@@ -425,7 +430,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             o.bucket.short_label,
             o.title,
             o.account,
-            _money(o.value_cents),
+            _money(o.value_cents, style),
             o.next_action,
             _due_text(o.next_action_due, today),
         ]
@@ -593,7 +598,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     today = _today()
     with _repository(args) as repo:
-        _, status = _status(repo, today)
+        snapshot, status = _status(repo, today)
     if args.json:
         _print_json(status_record(status))
         return 0
@@ -604,7 +609,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         "",
     ]
     label_width = max(len(b.label) for b in OPEN_BUCKETS)
-    values = {b: _money(status.values_cents[b]) for b in OPEN_BUCKETS}
+    style = snapshot.settings.money_style
+    values = {b: _money(status.values_cents[b], style) for b in OPEN_BUCKETS}
     value_width = max(len(v) for v in values.values())
     for b in OPEN_BUCKETS:
         count = status.counts[b]
@@ -753,10 +759,10 @@ def _write_file(target: str, data: bytes, db: str | None) -> None:
 # --- config -------------------------------------------------------------------------------------
 
 
-def _format_setting(value: float | int | None) -> str:
-    if value is None:
-        return "auto"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+def _format_setting(value: Any) -> str:
+    from planner.domain.settings import format_setting
+
+    return format_setting(value)
 
 
 def _print_settings(settings: Any, repo: Repository) -> None:

@@ -35,7 +35,8 @@ BAD_COMMANDS = {
     # money
     "letters in an amount": (["add", "Deal", "--value", "12abc"], "12abc"),
     "negative amount": (["add", "Deal", "--value", "-500"], "negative"),
-    "comma decimal": (["add", "Deal", "--value", "12,50"], "12,50"),
+    "ambiguous thousands dot": (["add", "Deal", "--value", "3.000"], "ambiguous"),
+    "ambiguous amount with a sign": (["add", "Deal", "--value", "18.500 €"], "decimal comma"),
     "scientific amount": (["add", "Deal", "--value", "1e9"], "1e9"),
     "absurd amount": (["add", "Deal", "--value", "9" * 30], "too large"),
     "fraction of a cent": (["add", "Deal", "--value", "0.001"], "cent"),

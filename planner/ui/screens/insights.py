@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from planner.domain.models import OPEN_BUCKETS, Insights, Parameter
+from planner.domain.parse import PLAIN_MONEY, MoneyStyle
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
 from planner.ui.widgets.chart import ProjectionChart, bins_histogram
@@ -37,10 +38,10 @@ def source_label(parameter: Parameter) -> str:
     return "default"
 
 
-def money(cents: int) -> str:
-    from planner.domain.parse import format_money
+def money(cents: int, style: MoneyStyle = PLAIN_MONEY) -> str:
+    from planner.ui.widgets.bucket_list import money as shown
 
-    return format_money(round(cents / 100) * 100)
+    return shown(round(cents / 100) * 100, style)  # whole units: a forecast has no cents
 
 
 def cycle_line(data: Insights) -> Content:
@@ -79,24 +80,24 @@ BUCKETS_NOTE = (
 )
 
 
-def forecast_table(data: Insights) -> Table:
+def forecast_table(data: Insights, style: MoneyStyle = PLAIN_MONEY) -> Table:
     table = Table(box=None, padding=(0, 2, 0, 0), pad_edge=False, header_style="bold", show_footer=True)
     f = data.forecast
     table.add_column("Category", footer=Text("total", style="bold"))
     table.add_column("Bucket")
     table.add_column("Deals", justify="right", footer=Text(str(sum(c.count for c in f.categories))))
-    table.add_column("Value", justify="right", footer=Text(money(sum(c.value_cents for c in f.categories))))
+    table.add_column("Value", justify="right", footer=Text(money(sum(c.value_cents for c in f.categories), style)))
     table.add_column("Win chance", justify="right")
-    table.add_column("Weighted", justify="right", footer=Text(money(f.weighted_value_cents), style="bold"))
+    table.add_column("Weighted", justify="right", footer=Text(money(f.weighted_value_cents, style), style="bold"))
     table.add_column("Exp. wins", justify="right", footer=Text(f"{f.expected_wins:.1f}", style="bold"))
     for c in f.categories:
         table.add_row(
             Text(c.name, style="bold"),
             Text(c.bucket.label),
             Text(str(c.count)),
-            Text(money(c.value_cents)),
+            Text(money(c.value_cents, style)),
             Text(f"{c.win_probability:.0%}"),
-            Text(money(c.weighted_value_cents)),
+            Text(money(c.weighted_value_cents, style)),
             Text(f"{c.expected_wins:.1f}"),
         )
     return table
@@ -232,7 +233,7 @@ class InsightsScreen(Screen):
         self.query_one("#insights-cycle", Static).update(cycle_line(data))
         self.query_one("#insights-histogram", Static).update(bins_histogram(data.distribution))
         self.query_one("#insights-buckets", Static).update(buckets_table(data))
-        self.query_one("#insights-forecast", Static).update(forecast_table(data))
+        self.query_one("#insights-forecast", Static).update(forecast_table(data, app.snapshot().settings.money_style))
         self.query_one("#insights-goal", Static).update(goal_lines(data))
 
     def action_scroll(self, direction: int) -> None:
