@@ -82,18 +82,36 @@ def parse_date(text: str, today: date, *, what: str = "date") -> date:
         sign, amount, unit = match.groups()
         days = int(amount) * (7 if unit.startswith("w") else 1)
         if days > 36_600:  # a century: beyond that it is a typo, and near year 9999 an overflow
-            raise BadInput(f"{what} {raw.strip()!r} is too far away (at most 100 years)")
+            raise BadInput(f"{what} {quoted(raw)} is too far away (at most 100 years)")
         try:
             return today - timedelta(days=days) if sign == "-" else today + timedelta(days=days)
         except OverflowError:
-            raise BadInput(f"{what} {raw.strip()!r} is too far away") from None
+            raise BadInput(f"{what} {quoted(raw)} is too far away") from None
     if re.fullmatch(_ISO_DATE, text):
         year, month, day = (int(part) for part in text.split("-"))
         try:
             return date(year, month, day)
         except ValueError:
-            raise BadInput(f"{what} {raw.strip()!r} is not a day of the calendar") from None
-    raise BadInput(f"{what} {raw.strip()!r} is not a date; {_DATE_HINT}")
+            raise BadInput(f"{what} {quoted(raw)} is not a day of the calendar") from None
+    raise BadInput(f"{what} {quoted(raw)} is not a date; {_DATE_HINT}")
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """A cell between quotes as the user sees it: any kind of space shown as a space, invisible
+    and control characters as U+XXXX, long text cut with an ellipsis. Never a Python escape."""
+    out = []
+    for ch in text:
+        if ch.isspace():
+            out.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            out.append(f"<U+{ord(ch):04X}>")
+        else:
+            out.append(ch)
+    shown = " ".join("".join(out).split()) if len(out) < 10_000 else "".join(out[:limit])
+    if len(shown) > limit:
+        shown = shown[: limit - 1] + "…"
+    return f"'{shown}'"
+
 
 
 # Money -----------------------------------------------------------------------------------------
@@ -130,11 +148,18 @@ _CHOOSE_COMMA = "choose the decimal comma (the decimal_comma setting, or --decim
 
 @dataclass(frozen=True, slots=True)
 class Amount:
-    """An amount as written: its cents and the currency written beside it (a code such as "EUR",
-    a family sign "$" / "¥" / "kr", or "" when none was written)."""
+    """An amount as written: its cents, the currency written beside it (a code such as "EUR",
+    a family sign "$" / "¥" / "kr", or "" when none was written), and the decimal separator the
+    text shows beyond doubt ("." in 12,500.50 or 1138.00, "," in 12.500,50 or 12,5; "" when it
+    shows none), from which an importer tells a file's convention."""
 
     cents: int
     currency: str = ""
+    decimal_mark: str = ""
+
+
+class AmbiguousAmount(BadInput):
+    """`12.500` / `1,250` read with no convention chosen yet (`decimal_comma=None`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,12 +211,12 @@ def parse_money(
     amount = read_amount(text, what=what, decimal_comma=decimal_comma)
     if currency and not same_currency(amount.currency, currency):
         raise BadInput(
-            f"{what} {text.strip()!r} is in {amount.currency}, but this database keeps amounts in {currency}"
+            f"{what} {quoted(text)} is in {amount.currency}, but this database keeps amounts in {currency}"
         )
     return amount.cents
 
 
-def read_amount(text: str, *, what: str = "value", decimal_comma: bool = False) -> Amount:
+def read_amount(text: str, *, what: str = "value", decimal_comma: bool | None = False) -> Amount:
     """An amount as people write it → `Amount` (cents and the currency written beside it).
 
     Accepted: digits with `.` or `,` between thousands and either as the decimal separator where
@@ -200,7 +225,8 @@ def read_amount(text: str, *, what: str = "value", decimal_comma: bool = False) 
     `18.500 €`, `900 EUR`); `k` / `m` for thousands / millions (`1.5k`). A separator followed by
     exactly three digits and nothing else (`12.500`, `1,250`) could be either: it is read as the
     thousands separator of the chosen convention (`,` by default, `.` with `decimal_comma`) and
-    refused, with the reason, when it is that convention's decimal separator. Refused too:
+    refused, with the reason, when it is that convention's decimal separator (with
+    `decimal_comma=None`, no convention yet, it is refused as `AmbiguousAmount`). Refused too:
     negative amounts, more precision than a cent, NaN / infinity, anything above a trillion.
     An amount is never read as a thousandth (or a thousand times) what the text shows.
     """
@@ -216,12 +242,12 @@ def read_amount(text: str, *, what: str = "value", decimal_comma: bool = False) 
     ):
         cents = int(whole) * 100 + (int(fraction) * (10 if len(fraction) == 1 else 1) if fraction else 0)
         if cents <= MAX_MONEY_UNITS * 100:
-            return Amount(cents)
+            return Amount(cents, "", "." if fraction else "")
     s = raw.lower()
     if not s:
         raise BadInput(f"{what} is empty; {_MONEY_HINT}")
     if re.match(r"[^0-9]*-", s) or (s.startswith("(") and s.endswith(")")):  # "-5", "$-5", "(5.00)"
-        raise BadInput(f"{what} {raw!r} is negative; amounts are zero or more")
+        raise BadInput(f"{what} {quoted(raw)} is negative; amounts are zero or more")
     currency = ""
     for pattern in (_CURRENCY_LEAD, _CURRENCY_TAIL):
         match = re.search(pattern, s)
@@ -229,29 +255,30 @@ def read_amount(text: str, *, what: str = "value", decimal_comma: bool = False) 
             sign, code = match.groups()
             found = CURRENCY_SIGNS[sign] if sign else code.upper()
             if currency and not same_currency(currency, found):
-                raise BadInput(f"{what} {raw!r} names two currencies ({currency} and {found})")
+                raise BadInput(f"{what} {quoted(raw)} names two currencies ({currency} and {found})")
             currency = currency if currency in CURRENCY_CODES else found
             s = s[: match.start()] + s[match.end():]
     s = re.sub(_GROUP_SPACES, "", s.strip().removeprefix("+"))
     suffix = s[-1:] if s[-1:] in ("k", "m") else ""
     number = s[: len(s) - len(suffix)]
     if not number or not number.isascii() or number.strip("0123456789.,") or not any(c.isdigit() for c in number):
-        raise BadInput(f"{what} {raw!r} is not an amount; {_MONEY_HINT}")
-    whole, fraction = _split_amount(number, raw, what, decimal_comma)
+        raise BadInput(f"{what} {quoted(raw)} is not an amount; {_MONEY_HINT}")
+    whole, fraction, mark = _split_amount(number, raw, what, decimal_comma)
     from decimal import Decimal
 
     amount = Decimal(f"{whole or '0'}.{fraction or '0'}")
     amount *= {"": 1, "k": 1_000, "m": 1_000_000}[suffix]
     if amount > MAX_MONEY_UNITS:
-        raise BadInput(f"{what} {raw!r} is too large (at most {format_money(MAX_MONEY_UNITS * 100)})")
+        raise BadInput(f"{what} {quoted(raw)} is too large (at most {format_money(MAX_MONEY_UNITS * 100)})")
     cents = amount * 100
     if cents != cents.to_integral_value():
-        raise BadInput(f"{what} {raw!r} is more precise than a cent")
-    return Amount(int(cents), currency)
+        raise BadInput(f"{what} {quoted(raw)} is more precise than a cent")
+    return Amount(int(cents), currency, mark)
 
 
-def _split_amount(number: str, raw: str, what: str, decimal_comma: bool) -> tuple[str, str]:
-    """Digits with `.` / `,` → (whole digits, decimal digits), deciding which separator is which."""
+def _split_amount(number: str, raw: str, what: str, decimal_comma: bool | None) -> tuple[str, str, str]:
+    """Digits with `.` / `,` → (whole digits, decimal digits, the decimal separator when the text
+    shows it beyond doubt), deciding which separator is which."""
     dots, commas = number.count("."), number.count(",")
     if dots and commas:
         # Both: the last one is the decimal separator, written once, the other between thousands.
@@ -259,27 +286,29 @@ def _split_amount(number: str, raw: str, what: str, decimal_comma: bool) -> tupl
         group = "," if decimal == "." else "."
         whole, _, fraction = number.rpartition(decimal)
         if decimal in whole:
-            raise BadInput(f"{what} {raw!r} is not an amount: {decimal!r} appears twice")
-        return _grouped(whole, group, raw, what), fraction
+            raise BadInput(f"{what} {quoted(raw)} is not an amount: '{decimal}' appears twice")
+        return _grouped(whole, group, raw, what), fraction, decimal
     separator = "." if dots else "," if commas else ""
     if not separator:
-        return number, ""
+        return number, "", ""
     if number.count(separator) > 1:  # 1.234.567 / 1,234,567: only thousands are written so
-        return _grouped(number, separator, raw, what), ""
+        return _grouped(number, separator, raw, what), "", ""
     whole, _, fraction = number.partition(separator)
     if len(fraction) == 3 and 1 <= len(whole) <= 3 and not whole.startswith("0"):
+        if decimal_comma is None:
+            raise AmbiguousAmount(f"{what} {quoted(raw)} could be {whole}{fraction} or {whole}{separator}{fraction}")
         thousands = "." if decimal_comma else ","
         if separator == thousands:
-            return whole + fraction, ""
+            return whole + fraction, "", ""
         short = fraction.rstrip("0") or "0"
-        why = f"{what} {raw!r} is ambiguous (a {separator!r} before three digits may separate thousands)"
+        why = f"{what} {quoted(raw)} is ambiguous (a '{separator}' before three digits may separate thousands)"
         if decimal_comma:
             raise BadInput(f"{why}: {whole}{fraction} or {whole},{short}? write {whole}{fraction} or {whole},{fraction[:2]}")
         raise BadInput(
             f"{why}: {whole}{fraction} or {whole}.{short}? write {whole}{fraction} or {whole}.{fraction[:2]}, "
             f"or {_CHOOSE_COMMA}"
         )
-    return whole, fraction
+    return whole, fraction, separator if fraction else ""
 
 
 def _grouped(whole: str, group: str, raw: str, what: str) -> str:
@@ -289,7 +318,7 @@ def _grouped(whole: str, group: str, raw: str, what: str) -> str:
     western = 1 <= len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:])
     indian = group == "," and 1 <= len(parts[0]) <= 2 and len(parts[-1]) == 3 and all(len(p) == 2 for p in parts[1:-1])
     if not (western or indian) or not all(parts):
-        raise BadInput(f"{what} {raw!r} is not an amount: {group!r} must separate groups of three digits")
+        raise BadInput(f"{what} {quoted(raw)} is not an amount: '{group}' must separate groups of three digits")
     return "".join(parts)
 
 
@@ -342,7 +371,7 @@ def parse_bucket(text: str, *, open_only: bool = False) -> Bucket:
         bucket = _BUCKET_NAMES.get(key)
     if bucket is None:
         choices = "above, in or best_few" if open_only else "above, in, best_few (or bf), won or lost"
-        raise BadInput(f"unknown bucket {text.strip()!r}; use {choices}")
+        raise BadInput(f"unknown bucket {quoted(text)}; use {choices}")
     if open_only and bucket not in OPEN_BUCKETS:
         raise BadInput(f"a new opportunity starts in above, in or best_few, not {bucket.value}")
     return bucket
@@ -370,7 +399,7 @@ def parse_kind(text: str) -> ActivityKind:
     key = re.sub(r"[\s-]+", "_", text.strip().lower())
     kind = _KIND_NAMES.get(key)
     if kind is None:
-        raise BadInput(f"unknown kind {text.strip()!r}; use call, meeting, email, proposal, research or other")
+        raise BadInput(f"unknown kind {quoted(text)}; use call, meeting, email, proposal, research or other")
     return kind
 
 
@@ -394,11 +423,11 @@ def parse_minutes(text: str, *, what: str = "minutes") -> int:
         hours = Decimal(match.group("h") or 0)
         minutes = hours * 60 + Decimal(match.group("m") or 0)
     if minutes is None:
-        raise BadInput(f"{what} {raw!r} is not a duration; use 90, 90m, 1h30 or 1.5h")
+        raise BadInput(f"{what} {quoted(raw)} is not a duration; use 90, 90m, 1h30 or 1.5h")
     if minutes != minutes.to_integral_value():
-        raise BadInput(f"{what} {raw!r} is not a whole number of minutes")
+        raise BadInput(f"{what} {quoted(raw)} is not a whole number of minutes")
     if not 1 <= minutes <= 1440:
-        raise BadInput(f"{what} {raw!r} must be between 1 minute and 24 hours")
+        raise BadInput(f"{what} {quoted(raw)} must be between 1 minute and 24 hours")
     return int(minutes)
 
 

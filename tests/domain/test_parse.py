@@ -20,7 +20,6 @@ from planner.domain.parse import (
     parse_minutes,
     parse_money,
     read_amount,
-    Amount,
     MoneyStyle,
     currency_of,
     distinct_currencies,
@@ -351,7 +350,8 @@ def test_digits_of_other_scripts_are_not_amounts(text: str) -> None:
     ],
 )
 def test_read_amount_takes_each_convention_as_written(text: str, decimal_comma: bool, cents: int, currency: str) -> None:
-    assert read_amount(text, decimal_comma=decimal_comma) == Amount(cents, currency)
+    amount = read_amount(text, decimal_comma=decimal_comma)
+    assert (amount.cents, amount.currency) == (cents, currency)
 
 
 @pytest.mark.parametrize(
@@ -402,7 +402,7 @@ def _written(units: int, rest: int, style: str) -> str:
 
 @settings(max_examples=600, deadline=None)
 @given(
-    units=st.one_of(st.integers(0, 999_999), st.integers(0, MAX_MONEY_UNITS)),
+    units=st.one_of(st.integers(0, 999_999), st.integers(0, MAX_MONEY_UNITS - 1)),
     rest=st.one_of(st.just(0), st.integers(0, 99)),
     style=st.sampled_from(["en", "de", "fr", "ch", "plain", "plain_comma", "space"]),
     currency=st.sampled_from(["", "€", " €", "$", "EUR ", " USD", "CHF "]),
