@@ -19,6 +19,8 @@ Written from each tool's public documentation of its export or of its fields:
   inactive), `Lost Reason`, `Source`.
 - Notion's sales CRM databases: `Name`, `Company`, `Status`, `Value` / `Estimated value`,
   `Expected close date`, `Created time`, `Next step`, `Notes`, dates written `June 2, 2025`.
+The planner's own fields are also known by their usual names in French, German and Spanish
+spreadsheets (Titre, Montant, Étape; Titel, Betrag, Phase; Título, Importe, Etapa).
 Headers match case- and space-insensitively (and with `_`, `-`, `/` or `.` anywhere).
 """
 
@@ -66,56 +68,69 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "title": (
         "title", "deal title", "deal name", "opportunity name", "name", "deal", "opportunity",
         "opportunity title", "lead name", "project", "project name", "subject",
+        "titre", "intitulé", "affaire", "opportunité", "nom", "titel", "bezeichnung", "projekt", "chance", "título",
+        "nombre", "oportunidad",
     ),
     "account": (
         "account", "account name", "deal organization", "organization", "organisation", "organization name",
         "deal organization name", "company", "company name", "associated company", "customer", "customer name",
         "client", "client name", "partner", "firm",
+        "société", "entreprise", "compte", "firma", "kunde", "unternehmen", "empresa", "cliente", "cuenta",
     ),
     "contact": (
         "contact", "contact name", "deal contact person", "contact person", "associated contact",
         "primary contact", "point of contact", "person", "contact full name",
+        "interlocuteur", "ansprechpartner", "kontakt", "contacto",
     ),
     "value": (
         "value", "amount", "deal value", "deal amount", "opportunity amount", "estimated value", "deal size",
         "expected revenue", "planned revenue", "revenue", "amount in company currency",
+        "montant", "valeur", "betrag", "wert", "volumen", "importe", "valor",
     ),
     "bucket": ("bucket", "funnel bucket"),
     "stage": (
         "stage", "deal stage", "sales stage", "pipeline stage", "opportunity stage", "stage name", "deal phase",
-        "phase",
+        "phase", "étape", "phase de vente", "verkaufsphase", "etapa", "fase",
     ),
-    "status": ("status", "deal status", "opportunity status", "state"),
+    "status": ("status", "deal status", "opportunity status", "state", "statut", "estado"),
     "first_contact": (
         "first contact", "first contact date", "create date", "created date", "deal deal created", "deal created",
         "created on", "created time", "date created", "creation date", "created at", "created", "deal creation date",
+        "premier contact", "date de création", "créé le", "erstkontakt", "erstellt am", "erstellt", "angelegt am",
+        "primer contacto", "fecha de creación",
     ),
     "expected_close": (
         "expected close", "expected close date", "deal expected close date", "expected closing",
         "expected closing date", "deadline", "target close date", "estimated close date",
+        "clôture prévue", "date de clôture prévue", "erwarteter abschluss", "voraussichtlicher abschluss",
+        "cierre previsto",
     ),
-    "close_date": ("close date", "closing date", "close"),
+    "close_date": ("close date", "closing date", "close", "date de clôture", "abschlussdatum", "fecha de cierre"),
     "closed_on": (
         "closed on", "closed date", "date closed", "deal close time", "close time", "deal won time", "won time",
         "deal lost time", "lost time", "won date", "lost date", "actual close date", "date won", "closed at",
-        "date of closing",
+        "date of closing", "clôturé le", "abgeschlossen am", "cerrado el",
     ),
-    "next_action": ("next action", "next step", "next activity", "next activity subject", "deal next activity subject"),
+    "next_action": ("next action", "next step", "next activity", "next activity subject", "deal next activity subject",
+                    "prochaine action", "prochaine étape", "nächster schritt", "nächste aktion", "próximo paso"),
     "next_action_due": (
         "next action due", "next action date", "next step date", "next activity date", "deal next activity date",
-        "due", "due date", "follow up date", "follow up",
+        "due", "due date", "follow up date", "follow up", "échéance", "fällig", "fällig am", "wiedervorlage",
+        "vencimiento",
     ),
     "source": (
         "source", "lead source", "deal source", "deal source channel", "source channel", "deal source origin",
-        "original source", "original source type", "origin", "channel",
+        "original source", "original source type", "origin", "channel", "origine", "quelle", "herkunft", "fuente",
+        "origen",
     ),
-    "notes": ("notes", "description", "deal description", "opportunity description", "note", "comments", "details"),
+    "notes": ("notes", "description", "deal description", "opportunity description", "note", "comments", "details",
+              "remarques", "commentaires", "notizen", "bemerkungen", "beschreibung", "notas", "descripción"),
     "lost_reason": (
         "lost reason", "deal lost reason", "closed lost reason", "reason for loss", "loss reason", "lost because",
-        "reason lost",
+        "reason lost", "raison de la perte", "motif de perte", "verlustgrund", "motivo de pérdida",
     ),
     "currency": ("currency", "deal currency", "amount currency", "opportunity currency", "currency code",
-                 "currency iso code"),
+                 "currency iso code", "devise", "währung", "moneda"),
     "won": ("won", "is won"),
     "closed": ("closed", "is closed"),
     "active": ("active",),
@@ -143,7 +158,7 @@ _STAGES: dict[Bucket | None, str] = {
     Bucket.ABOVE: (
         "above|above the funnel|lead|new|new lead|lead in|leads|prospecting|prospect|qualification|qualifying|"
         "appointment scheduled|contact made|contacted|to contact|identified|not started|cold|enquiry|inquiry|"
-        "suspect|nouveau|neu|nuevo|incoming"
+        "suspect|nouveau|neu|nuevo|incoming|erstkontakt|premier contact"
     ),
     Bucket.IN: (
         "in|in the funnel|qualified|qualified to buy|qualified lead|sales qualified|needs analysis|needs defined|"

@@ -63,6 +63,7 @@ _ESCAPED_FORMULA = re.compile(r"'('*[=+\-@\t\r])")
 _HEADER_SEARCH = 30  # records looked at for a header below a report's title lines
 _FOOTER_WINDOW = 60  # trailing records kept to recognise a report's footer
 _OPEN = object()  # a status that says "open" without saying where
+_BUCKETS = {b.value: b for b in Bucket}
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +224,15 @@ class _RowReader:
         self.positions, self.extras, self.mapping, self.unnamed = self._map_header(options)
         self.what = {f: self.header[p] for f, p in self.positions.items()}
         self.plain = not self.extras and not self.unnamed  # every cell is a field (the fast path)
+        # Where each field is, for the per-row loop.
+        self._texts = [(n, self.positions[n], limit, self.what[n]) for n, limit in _TEXT_LIMITS.items() if n in self.positions]
+        self._dates = [(n, self.positions[n], self.what[n]) for n in _DATE_FIELDS if n in self.positions]
+        self._id_at = self.positions.get("id")
+        self._value_at = self.positions.get("value")
+        self._currency_at = self.positions.get("currency")
+        self._bucket_at = self.positions.get("bucket")
+        self._flags = any(f in self.positions for f in ("won", "closed"))
+        self._dot_seen = False
         # per row, in order
         self.lines: list[int] = []
         self.opps: list[Opportunity | None] = []
@@ -242,6 +252,7 @@ class _RowReader:
         self.lossy: list[int] = []
         self.first_line_of_id: dict[int, int] = {}
         self.opps_failed: set[int] = set()
+        self._final: list[tuple[int, Opportunity]] = []  # every deal read, with its line
         self.detected_comma = False
 
     # --- the header ---------------------------------------------------------------------------
@@ -279,19 +290,24 @@ class _RowReader:
                 names = ", ".join(quoted(h, 30) for h in self.header[:10] if h)
                 problems.append(f"--map names {quoted(key)}, which is not a column of the file (its columns: {names})")
         positions: dict[str, int] = {}
+        self.fallbacks: dict[str, list[int]] = {}
         for fieldname, found in candidates.items():
             found.sort()
             if len(found) > 1 and found[0][0] == found[1][0] == -10:
                 problems.append(f"--map gives {fieldname} to two columns")
             positions[fieldname] = found[0][1]
+            if fieldname == "closed_on" and len(found) > 1:
+                # Pipedrive keeps the close day in "Won time" or "Lost time": the first one filled.
+                self.fallbacks[fieldname] = [position for _, position in found[1:]]
         if "title" not in positions:
             problems.append("no column for the deal's title; name it with --map 'Their header=title'")
         if problems:
             raise ImportProblem([f"{self.where} {self.header_line}: {'; '.join(problems)}"])
-        taken = set(positions.values())
+        taken = set(positions.values()) | {p for ps in self.fallbacks.values() for p in ps}
         extras = [p for p in range(self.width) if p not in taken and p not in ignored and p not in unnamed]
         mapping: list[tuple[str, str]] = []
         by_position = {p: f for f, p in positions.items()}
+        by_position.update({p: f"{f} (when the first is empty)" for f, ps in self.fallbacks.items() for p in ps})
         for position, name in enumerate(self.header):
             if position in by_position:
                 mapping.append((name, by_position[position]))
@@ -330,6 +346,9 @@ class _RowReader:
         self.opps.append(opp)
 
     def _read(self, line: int, cells: list[str], index: int) -> Opportunity:
+        # Runs once per row of a bulk import (100,000 rows within the bench's budget), so the
+        # common case stays in this function: plain text, plain amounts and ISO days are read
+        # inline, and only what is unusual takes the general parsers.
         positions = self.positions
         n = len(cells)
         failed = False
@@ -340,26 +359,32 @@ class _RowReader:
             return cells[position] if position is not None and position < n else ""
 
         fields: dict[str, Any] = {}
-        for name, limit in _TEXT_LIMITS.items():
-            if name not in positions:
-                continue
-            raw = _unescape(cell(name))
-            if not raw.isprintable():
-                bad = sorted({f"U+{ord(ch):04X}" for ch in raw if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n"})
-                if bad:
-                    add(line, f"{self.what[name]} contains control characters ({', '.join(bad[:3])})")
+        for name, position, limit, what in self._texts:
+            raw = cells[position] if position < n else ""
+            if raw[:1] == "'":
+                raw = _unescape(raw)
+            if raw.isprintable():
+                text = raw.strip()
+                if len(text) > limit:
+                    add(line, f"{what} is too long ({len(text):,} characters; at most {limit:,})")
                     failed = True
                     continue
-            try:
-                text = clean_text(raw, limit, multiline=name == "notes", what=self.what[name])
-            except BadInput as error:
-                add(line, str(error))
-                failed = True
-                continue
+            else:
+                bad = sorted({f"U+{ord(ch):04X}" for ch in raw if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n"})
+                if bad:
+                    add(line, f"{what} contains control characters ({', '.join(bad[:3])})")
+                    failed = True
+                    continue
+                try:
+                    text = clean_text(raw, limit, multiline=name == "notes", what=what)
+                except BadInput as error:
+                    add(line, str(error))
+                    failed = True
+                    continue
             if "?" in text and _lossy(text):
                 self.lossy.append(line)
             fields[name] = text
-        if "title" in fields and not fields["title"]:
+        if not fields.get("title", True):
             add(line, f"{self.what['title']} is empty")
             failed = True
         if self.extras or self.unnamed:
@@ -373,8 +398,9 @@ class _RowReader:
                     failed = True
 
         opp_id = None
-        if "id" in positions:
-            raw_id = cell("id").strip()
+        position = self._id_at
+        if position is not None and position < n:
+            raw_id = cells[position].strip()
             if raw_id:
                 if raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 19 and 0 < int(raw_id) <= _MAX_ID:
                     opp_id = int(raw_id)
@@ -383,13 +409,22 @@ class _RowReader:
                     failed = True
 
         value = 0
-        if "value" in positions:
-            raw = cell("value")
-            if raw.strip():
+        position = self._value_at
+        if position is not None and position < n:
+            raw = cells[position]
+            whole, dot, fraction = raw.partition(".")
+            if whole.isdigit() and whole.isascii() and len(whole) < 13 and (
+                not dot or (len(fraction) == 2 and fraction.isdigit() and fraction.isascii())
+            ):
+                value = int(whole) * 100 + (int(fraction) if dot else 0)  # 12500 / 1138.00, the plain case
+                if dot and not self._dot_seen:
+                    self._dot_seen = True
+                    self.decimal_evidence["."].append((line, raw))
+            elif raw.strip():
                 value = self._amount(line, index, raw)
                 if value is None:
                     failed, value = True, 0
-        if "currency" in positions:
+        if self._currency_at is not None:
             raw = cell("currency").strip()
             if raw:
                 code = currency_of(raw)
@@ -399,20 +434,31 @@ class _RowReader:
                 else:
                     self.currencies[code].append(line)
 
-        bucket = self._bucket(line, cell)
+        bucket = None
+        position = self._bucket_at
+        if position is not None and position < n:
+            bucket = _BUCKETS.get(cells[position])  # as the planner writes them
         if bucket is None:
-            failed, bucket = True, Bucket.ABOVE
+            bucket = self._bucket(line, cell)
+            if bucket is None:
+                failed, bucket = True, Bucket.ABOVE
 
         days: dict[str, date | None] = {}
-        for name in _DATE_FIELDS:
-            if name not in positions:
-                continue
-            raw = cell(name)
+        for name, position, what in self._dates:
+            raw = cells[position] if position < n else ""
+            if not raw and name in self.fallbacks:
+                raw = next((cells[p] for p in self.fallbacks[name] if p < n and cells[p].strip()), "")
+            if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
+                try:
+                    days[name] = date.fromisoformat(raw)
+                    continue
+                except ValueError:
+                    pass
             days[name] = None
             if not raw.strip():
                 continue
             try:
-                day, proves = read_day(raw, self.today, order=self.options.date_format, what=self.what[name])
+                day, proves = read_day(raw, self.today, order=self.options.date_format, what=what)
             except BadInput as error:
                 add(line, str(error))
                 failed = True
@@ -425,16 +471,17 @@ class _RowReader:
                 self.pending_days.append((index, name, raw, day))
                 continue
             days[name] = day
-        for flag in ("won", "closed"):
-            if flag in positions and days.get("closed_on") is None:
-                raw = cell(flag).strip()
-                if raw and truth(raw) is None:  # a "Won" column holding the day it was won
-                    try:
-                        day, _ = read_day(raw, self.today, order=self.options.date_format or "dmy", what=self.what[flag])
-                        days["closed_on"] = day if isinstance(day, date) else None
-                    except BadInput as error:
-                        add(line, str(error))
-                        failed = True
+        if self._flags:
+            for flag in ("won", "closed"):
+                if flag in positions and days.get("closed_on") is None:
+                    raw = cell(flag).strip()
+                    if raw and truth(raw) is None:  # a "Won" column holding the day it was won
+                        try:
+                            day, _ = read_day(raw, self.today, order=self.options.date_format or "dmy", what=self.what[flag])
+                            days["closed_on"] = day if isinstance(day, date) else None
+                        except BadInput as error:
+                            add(line, str(error))
+                            failed = True
         if "close_date" in days:
             close = days.pop("close_date")
             if close is not None:
@@ -519,6 +566,8 @@ class _RowReader:
         status_raw = cell("status").strip() if "status" in positions else ""
         status = self._stage(status_raw) if status_raw else None
         if isinstance(status, Bucket) and (status in (Bucket.WON, Bucket.LOST) or "stage" not in positions):
+            if "stage" not in positions:
+                self.stage_used[(status_raw, status)] += 1
             return status
         stage_raw = cell("stage").strip() if "stage" in positions else ""
         if stage_raw:
@@ -788,6 +837,7 @@ class _RowReader:
                 add(line, f"{self.what.get('closed_on') or self.what.get('close_date') or 'closed_on'} "
                           f"{closed_on.isoformat()} is before {self.what['first_contact']} {first.isoformat()}")
                 continue
+            self._final.append((line, opp))
             if index in self.update_of:
                 plan.updates.append((opp, fields_set))
             else:
@@ -814,7 +864,7 @@ class _RowReader:
                 "in an encoding that lacks those characters leaves names: they come in as question marks; save the "
                 "sheet as 'CSV UTF-8' (or .xlsx) to keep them"
             )
-        won = [(self.lines[i], o) for i, o in enumerate(self.opps) if o is not None and o.bucket is Bucket.WON]
+        won = [(line, o) for line, o in self._final if o.bucket is Bucket.WON]
         no_first = [line for line, o in won if o.first_contact is None]
         no_close = [line for line, o in won if o.closed_on is None]
         if no_first or no_close:
