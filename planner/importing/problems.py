@@ -56,6 +56,12 @@ def line_ranges(lines: Iterable[int]) -> str:
     return ", ".join(ranges)
 
 
+def where_lines(where: str, lines: Iterable[int]) -> str:
+    """"line 4" or "lines 4–6, 9" ("row"/"rows" in a spreadsheet)."""
+    distinct = set(lines)
+    return f"{where} {line_ranges(distinct)}" if len(distinct) == 1 else f"{where}s {line_ranges(distinct)}"
+
+
 def _span(text: str) -> int:
     first, _, last = text.partition("–")
     return int(last or first) - int(first) + 1
@@ -113,7 +119,7 @@ class Problems:
         kinds = sorted(self._kinds.values(), key=lambda k: k.first_line)
         for kind in kinds[:MAX_LISTED]:
             count = len(set(kind.lines))
-            where = f"{self.where} {kind.lines[0]}" if count == 1 else f"{self.where}s {line_ranges(kind.lines)}"
+            where = where_lines(self.where, kind.lines)
             others = kind.examples[1:4]
             more = f" (also {', '.join(others)}{' …' if len(kind.examples) > 4 else ''})" if count > 1 and others else ""
             out.append(f"{where}: {kind.message}{more}")

@@ -45,7 +45,7 @@ from planner.importing.headers import (
     normalise,
     truth,
 )
-from planner.importing.problems import ImportProblem, Problems, line_ranges
+from planner.importing.problems import ImportProblem, Problems, where_lines
 from planner.importing.reading import Table, check_header
 
 _TEXT_LIMITS = {
@@ -674,14 +674,14 @@ class _RowReader:
                 del self.unmapped_lines[key]
                 del self.unmapped_stages[key]
         shown = ", ".join(quoted(next(c for c in cells if c.strip()), 40) for _, _, cells in reversed(footers[-3:]))
-        plan.notices.append(f"{self.where}s {line_ranges(skipped)} skipped: a report footer ({shown})")
+        plan.notices.append(f"{where_lines(self.where, skipped)} skipped: a report footer ({shown})")
 
     def _say_pre_header(self, plan: ImportPlan) -> None:
         if not self.pre_header:
             return
         lines = [line for line, _ in self.pre_header]
         shown = ", ".join(quoted(next(c for c in cells if c.strip()), 40) for _, cells in self.pre_header[:2])
-        plan.notices.append(f"{self.where}s {line_ranges(lines)} above the header skipped: a report's title ({shown})")
+        plan.notices.append(f"{where_lines(self.where, lines)} above the header skipped: a report's title ({shown})")
 
     def _refuse_unmapped_stages(self) -> None:
         listed = [
@@ -692,7 +692,7 @@ class _RowReader:
         column = self.what.get("stage") or self.what.get("status") or self.what.get("bucket") or "stage"
         lines = [line for values in self.unmapped_lines.values() for line in values]
         self.problems.whole_file(
-            f"{self.where}s {line_ranges(lines)}: {column} values with no bucket: {', '.join(listed[:12])}"
+            f"{where_lines(self.where, lines)}: {column} values with no bucket: {', '.join(listed[:12])}"
             f"{f' and {len(listed) - 12} more' if len(listed) > 12 else ''}; map each with "
             f"--stage '{example}=BUCKET' (above, in, best_few, won or lost)"
         )
@@ -713,7 +713,7 @@ class _RowReader:
             lines = [self.lines[i] for i, *_ in self.pending_days]
             example = self.pending_days[0][2].strip()
             self.problems.whole_file(
-                f"{self.where}s {line_ranges(lines)}: dates like {quoted(example)} could be day/month or month/day, "
+                f"{where_lines(self.where, lines)}: dates like {quoted(example)} could be day/month or month/day, "
                 "and no date in the file tells which; use --date-format dmy (day first) or --date-format mdy"
             )
             return None
@@ -787,12 +787,14 @@ class _RowReader:
     def _check_currency(self, plan: ImportPlan) -> None:
         if not self.currencies:
             return
-        found = distinct_currencies(self.currencies)
+        first_line = {c: min(lines) for c, lines in self.currencies.items()}
+        found = sorted(distinct_currencies(self.currencies),
+                       key=lambda c: min(v for k, v in first_line.items() if same_currency(k, c)))
         if len(found) > 1:
             listed = []
             for currency in found:
                 lines = [line for c, ls in self.currencies.items() if same_currency(c, currency) for line in ls]
-                listed.append(f"{currency} ({self.where}s {line_ranges(lines)})")
+                listed.append(f"{currency} ({where_lines(self.where, lines)})")
             self.problems.whole_file(
                 f"the amounts are in {len(found)} currencies: {', '.join(listed)}; the planner keeps one currency per "
                 "database: convert them to one, or import each currency into its own database (--db)"
@@ -860,7 +862,7 @@ class _RowReader:
     def _warn(self, plan: ImportPlan) -> None:
         if self.lossy:
             plan.warnings.append(
-                f"{self.where}s {line_ranges(self.lossy)}: text that is only question marks (like '??????'), as a save "
+                f"{where_lines(self.where, self.lossy)}: text that is only question marks (like '??????'), as a save "
                 "in an encoding that lacks those characters leaves names: they come in as question marks; save the "
                 "sheet as 'CSV UTF-8' (or .xlsx) to keep them"
             )
@@ -870,9 +872,9 @@ class _RowReader:
         if no_first or no_close:
             why = []
             if no_first:
-                why.append(f"no first contact on {self.where}s {line_ranges(no_first)}")
+                why.append(f"no first contact on {where_lines(self.where, no_first)}")
             if no_close:
-                why.append(f"no close day on {self.where}s {line_ranges(no_close)}")
+                why.append(f"no close day on {where_lines(self.where, no_close)}")
             count = len(set(no_first) | set(no_close))
             plan.warnings.append(
                 f"the normal cycle can't be measured from {count} won deal{'s' if count != 1 else ''} "
