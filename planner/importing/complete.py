@@ -25,7 +25,7 @@ from planner.domain.models import (
     Opportunity,
     Role,
 )
-from planner.domain.parse import MAX_FIELD, MAX_NOTES, MAX_TITLE, clean_text, clean_title, quoted, read_amount
+from planner.domain.parse import MAX_FIELD, MAX_NOTES, clean_text, clean_title, quoted, read_amount
 from planner.domain.settings import SETTING_SPECS, parse_setting, parse_user_split
 from planner.errors import BadInput
 from planner.importing.export import FORMAT, VERSION

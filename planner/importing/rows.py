@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -33,7 +33,7 @@ from planner.domain.parse import (
     same_currency,
 )
 from planner.errors import BadInput
-from planner.importing.dates import ORDERS, Undecided, decide, read_day
+from planner.importing.dates import Undecided, decide, read_day
 from planner.importing.headers import (
     ALIASES,
     COLUMNS,
