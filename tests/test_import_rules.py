@@ -162,6 +162,14 @@ def test_an_unclosed_quote_is_an_error_at_its_line_not_a_swallowed_file() -> Non
     ]
 
 
+def test_a_quote_closed_rows_too_late_is_said_not_swallowed() -> None:
+    text = ('title,account,value,notes\nA,Acme,1,"starts here\nB,Beta,2,fine\nC,Gamma,3,fine\nD,Delta,4,ends here"\n'
+            'E,Eps,5,"a note, with commas,\nover two lines"\n')
+    assert problems(text) == ["line 2: the quoted cell that starts on this line runs on over lines that look like rows "
+                              "of their own; is a closing quote missing?"]
+    assert [o.title for o in plan(text.split("\nA,")[0] + "\nE,Eps,5,\"a note, with commas,\nover two lines\"\n").new] == ["E"]
+
+
 def test_a_header_of_a_million_columns_is_refused_in_one_short_line() -> None:
     header = ",".join(f"c{n}" for n in range(1_000_000))
     [problem] = problems((header + "\nx\n").encode())
@@ -249,6 +257,23 @@ def test_the_complete_json_export_imports_into_an_empty_database_as_the_same_fun
     assert planner(fresh, "status", "--json")[1] == planner(source, "status", "--json")[1]
     code, _, err = planner(fresh, "import", str(export))  # again: every deal is already there
     assert code == 2 and "already in this database" in err and "--update" in err
+
+
+def test_an_edited_complete_export_updates_its_deals(planner, tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    assert planner(db, "add", "Audit", "--value", "100", "--bucket", "in")[0] == 0
+    export = tmp_path / "all.json"
+    assert planner(db, "export", "-o", str(export))[0] == 0
+    document = json.loads(export.read_text(encoding="utf-8"))
+    document["deals"][0].update(title="Audit, phase 2", money=True,
+                                influences=[{"name": "Dana", "role": "economic", "covered": True}])
+    export.write_text(json.dumps(document), encoding="utf-8")
+    code, out, err = planner(db, "import", str(export), "--update")
+    assert code == 0, err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT title, money FROM opportunity").fetchall() == [("Audit, phase 2", 1)]
+        assert conn.execute("SELECT name, role, covered FROM influence").fetchall() == [("Dana", "economic", 1)]
+        assert conn.execute("SELECT COUNT(*) FROM move").fetchone() == (1,)
 
 
 def test_update_matches_rows_on_id_and_changes_them_all_or_nothing(planner, tmp_path: Path) -> None:

@@ -323,6 +323,14 @@ class _RowReader:
 
     def row(self, line: int, cells: list[str]) -> None:
         width = self.width
+        if self._swallowed(cells):
+            self._keep(line, cells, None)
+            self.problems.add(
+                line,
+                "the quoted cell that starts on this line runs on over lines that look like rows of their own; "
+                "is a closing quote missing?",
+            )
+            return
         if len(cells) != width or not self.plain:
             if not any(cell.strip() for cell in cells):
                 return  # blank lines and rows of empty cells, as spreadsheets leave them
@@ -339,6 +347,20 @@ class _RowReader:
                 self.problems.add(line, str(error))
             opp = None
         self._keep(line, cells, opp)
+
+    def _swallowed(self, cells: list[str]) -> bool:
+        """A quote closed far too late takes the rows after it into one cell: lines inside a cell
+        that each hold (almost) a whole row's delimiters. Notes with a comma or two never do."""
+        if self.width < 4 or self.table.kind != "csv":
+            return False
+        for cell in cells:
+            if "\n" in cell:
+                inner = cell.split("\n")[1:]
+                delimiter = self.table.delimiter
+                rowlike = sum(1 for text in inner if text.count(delimiter) >= self.width - 1)
+                if rowlike >= 2:
+                    return True
+        return False
 
     def _keep(self, line: int, cells: list[str], opp: Opportunity | None) -> None:
         self.recent.append((len(self.opps), line, cells))
