@@ -252,7 +252,7 @@ class _RowReader:
         self.lossy: list[int] = []
         self.first_line_of_id: dict[int, int] = {}
         self.opps_failed: set[int] = set()
-        self._final: list[tuple[int, Opportunity]] = []  # every deal read, with its line
+        self._unmeasured: list[tuple[int, bool, bool]] = []  # won deals the cycle can't use: line, no first, no close
         self.detected_comma = False
 
     # --- the header ---------------------------------------------------------------------------
@@ -834,38 +834,47 @@ class _RowReader:
         plan.notices.append(f"amounts are in {currency}: the database's currency is now {currency} (planner config currency)")
 
     def _finish_rows(self, plan: ImportPlan) -> None:
-        """The single close date (SPEC §4), the checks that need every date, new vs updated."""
+        """The single close date (SPEC §4), the checks that need every date, new vs updated.
+        One pass over every deal read: kept tight, like the row reader."""
         fields_set = self._fields_set()
         close_dates = self.close_dates
         add = self.problems.add
         failed = self.opps_failed
+        updates = self.update_of
+        lines = self.lines
+        new = plan.new
+        closed_column = "closed_on" in self.positions
+        won = Bucket.WON
         for index, opp in enumerate(self.opps):
-            if opp is None or index in failed:
+            if opp is None or (failed and index in failed):
                 continue
-            line = self.lines[index]
-            close = close_dates.get(index)
-            if isinstance(close, date):
+            if close_dates:
+                close = close_dates.get(index)
+                if isinstance(close, date):
+                    if opp.bucket.is_open:
+                        if opp.expected_close is None:
+                            opp = replace(opp, expected_close=close)
+                    elif opp.closed_on is None:
+                        opp = replace(opp, closed_on=close)
+            closed_on = opp.closed_on
+            if closed_on is not None:
                 if opp.bucket.is_open:
-                    if opp.expected_close is None:
-                        opp = replace(opp, expected_close=close)
-                elif opp.closed_on is None:
-                    opp = replace(opp, closed_on=close)
-            closed_on, first = opp.closed_on, opp.first_contact
-            if closed_on is not None and opp.bucket.is_open:
-                if "closed_on" in self.positions:
-                    add(line, f"{self.what['closed_on']} is set but the deal is open ({opp.bucket.value}); only won "
-                              "or lost deals are closed")
+                    if closed_column:
+                        add(lines[index], f"{self.what['closed_on']} is set but the deal is open ({opp.bucket.value}); "
+                                          "only won or lost deals are closed")
+                        continue
+                    opp = replace(opp, closed_on=None)
+                elif opp.first_contact is not None and closed_on < opp.first_contact:
+                    add(lines[index], f"{self.what.get('closed_on') or self.what.get('close_date') or 'closed_on'} "
+                                      f"{closed_on.isoformat()} is before {self.what['first_contact']} "
+                                      f"{opp.first_contact.isoformat()}")
                     continue
-                opp = replace(opp, closed_on=None)
-            if closed_on is not None and first is not None and closed_on < first:
-                add(line, f"{self.what.get('closed_on') or self.what.get('close_date') or 'closed_on'} "
-                          f"{closed_on.isoformat()} is before {self.what['first_contact']} {first.isoformat()}")
-                continue
-            self._final.append((line, opp))
-            if index in self.update_of:
+            if opp.bucket is won and (closed_on is None or opp.first_contact is None):
+                self._unmeasured.append((lines[index], opp.first_contact is None, opp.closed_on is None))
+            if updates and index in updates:
                 plan.updates.append((opp, fields_set))
             else:
-                plan.new.append(opp)
+                new.append(opp)
 
     def _fields_set(self) -> frozenset[str]:
         """The deal fields an updating row sets: those with a column in the file."""
@@ -888,9 +897,8 @@ class _RowReader:
                 "in an encoding that lacks those characters leaves names: they come in as question marks; save the "
                 "sheet as 'CSV UTF-8' (or .xlsx) to keep them"
             )
-        won = [(line, o) for line, o in self._final if o.bucket is Bucket.WON]
-        no_first = [line for line, o in won if o.first_contact is None]
-        no_close = [line for line, o in won if o.closed_on is None]
+        no_first = [line for line, first, _ in self._unmeasured if first]
+        no_close = [line for line, _, close in self._unmeasured if close]
         if no_first or no_close:
             why = []
             if no_first:
