@@ -305,3 +305,9 @@ def test_update_matches_rows_on_id_and_changes_them_all_or_nothing(planner, tmp_
     with sqlite3.connect(db) as conn:  # the change of bucket is a move, kept as history
         assert conn.execute("SELECT from_bucket, to_bucket FROM move WHERE opportunity_id = 2 ORDER BY at").fetchall() == [
             (None, "above"), ("above", "won")]
+
+
+def test_a_reports_title_lines_above_the_header_are_skipped_and_said_so() -> None:
+    found = plan("Opportunity Pipeline\nAs of 3/2/2026\n\nOpportunity Name,Amount,Stage\nA,5,Closed Won\n")
+    assert [(o.title, o.bucket) for o in found.new] == [("A", Bucket.WON)]
+    assert found.notices == ["lines 1–2 above the header skipped: a report's title ('Opportunity Pipeline', 'As of 3/2/2026')"]
