@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from planner.cli import run
-from planner.importing import ImportOptions, ImportProblem, parse_map, parse_stage, read_import
-from planner.importing.reading import MAX_COLUMNS
 from planner.domain.models import Bucket
 from planner.errors import BadInput
+from planner.importing import ImportOptions, ImportProblem, parse_map, parse_stage, read_import
+from planner.importing.reading import MAX_COLUMNS
 
 TODAY = date(2026, 3, 4)
 

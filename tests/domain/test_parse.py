@@ -11,8 +11,11 @@ from hypothesis import strategies as st
 from planner.domain.models import ActivityKind, Bucket
 from planner.domain.parse import (
     MAX_MONEY_UNITS,
+    MoneyStyle,
     clean_text,
     clean_title,
+    currency_of,
+    distinct_currencies,
     format_money,
     parse_bucket,
     parse_date,
@@ -20,9 +23,6 @@ from planner.domain.parse import (
     parse_minutes,
     parse_money,
     read_amount,
-    MoneyStyle,
-    currency_of,
-    distinct_currencies,
 )
 from planner.errors import BadInput
 
