@@ -34,6 +34,8 @@ class Settings:
     user_split: Mapping[Bucket, int] | None = None
     # When the selling day starts, for the week's time blocks (hour of day, local time).
     day_start_hour: int = 9
+    # How many browser tabs `planner serve` runs at once (each tab is one app process).
+    serve_connections: int = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ SETTING_SPECS: dict[str, SettingSpec] = {
         *_bucket_specs("pass_rate", float, 0.01, 1, "share that moves on; 'auto' = measured or default", True),
         SettingSpec("prospecting_floor", float, 0, 0.9, "share of the week never taken from prospecting"),
         SettingSpec("day_start_hour", int, 0, 23, "hour the selling day starts, for the week's time blocks"),
+        SettingSpec("serve_connections", int, 1, 64, "browser tabs 'planner serve' runs at once"),
     ]
 }
 
