@@ -122,9 +122,12 @@ def test_cli_refuses_bad_numbers_in_one_line(tmp_path, capsys, args, message):
 
 
 def test_without_the_serve_extra_the_command_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    import planner.serve
+
     monkeypatch.setitem(sys.modules, "planner.serve.web", None)  # as if aiohttp/textual-serve were missing
+    monkeypatch.delattr(planner.serve, "web", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    assert run(["--db", str(tmp_path / "p.db"), "serve"]) == 1
+    assert run(["--db", str(tmp_path / "p.db"), "serve", "--port", "0"]) == 1
     err = capsys.readouterr().err
     assert "needs the serve extra" in err and "pip install" in err and "Traceback" not in err
 

@@ -230,7 +230,9 @@ def serve(
     if connections is not None and not 1 <= connections <= 64:
         raise BadInput(f"--connections must be between 1 and 64, not {connections}")
     try:
-        from planner.serve import web
+        import importlib
+
+        web = importlib.import_module("planner.serve.web")
     except ImportError as error:
         missing = getattr(error, "name", None) or "textual-serve"
         raise PlannerError(f"'planner serve' needs the serve extra ({missing} is not installed): {INSTALL_HINT}") from None
