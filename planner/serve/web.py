@@ -366,6 +366,12 @@ class PlannerServer(Server):
             try:
                 await site.start()
             except OSError as error:
+                import errno
+
+                if error.errno == errno.EADDRINUSE:
+                    raise PlannerError(
+                        f"port {self.port} on {self.host} is in use (another 'planner serve'?): choose another with --port"
+                    ) from None
                 raise PlannerError(f"cannot listen on {self.host} port {self.port}: {error.strerror or error}") from None
             self.port = runner.addresses[0][1]
             self.cookie_name = f"{COOKIE_PREFIX}{self.port}"

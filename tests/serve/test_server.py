@@ -102,6 +102,17 @@ def test_http_without_the_right_token_gets_401_and_starts_no_app(start_server):
 
     run(check())
     assert served.app_processes() == []  # no page load, right or wrong, starts an app
+
+    import subprocess
+    import sys
+
+    from .conftest import serve_env
+
+    second = subprocess.run(
+        [sys.executable, "-m", "planner", "--db", str(served.db), "serve", "--port", str(served.port)],
+        capture_output=True, text=True, env=serve_env(served.home), timeout=30,
+    )
+    assert second.returncode == 1 and second.stderr.startswith(f"planner: port {served.port} on 127.0.0.1 is in use")
     assert served.stop() == 0
 
 
