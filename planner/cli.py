@@ -178,6 +178,29 @@ def _args_demo(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
 
 
+def _args_serve(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only; see docs/serve.md)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000; 0 picks a free one)")
+    p.add_argument("--connections", type=int, metavar="N", help="browser tabs at once (default: the serve_connections setting, 4)")
+    p.add_argument("--new-token", action="store_true", help="replace the access token (every browser has to open the new address)")
+    p.add_argument("--no-token", action="store_true", help="serve unlocked; only allowed on 127.0.0.1, ::1 or localhost")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """`planner serve [--host H] [--port P] [--connections N] [--new-token] [--no-token]`: the TUI
+    in a browser (planner.serve; the optional serve extra is imported only here)."""
+    from planner.serve import serve
+
+    return serve(
+        args.db,
+        host=args.host,
+        port=args.port,
+        connections=args.connections,
+        renew_token=args.new_token,
+        locked=not args.no_token,
+    )
+
+
 #: name → (arguments, handler name, help, description). Handlers are looked up by name when the
 #: parser is built so this table can sit above them.
 _COMMANDS: dict[str, tuple[Any, str, str, str | None]] = {
@@ -221,6 +244,14 @@ _COMMANDS: dict[str, tuple[Any, str, str, str | None]] = {
         "try the planner on a fresh demo database (never yours)",
         "Build a believable consultant's year relative to today in a temporary database and open the "
         "terminal UI on it. Your own database is never touched (so there is no --db here).",
+    ),
+    "serve": (
+        _args_serve,
+        "cmd_serve",
+        "the planner in a browser tab, locked by an access token",
+        "Serve the terminal UI to a web browser (needs the serve extra: pip install 'funnel-planner[serve]'). "
+        "Prints the address to open, with its access token; every request without the token is refused. "
+        "Same database as the other commands. See docs/serve.md for phones, tunnels and TLS.",
     ),
 }
 _NO_DB = {"demo"}

@@ -37,6 +37,8 @@ class Settings:
     user_split: Mapping[Bucket, int] | None = None
     # When the selling day starts, for the week's time blocks (hour of day, local time).
     day_start_hour: int = 9
+    # How many browser tabs `planner serve` runs at once (each tab is one app process).
+    serve_connections: int = 4
     # Money (SPEC §4 "Amounts on input"): the one currency of this database ("" = none shown) and
     # whether amounts are written with the decimal comma (12.500,50) rather than the point.
     currency: str = ""
@@ -87,6 +89,7 @@ SETTING_SPECS: dict[str, SettingSpec] = {
         *_bucket_specs("pass_rate", float, 0.01, 1, "share that moves on; 'auto' = measured or default", True),
         SettingSpec("prospecting_floor", float, 0, 0.9, "share of the week never taken from prospecting"),
         SettingSpec("day_start_hour", int, 0, 23, "hour the selling day starts, for the week's time blocks"),
+        SettingSpec("serve_connections", int, 1, 64, "browser tabs 'planner serve' runs at once"),
         # Money: one currency per database, and how amounts are written (SPEC §4).
         SettingSpec("currency", str, 0, 0, "the currency of every amount, shown beside them ('none' to show none)"),
         SettingSpec("decimal_comma", bool, 0, 1, "amounts are written 12.500,50 (on) rather than 12,500.50 (off)"),

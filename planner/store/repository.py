@@ -1009,6 +1009,17 @@ class Repository:
         """A consistent copy through SQLite's backup API, created 0600."""
         self._db.backup_to(Path(path).expanduser())
 
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty it, so the file alone holds
+        everything (`planner serve` does it when it stops). Best effort: a busy reader keeps it
+        from finishing, and the next close or open catches up."""
+        from planner.errors import PlannerError
+
+        try:
+            self._db.pragma("wal_checkpoint(TRUNCATE)")
+        except PlannerError:
+            pass
+
     def close(self) -> None:
         self._db.close()
 
