@@ -48,6 +48,13 @@ def test_cli_module_does_not_import_textual_or_the_orm():
     assert not {"textual", "sqlmodel", "sqlalchemy"} & loaded
 
 
+def test_the_importer_touches_no_database_and_loads_openpyxl_only_for_a_workbook():
+    for module in ("planner.importing", "planner.importing.rows", "planner.importing.complete", "planner.csvio"):
+        loaded = imported_by(module)
+        assert not {"textual", "sqlmodel", "sqlalchemy", "sqlite3", "openpyxl"} & loaded, module
+        assert not any(name.startswith(("planner.store", "planner.ui", "planner.app", "planner.cli")) for name in loaded)
+
+
 # --- the core and the UI (docs/architecture.md: domain ← store ← core ← ui / cli) ---------------
 
 CORE_MODULES = ["planner.core", "planner.core.core", "planner.core.text"]
@@ -67,6 +74,7 @@ UI_MODULES = [
     "planner.ui.widgets.bars",
     "planner.ui.widgets.chart",
     "planner.ui.widgets.footer",
+    "planner.ui.delivery",
 ]
 
 
@@ -102,8 +110,8 @@ def test_screens_reach_data_only_through_the_core():
     offenders = []
     for path in sorted(root.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        for pattern in (r"\.repo\b", r"\bRepository\b", r"open_repository", r"write_file", r"\bopen\(",
-                        r"write_(text|bytes)\("):
+        for pattern in (r"\.repo\b", r"\bRepository\b", r"open_repository", r"write_file\(", r"import .*write_file",
+                        r"\bopen\(", r"write_(text|bytes)\("):
             if re.search(pattern, text):
                 offenders.append(f"{path.relative_to(root)}: {pattern}")
     assert offenders == []

@@ -622,16 +622,21 @@ class Core:
         return self._made(step, None, value=streak)
 
     # --- files --------------------------------------------------------------------------------
+    def week_calendar(self) -> bytes:
+        """This week's time blocks as iCalendar bytes (what `write_week_calendar` writes)."""
+        from planner.ics import week_ics
+
+        return week_ics(self.week_plan())
+
     def write_week_calendar(self, target: str | Path) -> Change:
         """This week's time blocks as an iCalendar file (the Week screen's `i`, `planner plan
         --ics`), through the one writer that refuses the database and its own files."""
         from planner.files import write_file
-        from planner.ics import week_ics
 
         if not str(target).strip():
             raise BadInput("type a file path for the calendar")
         plan = self.week_plan()
-        path = write_file(str(target).strip(), week_ics(plan), database=self.database_path)
+        path = write_file(str(target).strip(), self.week_calendar(), database=self.database_path)
         return Change(f"Wrote {len(plan.blocks)} time blocks to {path}", changed=False, value=path)
 
     def import_deals(self, opps: list[Opportunity]) -> Change:

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from typing import TYPE_CHECKING
 
 from planner.domain.models import Allocation, Bucket, Opportunity
 
-
-def money(cents: int) -> str:
-    """Cents → "12,500", or "12,500.50" when there are cents (what the money parser reads back)."""
-    from planner.domain.parse import format_money
-
-    return format_money(cents)
+if TYPE_CHECKING:
+    from planner.domain.parse import MoneyStyle
 
 
-def money_whole(cents: int) -> str:
-    """Rounded to whole units, for totals and forecasts: "12,501"."""
-    return money(round(cents / 100) * 100)
+def money(cents: int, style: MoneyStyle | None = None) -> str:
+    """Cents in the database's currency and decimal convention (`Settings.money_style`): "12,500",
+    "12,500.50", "12.500,50 €" — what the money parser reads back."""
+    from planner.domain.parse import PLAIN_MONEY, format_money
+
+    return format_money(cents, style or PLAIN_MONEY)
+
+
+def money_whole(cents: int, style: MoneyStyle | None = None) -> str:
+    """Rounded to whole units, for totals and forecasts (a weighted amount has no cents): "12,501"."""
+    return money(round(cents / 100) * 100, style)
 
 
 def day(value: date | None) -> str:
@@ -96,15 +101,12 @@ def whole_hours(value: float) -> str:
     return f"{value:g} h"
 
 
-def setting_text(value: float | int | None, key: str = "") -> str:
+def setting_text(value: float | int | str | None, key: str = "") -> str:
     """A setting as the user types it, exactly (1000000, not 1e+06): "auto" for measured-or-default,
     "none" for an amount not set (a money goal), "0.15", "60"."""
-    from planner.domain.settings import SETTING_SPECS, format_number
+    from planner.domain.settings import format_setting
 
-    if value is None:
-        spec = SETTING_SPECS.get(key)
-        return "none" if spec is not None and spec.money else "auto"
-    return format_number(value)
+    return format_setting(value, key)
 
 
 def percent_split(split: Mapping[Bucket, int]) -> str:

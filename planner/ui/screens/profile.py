@@ -19,9 +19,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from planner.core.text import setting_text
 from planner.domain.models import Bucket, Criterion, CriterionKind, Status
-from planner.domain.settings import SETTING_SPECS, Settings, setting_value
+from planner.domain.settings import SETTING_SPECS, Settings, format_setting, setting_value
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
@@ -61,7 +60,6 @@ def parse_weight(text: str) -> int:
     return int(raw)
 
 
-format_setting = setting_text
 
 
 def in_use(key: str, settings: Settings, status: Status) -> str:
@@ -269,8 +267,7 @@ class ProfileScreen(Screen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "settings-table" and event.row_key.value in SETTING_SPECS:
             spec = SETTING_SPECS[event.row_key.value]
-            limits = f"{spec.minimum:g} to {spec.maximum:g}" + (", or auto" if spec.optional else "")
-            self.query_one("#profile-setting-help", Static).update(Content(f"{spec.key}: {spec.help} ({limits})"))
+            self.query_one("#profile-setting-help", Static).update(Content(f"{spec.key}: {spec.help} ({spec.accepts})"))
         refresh_bindings_if_changed(self, ("weight", "switch_kind", "delete_criterion"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -312,9 +309,8 @@ class ProfileScreen(Screen):
         def apply(value: str) -> None:
             app.commit(lambda: app.core.set_setting(key, value))
 
-        limits = f"{spec.minimum:g} to {spec.maximum:g}" + (", or auto" if spec.optional else "")
         self.app.push_screen(
-            prompt(f"Setting {key}", f"{spec.help} ({limits})", apply, value=format_setting(current, key))
+            prompt(f"Setting {key}", f"{spec.help} ({spec.accepts})", apply, value=format_setting(current, key))
         )
 
     def _criterion_form(self, title: str, criterion: Criterion | None) -> FormModal:

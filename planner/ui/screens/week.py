@@ -4,12 +4,14 @@ The suggested split comes from the allocation (SPEC §3.3) with each bucket's re
 split is kept in `settings.user_split` and can be reset to the suggestion. `H` sets the selling
 hours of this week only (the normal week stays the `hours_per_week` setting, and both are shown).
 `i` writes the time blocks as an iCalendar file, the same bytes as `planner plan --ics`, through the
-one file writer (never over the database). Every change is a use case of the core (`self.app.core`).
+one file writer (never over the database), or hands them to the browser as a download when the
+planner is served. Every change is a use case of the core (`self.app.core`).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -24,6 +26,7 @@ from textual.widgets import DataTable, Static
 from planner.core import text
 from planner.domain.models import OPEN_BUCKETS, PRIORITY, Bucket, WeekPlan
 from planner.domain.settings import SETTING_SPECS
+from planner.ui.delivery import in_browser, save_for_user
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
 from planner.ui.screens.today_forms import Field, FormModal, prompt, refresh_bindings_if_changed, user_errors
@@ -322,11 +325,18 @@ class WeekScreen(Screen):
         if self.plan is None:
             return
         core = self.planner.core
+        plan = self.plan
 
-        def apply(target: str) -> None:
-            change = core.write_week_calendar(target)
-            self.notify(change.description, markup=False)
+        def apply(target: str | None) -> None:
+            where = save_for_user(
+                self.app, core.week_calendar(), filename=Path(default_ics_path(plan)).name, mime_type="text/calendar",
+                target=target, write=lambda path: core.write_week_calendar(path).value,
+            )
+            self.notify(f"{len(plan.blocks)} time blocks {where}", markup=False)
 
+        if in_browser(self.app):  # served: a download, not a file on the server's disk
+            apply(None)
+            return
         self.app.push_screen(
             prompt("Export this week's time blocks (iCalendar)", "File", apply, value=default_ics_path(self.plan))
         )
