@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from planner.errors import DatabaseProblem
-from planner.store.connection import Database, owner_only, readonly_problem
+from planner.store.connection import Database, header_anchor, owner_only, read_header, readonly_problem
 
 SCHEMA_VERSION = 2
 
@@ -288,10 +288,22 @@ def backup_name(path: Path, version: int, now: datetime | None = None) -> Path:
     return candidate
 
 
+def adopt_anchor(db: Database) -> None:
+    """Give a file that has no anchor on disk yet (new, or made before anchors) its first one, in a
+    transaction of its own copied into the main file at once (`guard`: until the main file holds
+    an anchor, a log cannot be matched to it). Before any other write of the session."""
+    if db.read_only or header_anchor(read_header(db.path)) != 0:
+        return
+    with db.write():
+        pass  # the connection's first write transaction stamps the anchor (Database.write)
+    db.checkpoint()
+
+
 def migrate(db: Database, from_version: int) -> Path:
     """Back the database up, then upgrade it to SCHEMA_VERSION in one transaction. Returns the backup."""
     backup = backup_name(db.path, from_version)
     db.backup_to(backup)
+    adopt_anchor(db)
     with db.write() as conn:
         version = from_version
         while version < SCHEMA_VERSION:
@@ -322,9 +334,13 @@ def prepare(db: Database) -> Path | None:
                 f"untouched — choose another file with --db or PLANNER_DB"
             )
         if db.read_only:
-            raise readonly_problem(db.path)
+            raise db.refuse_write()
+        set_wal(db)
+        adopt_anchor(db)
         create_schema(db)
     elif version < SCHEMA_VERSION:
+        if db.full:
+            raise db.refuse_write()
         if db.read_only:
             raise DatabaseProblem(
                 f"database {db.path} needs upgrading from schema {version} to {SCHEMA_VERSION} but is read-only; "
@@ -334,14 +350,18 @@ def prepare(db: Database) -> Path | None:
         set_wal(db)
     elif not db.read_only:
         set_wal(db)
+        adopt_anchor(db)
         with db.read() as conn:
             unmeasured = conn.execute(UNMEASURED_SQL).fetchone() is not None
         if unmeasured:
             with db.write() as conn:
                 measure_stays(conn)
     if not db.read_only:
+        from planner.files import clean_stale_temporaries
+
         ensure_summary_indexes(db)
         owner_only(db.path)
+        clean_stale_temporaries(db.path.parent)  # what a killed backup or restore left beside it
         for suffix in ("-wal", "-shm"):
             companion = db.path.with_name(db.path.name + suffix)
             if companion.exists():

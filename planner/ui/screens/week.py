@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Static
 
 from planner.domain.models import OPEN_BUCKETS, PRIORITY, Bucket, WeekPlan
 from planner.domain.settings import SETTING_SPECS, parse_setting, with_setting
+from planner.domain.text import shown_line
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
@@ -64,10 +65,8 @@ def write_ics(plan: WeekPlan, raw_path: str, *, database: Path | None) -> Path:
     text = raw_path.strip()
     if not text:
         raise BadInput("type a file path for the calendar")
-    path = Path(text).expanduser()
-    if path.is_dir():
-        raise BadInput(f"{path} is a folder; add a file name like planner-week.ics")
-    return write_file(path, week_ics(plan), database=database)
+    # write_file refuses a folder, a link, a FIFO and paths the system refuses, in one line each.
+    return write_file(text, week_ics(plan), database=database)
 
 
 def blocks_table(plan: WeekPlan) -> Table:
@@ -90,7 +89,7 @@ def blocks_table(plan: WeekPlan) -> Table:
                 end_minute = b.start_minute + b.minutes
                 end = f"{end_minute // 60:02d}:{end_minute % 60:02d}"
                 cell = Text(f"{start}–{end}\n", style="bold")
-                cell.append(Text(b.title))  # literal text, never markup
+                cell.append(Text(shown_line(b.title)))  # literal text, never markup
                 cells.append(cell)
             else:
                 cells.append(Text(""))
