@@ -283,7 +283,11 @@ class PlannerApp(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Notifications quote deal titles and reasons: literal text unless a caller opts in to markup."""
+        """Notifications quote deal titles and reasons: literal text unless a caller opts in to markup,
+        and safe to show whatever wrote them (`planner.domain.text`)."""
+        from planner.domain.text import shortened, shown, shown_line
+
+        message, title = shortened(shown(message, multiline=True)), shown_line(title)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # --- screens, help, palette -----------------------------------------------------------------

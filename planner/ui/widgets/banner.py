@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from planner.domain.models import Allocation, Flag, Severity
+from planner.domain.text import shown_line
 from planner.ui.actions import SCREENS
 
 EMPTY_TOP_TEXT = "Top of funnel is empty"
@@ -40,7 +41,7 @@ def banner_lines(flags: Sequence[Flag], allocation: Allocation) -> list[Content]
         if flag.code == "empty_top":
             continue
         mark = "▲" if flag.severity is Severity.CRITICAL else "•"
-        lines.append(Content.assemble((f"{mark} ", "bold"), flag.message))
+        lines.append(Content.assemble((f"{mark} ", "bold"), shown_line(flag.message)))
     return lines[:MAX_LINES]
 
 
@@ -99,5 +100,5 @@ class ScreenBar(Static):
         if last_change:
             # Deal titles inside: plain text, never markup.
             parts.append(("   ✓ ", "bold $text-success"))
-            parts.append((last_change, "$text-muted"))
+            parts.append((shown_line(last_change), "$text-muted"))
         return Content.assemble(*parts)
