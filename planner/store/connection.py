@@ -494,9 +494,12 @@ class Database:
 
 
 def _has_frames(path: Path) -> bool:
-    from planner.store.guard import read_wal
+    from planner.store.guard import NotALog, read_wal
 
-    return read_wal(path.with_name(path.name + "-wal")) is not None
+    try:
+        return read_wal(path.with_name(path.name + "-wal")) is not None
+    except (NotALog, OSError):
+        return True
 
 
 #: What SQLite may keep beside a database file: its write-ahead log, shared memory and rollback journal.

@@ -239,11 +239,17 @@ def read_wal(wal: Path, *, verify: bool = False) -> WalFrames | None:
     SQLite would replay (missing, empty, bad header). Frames of an earlier generation (other salts)
     end the log, as they do for SQLite. Frame checksums are checked only with `verify` (a Python
     loop over every page); without it a frame cut short by a crash may be counted."""
+    import os
+    import stat
+
     try:
-        f = open(wal, "rb")
+        fd = os.open(wal, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         return None
-    with f:
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotALog(wal)
+    with os.fdopen(fd, "rb") as f:
         header = f.read(_WAL_HEADER)
         if len(header) < _WAL_HEADER:
             return None
@@ -291,6 +297,10 @@ def read_wal(wal: Path, *, verify: bool = False) -> WalFrames | None:
     return WalFrames(page_size, committed, tuple(committed_anchors), committed_other)
 
 
+class NotALog(Exception):
+    """A `-wal` that is not a regular file (a FIFO, a folder, a device): never SQLite's own."""
+
+
 def _checksum(data: bytes, big_endian: bool, seed: tuple[int, int]) -> tuple[int, int]:
     """SQLite's WAL checksum (https://sqlite.org/fileformat2.html#walformat), continued from `seed`."""
     words = struct.unpack((">" if big_endian else "<") + f"{len(data) // 4}I", data)
@@ -328,6 +338,17 @@ def check_wal(path: Path, header: bytes) -> None:
     import time
 
     wal = Path(f"{path}-wal")
+    try:
+        read_wal(wal, verify=False)
+    except NotALog:
+        raise DatabaseProblem(
+            f"{wal} is not a write-ahead log SQLite could have made (not a regular file), so {path} was not "
+            f"opened and nothing was changed; remove it"
+        ) from None
+    except OSError as error:
+        from planner.files import os_error_text
+
+        raise DatabaseProblem(f"cannot read {wal}: {os_error_text(error)}; nothing was changed") from None
     for attempt in range(4):
         if attempt:
             time.sleep(0.02 * attempt)

@@ -58,7 +58,12 @@ def check_backup(source: Path) -> int:
     from planner.store.connection import Database, newer_schema, problem
     from planner.store.migrations import SCHEMA_VERSION
 
-    db = Database.open(source, create=False, read_only=True)
+    try:
+        db = Database.open(source, create=False, read_only=True)
+    except DatabaseProblem as error:
+        if "is not a planner database" in str(error):
+            raise DatabaseProblem(f"{source} is not a planner backup (it is not an SQLite file); nothing was changed") from None
+        raise DatabaseProblem(f"cannot restore from {source}: {error}") from None
     try:
         version = int(db.pragma("user_version") or 0)
         if version > SCHEMA_VERSION:
@@ -131,7 +136,7 @@ def _keep_current(path: Path) -> Path:
     with files.replacing(kept, database=path, what="copy of the current database") as temp:
         _copy_bytes(path, temp)
     wal = path.with_name(path.name + "-wal")
-    if wal.exists():
+    if wal.is_file() and not wal.is_symlink():
         with files.replacing(kept.with_name(kept.name + ".wal"), database=path, what="copy of its log") as temp:
             _copy_bytes(wal, temp)
     return kept

@@ -228,7 +228,7 @@ def _other_program(home: Path) -> Path:
 
 BAD_SOURCES = {
     "missing": (lambda home: home / "nowhere.db", 2, "no such backup"),
-    "not SQLite": (_not_sqlite, 1, "not a planner database"),
+    "not SQLite": (_not_sqlite, 1, "not a planner backup"),
     "damaged": (_damaged, 1, "damaged"),
     "planted trigger": (_planted, 1, "trigger wipe"),
     "newer schema": (_newer, 1, "newer version"),
@@ -250,6 +250,21 @@ def test_restore_refuses_anything_but_a_whole_planner_backup_and_changes_nothing
     assert_one_line_error(run, code, words)
     assert files_of(db) == before
     assert not [p for p in home.iterdir() if "before-restore" in p.name]
+
+
+def test_a_fifo_planted_as_the_log_never_hangs_the_planner(home):
+    db = make_database(home, *TWENTY)
+    os.mkfifo(f"{db}-wal")
+    before = fingerprint(db)
+    for command in (["list"], ["add", "x"]):
+        assert_one_line_error(planner(db, *command, home=home), 1, "not a regular file")
+    assert fingerprint(db) == before
+    # The way out: restore keeps the file as it is and puts the backup in place, FIFO gone.
+    (home / "b").mkdir()
+    backup = make_database(home / "b", "Backed up")
+    run = planner(db, "restore", str(backup), home=home, timeout=20)
+    assert run.code == 0, run.err
+    assert not os.path.lexists(f"{db}-wal") and titles(db) == ["Backed up"]
 
 
 def test_restore_is_refused_while_another_planner_has_the_database_open(home):
