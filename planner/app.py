@@ -123,6 +123,9 @@ class PlannerApp(App[None]):
             return ProblemScreen(self.problem, title="The planner cannot start")
         from planner.ui.screens.funnel import FunnelScreen
 
+        notice = getattr(self.repo, "notice", None)  # e.g. opened read-only: the disk is full
+        if notice:
+            self.call_after_refresh(self.notify, notice, severity="warning", timeout=15)
         return FunnelScreen()
 
     def _open(self) -> None:

@@ -130,6 +130,8 @@ def test_the_tui_opens_a_full_disk_read_only_and_says_why_a_change_is_refused(fu
             await pilot.pause()
             assert isinstance(app.screen, FunnelScreen)
             assert len(app.repo.list()) == 20
+            warnings = [n.message for n in app._notifications if n.severity == "warning"]
+            assert warnings and "full" in warnings[0] and "backup -o" in warnings[0]
             await pilot.press("a", *"Refused", "enter")
             await pilot.pause()
             errors = [n.message for n in app._notifications if n.severity == "error"]
