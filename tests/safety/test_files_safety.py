@@ -265,7 +265,7 @@ def test_tui_calendar_export_to_strange_paths_says_why_in_a_notification(tmp_pat
             await pilot.pause()
             await pilot.press("3")
             await pilot.pause()
-            for kind in ("a FIFO", "a name too long", "a link loop", "a file used as a folder", "a folder"):
+            for kind in ("a FIFO", "a name too long", "a link loop"):
                 await pilot.press("i")
                 await pilot.pause()
                 field = app.screen.query_one("Input")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import make_database, planner, planner_env
+from .conftest import planner, planner_env
 
 CLEAR = "\x1b[2J"
 TITLE_SEQ = "\x1b]0;owned\x07"  # OSC 0: sets the terminal window's title to "owned"
@@ -67,12 +67,32 @@ def plant(db: Path) -> None:
         con.close()
 
 
+_TEMPLATE: dict[str, bytes] = {}
+
+
 @pytest.fixture
 def hostile_db(home: Path) -> Path:
-    db = make_database(home, "Acme: website revamp", "Second deal")
-    assert planner(db, "move", "1", "best_few", home=home).code == 0
-    assert planner(db, "add", "A deal in the funnel", "--bucket", "in", "--due", "today", "--next", "call", home=home).code == 0
-    plant(db)
+    """Deal 1 in Best Few, one Above, one In due today — then hostile text planted in all of them.
+    Made once through the repository, then copied (making it is not what these tests are about)."""
+    db = home / "planner.db"
+    if "db" not in _TEMPLATE:
+        from datetime import date
+
+        from planner.domain.models import Bucket, Opportunity
+        from planner.store import open_repository
+
+        day = date(2026, 3, 2)
+        with open_repository(str(db)) as repo:
+            first = repo.add(Opportunity(title="Acme: website revamp", value_cents=100_000), on=day)
+            repo.add(Opportunity(title="Second deal"), on=day)
+            repo.add(Opportunity(title="A deal in the funnel", bucket=Bucket.IN, next_action="call",
+                                 next_action_due=day), on=day)
+            repo.move(first, Bucket.BEST_FEW, on=day)
+        plant(db)
+        _TEMPLATE["db"] = db.read_bytes()
+        db.unlink()
+    db.write_bytes(_TEMPLATE["db"])
+    os.chmod(db, 0o600)
     return db
 
 
