@@ -70,7 +70,6 @@ def run(argv: Sequence[str] | None = None) -> int:
         except SystemExit as done:  # --help and --version
             return done.code if isinstance(done.code, int) else 0
         if args.command is None:
-            sys.stdout, sys.stderr = saved  # the TUI draws on the terminal itself
             return _open_tui(args.db)
         return args.handler(args) or 0
     except KeyboardInterrupt:
@@ -447,8 +446,13 @@ def _open_tui(db: str | None) -> int:
     from planner.ui.signals import exit_on_signals
 
     app = PlannerApp(db=db)
-    with exit_on_signals(app):
-        app.run()
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _raw(sys.stdout), _raw(sys.stderr)  # the TUI draws on the terminal itself
+    try:
+        with exit_on_signals(app):
+            app.run()
+    finally:
+        sys.stdout, sys.stderr = saved
     return getattr(app, "return_code", None) or 0
 
 
@@ -911,7 +915,6 @@ def cmd_config(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """`planner import FILE.csv [--dry-run]`: all or nothing, every bad row listed (SPEC §4)."""
     from planner.csvio import ImportProblem, read_csv
-
     from planner.files import check_readable_file
 
     path = check_readable_file(args.file, what="CSV file")  # not a FIFO or device: never blocks

@@ -98,9 +98,9 @@ def expected(version: int) -> Expected:
         for step in range(1, version):
             migrations.MIGRATIONS[step](conn)
         required = _objects(conn)
-        # The summaries `prepare` adds to a writable file, where this version's tables allow them
-        # (an older file gets them only once upgraded, but one that a later planner of the same
-        # version-era wrote may have them already).
+        # The summaries `prepare` adds to a writable file (not a schema version), each wherever
+        # this version's tables allow it: a file of an older version has them only if a planner
+        # that knew them once opened it at that version.
         for group in [[s] for s in migrations.SUMMARY_INDEXES.values()] + [list(migrations.STAY_COUNT_DDL)]:
             conn.execute("SAVEPOINT summary")
             try:
