@@ -218,7 +218,14 @@ class Database:
     (a lock serialises calls; `check_same_thread=False` lets any thread use the connection)."""
 
     def __init__(
-        self, conn: sqlite3.Connection, path: Path, *, read_only: bool, timeout: float, full: bool = False
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        *,
+        read_only: bool,
+        timeout: float,
+        full: bool = False,
+        disk_anchor: int = 0,
     ) -> None:
         self.conn = conn
         self.path = path
@@ -228,6 +235,10 @@ class Database:
         self.full = full
         self.lock = threading.RLock()
         self._stamped = False  # whether this connection has advanced the file's anchor (guard.stamp)
+        #: The anchor in the main file's header as read before connecting. Never read the file
+        #: again while the connection is open: closing any descriptor of it drops the POSIX locks
+        #: SQLite holds on it, and another process could then take itself for the last one open.
+        self.disk_anchor = disk_anchor
 
     @property
     def notice(self) -> str | None:
@@ -291,7 +302,7 @@ class Database:
                     raise
             except sqlite3.Error:
                 raise problem(exc, path, timeout=timeout) from None
-        return cls(conn, path, read_only=not writable, timeout=timeout, full=full)
+        return cls(conn, path, read_only=not writable, timeout=timeout, full=full, disk_anchor=header_anchor(header))
 
     @staticmethod
     def _check(conn: sqlite3.Connection, path: Path) -> None:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from planner.errors import DatabaseProblem
-from planner.store.connection import Database, header_anchor, owner_only, read_header, readonly_problem
+from planner.store.connection import Database, owner_only
 
 SCHEMA_VERSION = 2
 
@@ -292,7 +292,7 @@ def adopt_anchor(db: Database) -> None:
     """Give a file that has no anchor on disk yet (new, or made before anchors) its first one, in a
     transaction of its own copied into the main file at once (`guard`: until the main file holds
     an anchor, a log cannot be matched to it). Before any other write of the session."""
-    if db.read_only or header_anchor(read_header(db.path)) != 0:
+    if db.read_only or db.disk_anchor != 0:
         return
     with db.write():
         pass  # the connection's first write transaction stamps the anchor (Database.write)
