@@ -178,6 +178,37 @@ def file_status(path: Path) -> os.stat_result | None:
         raise DatabaseProblem(f"cannot open database {path}: {os_error_text(exc)}") from None
 
 
+#: Database files this process has open through SQLite, by (device, inode) → how many connections.
+#: Closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's too;
+#: SQLite defers its own closes while another of its connections has the file open, and so do we:
+#: a descriptor the planner opened itself on such a file is kept until the last one closes.
+_OPEN_FILES: dict[tuple[int, int], int] = {}
+_DEFERRED_CLOSE: dict[tuple[int, int], list[int]] = {}
+_FILES_LOCK = threading.Lock()
+
+
+def _close_unless_in_use(fd: int) -> None:
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        return
+    key = (st.st_dev, st.st_ino)
+    with _FILES_LOCK:
+        if _OPEN_FILES.get(key):
+            _DEFERRED_CLOSE.setdefault(key, []).append(fd)
+            return
+    os.close(fd)
+
+
+def _file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def read_header(path: Path) -> bytes:
     """The first 100 bytes (the SQLite header), read without SQLite so nothing can be written.
     Anything but a regular file (a folder, FIFO, socket, device) is refused before it is read:
@@ -198,7 +229,7 @@ def read_header(path: Path) -> bytes:
     except OSError as exc:
         raise DatabaseProblem(f"cannot read database {path}: {os_error_text(exc)}") from None
     finally:
-        os.close(fd)
+        _close_unless_in_use(fd)
 
 
 def header_user_version(header: bytes) -> int:
@@ -239,6 +270,10 @@ class Database:
         #: again while the connection is open: closing any descriptor of it drops the POSIX locks
         #: SQLite holds on it, and another process could then take itself for the last one open.
         self.disk_anchor = disk_anchor
+        self._file = _file_key(path)
+        if self._file is not None:
+            with _FILES_LOCK:
+                _OPEN_FILES[self._file] = _OPEN_FILES.get(self._file, 0) + 1
 
     @property
     def notice(self) -> str | None:
@@ -502,6 +537,20 @@ class Database:
                 self.conn.close()
             except sqlite3.Error:
                 pass
+            key, self._file = self._file, None
+        if key is not None:
+            with _FILES_LOCK:
+                left = _OPEN_FILES.get(key, 1) - 1
+                if left > 0:
+                    _OPEN_FILES[key] = left
+                    return
+                _OPEN_FILES.pop(key, None)
+                deferred = _DEFERRED_CLOSE.pop(key, [])
+            for fd in deferred:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
 
 
 def _has_frames(path: Path) -> bool:

@@ -363,10 +363,11 @@ def check_wal(path: Path, header: bytes) -> None:
 
 
 def _header(path: Path) -> bytes:
+    from planner.store.connection import read_header  # never drops SQLite's locks (see there)
+
     try:
-        with open(path, "rb") as f:
-            return f.read(100)
-    except OSError:
+        return read_header(path)
+    except DatabaseProblem:
         return b""
 
 

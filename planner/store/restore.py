@@ -116,6 +116,14 @@ def _in_use_by_another_program(path: Path) -> bool:
     return locked(shm, 128, 1) or locked(path, 0x40000002, 510)
 
 
+def _open_in_this_process(path: Path) -> bool:
+    from planner.store.connection import _FILES_LOCK, _OPEN_FILES, _file_key
+
+    key = _file_key(path)
+    with _FILES_LOCK:
+        return key is not None and bool(_OPEN_FILES.get(key))
+
+
 def _keep_current(path: Path) -> Path:
     """Copy the current database aside (see the module docstring); return the copy's path."""
     from planner import files
@@ -166,6 +174,10 @@ def restore_database(source: str | Path, database: Path) -> Restored:
     kept = None
     if status is not None:
         files.check_target(database, database=None)  # a regular file, not a link or a folder
+        if _open_in_this_process(database):
+            raise DatabaseProblem(
+                f"database {database} is open in this program; close it before restoring (nothing was changed)"
+            )
         if _in_use_by_another_program(database):
             raise DatabaseProblem(
                 f"database {database} is open in another planner or program; close it and run `planner restore` "

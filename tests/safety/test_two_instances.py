@@ -189,3 +189,45 @@ def test_an_open_planner_keeps_sqlites_lock_on_the_database_file(home, made):
     finally:
         driver.send("\n")
         assert driver.finish() == 0
+
+
+def test_two_repositories_in_one_process_keep_sqlites_lock(home):
+    """Opening the database a second time in the same process reads its header with plain file
+    I/O; that descriptor is kept until the last connection closes, so the first connection's lock
+    stays (SQLite does the same for its own descriptors)."""
+    import subprocess
+    import sys
+
+    from .conftest import make_database, planner_env
+
+    db = make_database(home, "Existing deal")
+    code = (
+        "import sys, time\n"
+        "from planner.store import open_repository\n"
+        "first = open_repository(sys.argv[1])\n"
+        "second = open_repository(sys.argv[1]); second.close()\n"
+        "print('holding', flush=True); time.sleep(30)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, text=True,
+                            env=planner_env(home), cwd=home)
+    try:
+        assert proc.stdout.readline().strip() == "holding"
+        assert _locked(db, 0x40000002, 510), "the second open dropped the first connection's lock"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_restore_refuses_a_database_this_process_has_open(home, tmp_path):
+    from planner.errors import DatabaseProblem
+    from planner.store.restore import restore_database
+
+    from .conftest import make_database
+
+    db = make_database(home, "Existing deal")
+    backup = tmp_path / "b.db"
+    with open_repository(str(db)) as repo:
+        repo.backup(str(backup))
+        with pytest.raises(DatabaseProblem, match="open in this program"):
+            restore_database(backup, db)
+    assert restore_database(backup, db).deals == 1
