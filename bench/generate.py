@@ -282,6 +282,10 @@ def generate_database(path: str | Path, sizes: Sizes, *, today: date = TODAY, se
         con.executemany(
             "UPDATE opportunity SET created_on = ?, entered_bucket_on = ?, last_touched_on = ? WHERE id = ?", updates
         )
+        if "top_bucket" in {row[1] for row in con.execute("PRAGMA table_info(opportunity)")}:
+            from planner.store.migrations import derive_history
+
+            derive_history(con)  # schema version 3: where each deal entered, its top bucket, lost from
         con.execute("COMMIT")
         con.execute("ANALYZE")
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -153,7 +153,9 @@ def _args_add(p: argparse.ArgumentParser) -> None:
     p.add_argument("--contact", default="", help="your contact there")
     p.add_argument("--value", help="expected value, e.g. 12500, 12,500.50 or 12.5k")
     p.add_argument("--bucket", default="above", help="above (default), in or best_few")
-    p.add_argument("--first-contact", metavar="DATE", help="day of first contact (default: today)")
+    p.add_argument("--first-contact", metavar="DATE",
+                   help="day of first contact (default: today for a deal Above the Funnel; unknown for one "
+                        "added straight into In or Best Few, which then does not count towards the normal cycle)")
     p.add_argument("--close", metavar="DATE", help="expected close date")
     p.add_argument("--next", metavar="TEXT", default="", help="next action")
     p.add_argument("--due", metavar="DATE", help="when the next action is due")
@@ -438,7 +440,8 @@ def _cycle_days(repo: Repository) -> float:
     from planner.domain.cycle import normal_cycle
 
     history = repo.history()
-    return normal_cycle(history.won_deals, history.median_cycle_days, repo.settings().cycle_days).days
+    return normal_cycle(history.cycle_samples, history.median_cycle_days, repo.settings().cycle_days,
+                        history.measurable_wins).days
 
 
 def _open_tui(db: str | None) -> int:
@@ -476,13 +479,18 @@ def cmd_add(args: argparse.Namespace) -> int:
     )
 
     today = _today()
+    bucket = parse_bucket(args.bucket, open_only=True)
+    # A deal first entered Above the Funnel starts its cycle that day; one added straight into In or
+    # Best Few was first contacted on a day the planner does not know (SPEC §3.2).
+    first_contact = today if bucket is Bucket.ABOVE else None
     opp = Opportunity(
         title=clean_title(args.title),
-        bucket=parse_bucket(args.bucket, open_only=True),
+        bucket=bucket,
         account=clean_text(args.account, MAX_FIELD, what="--account"),
         contact=clean_text(args.contact, MAX_FIELD, what="--contact"),
         value_cents=parse_money(args.value, what="--value") if args.value is not None else 0,
-        first_contact=parse_date(args.first_contact, today, what="--first-contact") if args.first_contact else today,
+        first_contact=parse_date(args.first_contact, today, what="--first-contact") if args.first_contact
+        else first_contact,
         expected_close=parse_date(args.close, today, what="--close") if args.close else None,
         next_action=clean_text(args.next, MAX_FIELD, what="--next"),
         next_action_due=parse_date(args.due, today, what="--due") if args.due else None,
@@ -631,45 +639,119 @@ def _status(repo: Repository, today: date, hours: float | None = None) -> tuple[
 
 
 def status_record(status: Status) -> dict[str, Any]:
-    """`planner status --json` (SPEC §4 schema, plus a few helpful extras)."""
+    """`planner status --json` (SPEC §4 schema, plus the engine's v2 data: each bucket's demand,
+    the quota and today's share, the user's own split, the forecast and the projection)."""
     from planner.domain.models import OPEN_BUCKETS
 
     alloc = status.allocation
+    quota = status.quota
+    own = status.own_split
+    forecast = status.forecast
+    projection = status.projection
+    cycle = status.cycle
     return {
         "today": status.today.isoformat(),
         "cycle": {
-            "days": round(status.cycle.days, 1),
-            "source": status.cycle.description,
-            "measured": status.cycle.source == "measured",
-            "samples": status.cycle.samples,
+            "days": round(cycle.days, 1),
+            "source": cycle.description,
+            "measured": cycle.source == "measured",
+            "samples": cycle.samples,
+            "setting_days": cycle.setting_days,
         },
         "buckets": {
             b.value: {"label": b.label, "count": status.counts[b], "value": _number(status.values_cents[b])}
             for b in OPEN_BUCKETS
         },
         "allocation": {
-            **{
-                b.value: {
-                    "percent": alloc[b].percent,
-                    "hours": round(alloc[b].hours, 2),
-                    "demanded_hours": round(alloc[b].demanded_hours, 2),
-                    "reason": alloc[b].reason,
-                }
-                for b in OPEN_BUCKETS
-            },
+            **{b.value: _share_record(alloc[b]) for b in OPEN_BUCKETS},
             "hours_per_week": alloc.hours_per_week,
+            "demand_hours": round(alloc.demanded_hours, 2),
             "overloaded_hours": round(alloc.overloaded_hours, 2),
+            "floor_binds": alloc.floor_binds,
             "prospects_per_week": round(alloc.prospects_per_week, 2),
+            "prospect_quota": alloc.prospect_quota,
+            "own_split": None if own is None else {
+                **{b.value: _share_record(own[b]) for b in OPEN_BUCKETS},
+                "underserved": [b.value for b in own.underserved],
+            },
+        },
+        "quota": None if quota is None else {
+            "week": quota.week,
+            "done_week": quota.done_week,
+            "today": quota.today,
+            "done_today": quota.done_today,
+            "working_days_left": quota.working_days_left,
+        },
+        "forecast": {
+            "horizon_days": forecast.horizon_days,
+            "expected_wins": round(forecast.expected_wins, 2),
+            "goal_wins": round(forecast.goal_wins, 2),
+            "weighted_value": _number(forecast.weighted_value_cents),
+            "commit": _number(forecast.commit_cents),
+            "best_case": _number(forecast.best_case_cents),
+            "pipeline": _number(forecast.pipeline_cents),
+            "goal_value": None if forecast.goal_value_cents is None else _number(forecast.goal_value_cents),
+            "coverage": None if forecast.coverage is None else round(forecast.coverage, 2),
+            "coverage_deals": round(forecast.coverage_deals, 2),
+            "rule_of_thumb": forecast.rule_of_thumb,
+            "required_coverage": _finite(forecast.required_coverage),
+            "beyond_horizon": {"count": forecast.beyond_count, "value": _number(forecast.beyond_value_cents)},
+            "half_weight": forecast.half_weight,
+            "categories": [
+                {
+                    "name": c.name,
+                    "bucket": c.bucket.value,
+                    "count": c.count,
+                    "value": _number(c.value_cents),
+                    "win_probability": round(c.win_probability, 4),
+                    "weighted_value": _number(c.weighted_value_cents),
+                    "expected_wins": round(c.expected_wins, 2),
+                }
+                for c in forecast.categories
+            ],
         },
         "projection": {
-            "first_dry_week": _iso(status.projection.first_dry_week),
-            "prospect_by": _iso(status.projection.prospect_by),
+            "weeks": [
+                {
+                    "start": w.start.isoformat(),
+                    "expected_wins": round(w.expected_wins, 3),
+                    "with_quota": round(w.with_quota, 3),
+                    "goal": round(w.goal, 3),
+                    "judged": w.judged,
+                    "dry": w.dry,
+                }
+                for w in projection.weeks
+            ],
+            "first_dry_week": _iso(projection.first_dry_week),
+            "prospect_by": _iso(projection.prospect_by),
+            "too_late": projection.too_late,
+            "pull_forward": list(projection.pull_forward),
+            "first_dry_week_with_quota": _iso(projection.first_dry_week_with_quota),
+            "quota": projection.quota,
+            "lead_days": projection.lead_days,
+            "half_weight": {"slipped": projection.slipped, "stale": projection.stale},
         },
         "flags": [
             {"code": f.code, "severity": f.severity.value, "message": f.message, "opportunity_id": f.opportunity_id}
             for f in status.flags
         ],
     }
+
+
+def _share_record(share: Any) -> dict[str, Any]:
+    return {
+        "percent": share.percent,
+        "hours": round(share.hours, 2),
+        "demand_hours": round(share.demanded_hours, 2),
+        "demanded_hours": round(share.demanded_hours, 2),  # the name version 1 of this output used
+        "reason": share.reason,
+    }
+
+
+def _finite(value: float) -> float | None:
+    import math
+
+    return round(value, 2) if math.isfinite(value) else None
 
 
 def _number(cents: int) -> int | float:
@@ -686,16 +768,23 @@ def _hours(value: float) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """`planner status [--json]`: buckets, normal cycle, suggested split, flags (SPEC §4)."""
-    from planner.domain.models import OPEN_BUCKETS, PRIORITY
-    from planner.domain.text import shown_line
-
+    """`planner status [--json]`: buckets, normal cycle, suggested split, quota, forecast,
+    projection, flags (SPEC §4)."""
     today = _today()
     with _repository(args) as repo:
         _, status = _status(repo, today)
     if args.json:
         _print_json(status_record(status))
         return 0
+    print("\n".join(status_lines(status)))
+    return 0
+
+
+def status_lines(status: Status) -> list[str]:
+    """What `planner status` prints, line by line."""
+    from planner.domain.models import OPEN_BUCKETS, PRIORITY
+    from planner.domain.text import shown_line
+
     alloc = status.allocation
     out = [
         f"Today {status.today.isoformat()} ({status.today.strftime('%A')})",
@@ -708,15 +797,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     for b in OPEN_BUCKETS:
         count = status.counts[b]
         out.append(f"  {b.label:<{label_width}}  {count:>3} deal{'' if count == 1 else 's'}  {values[b]:>{value_width}}")
-    out += ["", f"Suggested split of your {alloc.hours_per_week:g} h week (priority order):"]
+    asked = alloc.demanded_hours
+    out += ["", f"Suggested split of your {alloc.hours_per_week:g} h week ({asked:.1f} h asked, priority order):"]
     for b in PRIORITY:
         share = alloc[b]
         out.append(f"  {b.label:<{label_width}}  {share.percent:>3} %  {_hours(share.hours):>7}  {share.reason}")
     if alloc.overloaded_hours > 0:
         out.append(f"  Overloaded by {_hours(alloc.overloaded_hours)}: the funnel asks for more than your week.")
-    quota = _quota(alloc.prospects_per_week)
-    out.append(f"Prospecting quota: {quota} new prospect{'' if quota == 1 else 's'} this week "
-               f"({alloc.prospects_per_week:.1f} needed a week)")
+    if status.own_split is not None:
+        own = status.own_split
+        split = "/".join(str(own[b].percent) for b in OPEN_BUCKETS)
+        out += ["", f"Your own split ({split} Above/In/Best Few) is in use; what it does:"]
+        for b in PRIORITY:
+            share = own[b]
+            out.append(f"  {b.label:<{label_width}}  {share.percent:>3} %  {_hours(share.hours):>7}  {share.reason}")
+    out += ["", *quota_lines(status)]
+    out += forecast_lines(status)
+    out += projection_lines(status)
     out.append("")
     if status.flags:
         out.append("Flags:")
@@ -726,32 +823,103 @@ def cmd_status(args: argparse.Namespace) -> int:
             out.append(f"  {f.severity.value:<{width}}  {where}{shown_line(f.message)}")
     else:
         out.append("No flags: the funnel looks healthy.")
-    print("\n".join(out))
-    return 0
+    return out
 
 
-def _quota(prospects_per_week: float) -> int:
+def quota_lines(status: Status) -> list[str]:
+    quota = status.quota
+    if quota is None:
+        return []
+    s = "" if quota.week == 1 else "s"
+    days = f"{quota.working_days_left} working day{'s' if quota.working_days_left != 1 else ''} left"
+    first = (f"Prospecting quota: {quota.week} new prospect{s} this week ({quota.per_week:.1f} needed a week), "
+             f"{quota.done_week} added so far")
+    if quota.today == 0:
+        return [first, f"  today: {quota.done_today} added — the week's quota is met"]
+    return [first, f"  today: {quota.done_today} of {quota.today} ({quota.left_at_start_of_today} still to find when "
+                   f"today began, {days})"]
+
+
+def forecast_lines(status: Status) -> list[str]:
+    f = status.forecast
+    lines = [
+        f"Forecast over the next {f.horizon_days} days: {f.expected_wins:.1f} expected wins against a goal of "
+        f"{f.goal_wins:.1f}; weighted {_money(_whole(f.weighted_value_cents))} (commit {_money(f.commit_cents)} … "
+        f"best case {_money(f.best_case_cents)})",
+    ]
+    if f.coverage is not None and f.goal_value_cents is not None:
+        lines.append(f"  coverage {f.coverage:.1f}× ({_money(f.pipeline_cents)} open against the goal's "
+                     f"{_money(f.goal_value_cents)}) beside the 3× rule of thumb and the "
+                     f"{_ratio(f.required_coverage)} your own win rate from Above asks")
+    else:
+        lines.append(f"  coverage {f.coverage_deals:.1f}× in deals beside the 3× rule of thumb and the "
+                     f"{_ratio(f.required_coverage)} your own win rate asks (set goal_value_per_month for money)")
+    if f.beyond_count:
+        lines.append(f"  not counted: {f.beyond_count} deal{'s' if f.beyond_count != 1 else ''} "
+                     f"({_money(f.beyond_value_cents)}) expected to close after the {f.horizon_days} days")
+    return lines
+
+
+def _whole(cents: int) -> int:
+    """A weighted amount to whole money units: its cents are arithmetic, not a price."""
+    return round(cents / 100) * 100
+
+
+def _ratio(value: float) -> str:
     import math
 
-    return math.ceil(prospects_per_week - 1e-9)
+    return f"{value:.1f}×" if math.isfinite(value) else "unbounded"
+
+
+def projection_lines(status: Status) -> list[str]:
+    p = status.projection
+    if p.first_dry_week is None:
+        return ["Projection: no week below half your weekly goal in the next "
+                f"{len(p.weeks)} weeks."]
+    line = f"Projection: first dry week is the week of {p.first_dry_week.isoformat()}"
+    if p.prospect_by is not None:
+        line += f"; prospect by {p.prospect_by.isoformat()} to fill it"
+    else:
+        line += f"; too late for new prospects (about {p.lead_days} days to close)"
+        if p.pull_forward:
+            line += f"; In the Funnel deals to pull forward: {', '.join(f'#{i}' for i in p.pull_forward[:5])}"
+    lines = [line]
+    if p.first_dry_week_with_quota is None:
+        lines.append(f"  keeping the quota of {p.quota} a week, no week falls below half the goal")
+    elif p.first_dry_week_with_quota != p.first_dry_week:
+        lines.append(f"  keeping the quota of {p.quota} a week, the first dry week is "
+                     f"{p.first_dry_week_with_quota.isoformat()}")
+    if p.half_weight:
+        lines.append(f"  at half weight: {p.slipped} slipped, {p.stale} stale (of {p.half_weight} "
+                     f"deal{'s' if p.half_weight != 1 else ''})")
+    return lines
 
 
 def plan_record(plan: WeekPlan, status: Status) -> dict[str, Any]:
+    """`planner plan --json`: the split in use (the user's own, else the suggestion) beside the
+    suggestion, each bucket's demand, and the reason of the split in use (with the own split: what
+    it does to the bucket; the suggestion's own reason is `suggested_reason`)."""
     from planner.domain.models import PRIORITY
 
+    own = status.own_split if plan.is_custom else None
     return {
         "week_start": plan.week_start.isoformat(),
         "hours": plan.hours,
         "is_custom": plan.is_custom,
         "overloaded_hours": round(status.allocation.overloaded_hours, 2),
         "prospects_per_week": round(status.allocation.prospects_per_week, 2),
+        "prospect_quota": status.allocation.prospect_quota,
+        "underserved": [b.value for b in own.underserved] if own is not None else [],
         "split": {
             b.value: {
                 "percent": plan.split[b],
                 "suggested_percent": plan.suggested[b],
                 "planned_hours": round(plan.planned_hours[b], 2),
+                "suggested_hours": round(status.allocation[b].hours, 2),
+                "demand_hours": round(status.allocation[b].demanded_hours, 2),
                 "logged_hours": round(plan.logged_hours[b], 2),
-                "reason": status.allocation[b].reason,
+                "reason": own[b].reason if own is not None else status.allocation[b].reason,
+                "suggested_reason": status.allocation[b].reason,
             }
             for b in PRIORITY
         },
@@ -767,6 +935,56 @@ def plan_record(plan: WeekPlan, status: Status) -> dict[str, Any]:
             for block in plan.blocks
         ],
     }
+
+
+def plan_lines(plan: WeekPlan, status: Status, *, what_if: bool = False) -> list[str]:
+    """What `planner plan` prints: the split in use beside the suggestion, planned against logged
+    hours, why (with the own split: what it does to each bucket, and the suggestion's reasons
+    under their own heading), the time blocks."""
+    from planner.domain.models import PRIORITY
+
+    alloc = status.allocation
+    own = status.own_split if plan.is_custom else None
+    whose = "your own split" if plan.is_custom else "suggested split"
+    note = " (what if: not saved)" if what_if else ""
+    out = [f"Week of {plan.week_start.isoformat()}: {plan.hours:g} h of selling time{note}, {whose}", ""]
+    label_width = max(len(b.label) for b in PRIORITY)
+    header = f"  {'':<{label_width}}  {'split':>5}"
+    if own is not None:
+        header += f"  {'suggested':>9}"
+    header += f"  {'asked':>8}  {'planned':>8}  {'logged':>8}"
+    out.append(header)
+    for b in PRIORITY:
+        line = f"  {b.label:<{label_width}}  {plan.split[b]:>3} %"
+        if own is not None:
+            line += f"  {plan.suggested[b]:>7} %"
+        line += (f"  {_hours(alloc[b].demanded_hours):>8}  {_hours(plan.planned_hours[b]):>8}  "
+                 f"{_hours(plan.logged_hours[b]):>8}")
+        out.append(line)
+    if own is not None:
+        out += ["", "What your split does:"]
+        out += [f"  {own[b].reason}" for b in PRIORITY]
+        for b in own.underserved:
+            out.append(f"  ! {b.label} gets under half of what its deals ask (split_underserves)")
+        suggested = "/".join(str(plan.suggested[b]) for b in PRIORITY)
+        out += ["", f"The suggestion ({suggested} Best Few/Above/In) because:"]
+    else:
+        out += ["", "Why:"]
+    out += [f"  {alloc[b].reason}" for b in PRIORITY]
+    if alloc.overloaded_hours > 0:
+        out.append(f"  Overloaded by {_hours(alloc.overloaded_hours)}.")
+    quota = alloc.prospect_quota
+    out.append(f"  Prospecting quota: {quota} new prospect{'' if quota == 1 else 's'} this week "
+               f"({alloc.prospects_per_week:.1f} needed a week).")
+    out += ["", "Time blocks:"]
+    if not plan.blocks:
+        out.append("  none (no selling hours this week)")
+    for block in plan.blocks:
+        out.append(
+            f"  {block.day.strftime('%a %d %b')}  {_clock(block.start_minute)}–"
+            f"{_clock(block.start_minute + block.minutes)}  {block.title}"
+        )
+    return out
 
 
 def _clock(minute: int) -> str:
@@ -796,29 +1014,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         return 0
     if args.ics == "-":
         return 0  # the calendar went to stdout; do not mix text into it
-    what_if = " (what if: not saved)" if hours is not None else ""
-    whose = "your own split" if plan.is_custom else "suggested split"
-    out = [f"Week of {plan.week_start.isoformat()}: {plan.hours:g} h of selling time{what_if}, {whose}", ""]
-    label_width = max(len(b.label) for b in PRIORITY)
-    out.append(f"  {'':<{label_width}}  {'split':>5}  {'planned':>8}  {'logged':>8}")
-    for b in PRIORITY:
-        out.append(
-            f"  {b.label:<{label_width}}  {plan.split[b]:>3} %  {_hours(plan.planned_hours[b]):>8}  "
-            f"{_hours(plan.logged_hours[b]):>8}"
-        )
-    out += ["", "Why:"]
-    out += [f"  {status.allocation[b].reason}" for b in PRIORITY]
-    if status.allocation.overloaded_hours > 0:
-        out.append(f"  Overloaded by {_hours(status.allocation.overloaded_hours)}.")
-    out += ["", "Time blocks:"]
-    if not plan.blocks:
-        out.append("  none (no selling hours this week)")
-    for block in plan.blocks:
-        out.append(
-            f"  {block.day.strftime('%a %d %b')}  {_clock(block.start_minute)}–"
-            f"{_clock(block.start_minute + block.minutes)}  {block.title}"
-        )
-    print("\n".join(out))
+    print("\n".join(plan_lines(plan, status, what_if=hours is not None)))
     return 0
 
 
@@ -852,10 +1048,13 @@ def _write_file(target: str, data: bytes, db: str | None) -> None:
 # --- config -------------------------------------------------------------------------------------
 
 
-def _format_setting(value: float | int | None) -> str:
+def _format_setting(value: float | int | None, key: str = "") -> str:
+    from planner.domain.settings import SETTING_SPECS, format_number
+
     if value is None:
-        return "auto"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+        spec = SETTING_SPECS.get(key)
+        return "none" if spec is not None and spec.money else "auto"
+    return format_number(value)
 
 
 def _print_settings(settings: Any, repo: Repository) -> None:
@@ -866,7 +1065,7 @@ def _print_settings(settings: Any, repo: Repository) -> None:
     params = funnel_parameters(settings, repo.history())
     defaults = Settings()
     width = max(len(k) for k in SETTING_SPECS)
-    values = {k: _format_setting(setting_value(settings, k)) for k in SETTING_SPECS}
+    values = {k: _format_setting(setting_value(settings, k), k) for k in SETTING_SPECS}
     value_width = max(len(v) for v in values.values())
     for key, spec in SETTING_SPECS.items():
         changed = " " if setting_value(settings, key) == setting_value(defaults, key) else "*"
@@ -875,7 +1074,7 @@ def _print_settings(settings: Any, repo: Repository) -> None:
         if values[key] == "auto" and group in ("residence_days", "pass_rate"):
             in_use = getattr(params, group)[_bucket(bucket)]
             shown = f"{in_use.value:.0f} days" if group == "residence_days" else f"{in_use.value:.0%}"
-            what = "stays" if group == "residence_days" else "exits"
+            what = "stays" if group == "residence_days" else "outcomes"
             note = f" — now {shown}, {in_use.source}" + (f" from {in_use.samples} {what}" if in_use.samples else "")
         elif key == "cycle_days" and params.cycle.source == "measured":
             note = f" — not in use: {params.cycle.days:.0f} days, {params.cycle.description}"
@@ -901,11 +1100,11 @@ def cmd_config(args: argparse.Namespace) -> int:
             _print_settings(settings, repo)
             return 0
         if args.value is None:
-            print(_format_setting(setting_value(settings, args.key)))
+            print(_format_setting(setting_value(settings, args.key), args.key))
             return 0
         value = parse_setting(args.key, args.value)
         repo.save_settings(with_setting(settings, args.key, value))
-    print(f"{args.key} = {_format_setting(value)}")
+    print(f"{args.key} = {_format_setting(value, args.key)}")
     return 0
 
 

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from planner.domain.models import (
+    OPEN_BUCKETS,
     Activity,
     ActivityKind,
     Bucket,
@@ -158,8 +159,9 @@ class _Plan:
 def build_demo(repo: Repository, today: date, seed: int = DEFAULT_SEED) -> None:
     """Fill an empty database with the demo year ending `today` (deterministic for today + seed)."""
     rng = random.Random(f"funnel-planner-demo:{today.isoformat()}:{seed}")
-    # A consultant who sells about half of a working week (the default is 15 h).
-    repo.save_settings(replace(repo.settings(), hours_per_week=20.0))
+    # A consultant with the default 15 selling hours a week and a goal of two wins and about 30,000
+    # of new business a month; the funnel asks a little more than the week holds.
+    repo.save_settings(replace(repo.settings(), goal_value_per_month=30_000.0))
     criterion_ids = [repo.save_criterion(c) for c in CRITERIA]
     plans = _closed_history(rng, today) + _open_funnel(rng, today)
     for plan in sorted(plans, key=lambda p: p.created):
@@ -243,27 +245,42 @@ def _base(rng: random.Random, index: int, bucket: Bucket, first_contact: date) -
 
 
 def _closed_history(rng: random.Random, today: date) -> list[_Plan]:
-    """About fifty deals won or lost over the past year, each with the moves it made: 19 won,
-    18 dropped above the funnel, 10 lost in it, 3 lost from Best Few, a few moved back a step."""
-    outcomes = ["won"] * 19 + ["lost_above"] * 18 + ["lost_in"] * 10 + ["lost_best_few"] * 3
+    """About sixty deals won or lost over the past year, each with the moves it made: 19 won (four
+    of them referrals that went straight from Above to Best Few, one added straight into Best Few
+    with no first-contact date, a few that slipped back to In for a while), 28 prospects dropped
+    above the funnel, 10 lost in it, 3 lost from Best Few."""
+    outcomes = ["won"] * 15 + ["referral"] * 4 + ["lost_above"] * 28 + ["lost_in"] * 10 + ["lost_best_few"] * 3
     rng.shuffle(outcomes)
     plans = []
+    quick_done = False
     for index, outcome in enumerate(outcomes):
         above, in_, best_few = _days(rng, 8, 26), _days(rng, 16, 40), _days(rng, 10, 28)
-        stages = {"lost_above": [above], "lost_in": [above, in_], "lost_best_few": [above, in_, best_few]}.get(
-            outcome, [above, in_, best_few]
-        )
+        stages = {
+            "lost_above": [above],
+            "lost_in": [above, in_],
+            "lost_best_few": [above, in_, best_few],
+            "referral": [above, best_few],  # skips In: a referral arrives nearly sure
+        }.get(outcome, [above, in_, best_few])
+        won = outcome in ("won", "referral")
         slipped = outcome == "won" and index % 6 == 0  # slips back to In the Funnel for a while
         length = sum(stages) + (10 if slipped else 0)
         # Spread over the past year, every deal closed by yesterday.
         first_contact = today - timedelta(days=380 - round((380 - 60) * index / len(outcomes)) - rng.randint(0, 6))
         first_contact = min(first_contact, today - timedelta(days=length + 1))
-        final = Bucket.WON if outcome == "won" else Bucket.LOST
+        final = Bucket.WON if won else Bucket.LOST
         opp = _base(rng, index, final, first_contact)
-        plan = _Plan(opp, first_contact, criteria=_good_fit(rng) if final is Bucket.WON else ())
+        if outcome == "referral":
+            opp = replace(opp, source="referral")
+        plan = _Plan(opp, first_contact, criteria=_good_fit(rng) if won else ())
         day = first_contact
-        path = [Bucket.IN, Bucket.BEST_FEW][: len(stages) - 1]
-        kinds = (_EARLY, _MIDDLE, _LATE)
+        path = [Bucket.BEST_FEW] if outcome == "referral" else [Bucket.IN, Bucket.BEST_FEW][: len(stages) - 1]
+        kinds = (_EARLY, _LATE) if outcome == "referral" else (_EARLY, _MIDDLE, _LATE)
+        if outcome == "won" and not quick_done and index > len(outcomes) // 2:
+            # Added straight into Best Few with no first-contact date (a friend's introduction):
+            # its first contact is unknown, so it is not measured for the normal cycle.
+            quick_done = True
+            plan.opp = replace(opp, first_contact=None, source="introduction", bucket=Bucket.BEST_FEW)
+            stages, path, kinds = [best_few], [], (_LATE,)
         for stage, stay in enumerate(stages):
             plan.activities += _activities(rng, day, day + timedelta(days=stay - 1), kinds[stage], rng.randint(1, 2))
             day += timedelta(days=stay)
@@ -274,84 +291,108 @@ def _closed_history(rng: random.Random, today: date) -> list[_Plan]:
             plan.moves.append((back, Bucket.IN, ""))
             plan.moves.append((back + timedelta(days=6), Bucket.BEST_FEW, ""))
             day += timedelta(days=10)
-        reason = "" if final is Bucket.WON else rng.choice(LOST_REASONS)
+        reason = "" if won else rng.choice(LOST_REASONS)
         plan.moves.append((day, final, reason))
-        plan.influences = _influences(rng, Bucket.BEST_FEW, all_covered=final is Bucket.WON) if len(stages) > 1 else ()
+        plan.influences = _influences(rng, Bucket.BEST_FEW, all_covered=won) if len(stages) > 1 or won else ()
         plans.append(plan)
     return plans
 
 
+@dataclass(frozen=True)
+class _OpenDeal:
+    """One deal of the funnel as it stands today (days relative to today)."""
+
+    bucket: Bucket
+    in_bucket: int  # days since it entered its bucket
+    close: int | None  # expected close; None: no date
+    due: int | None  # next action due; None: no next action
+    economic: bool = True
+    all_covered: bool = True
+    authority: bool = True
+    stale: bool = False  # nothing logged since it entered its bucket
+    reviewed: bool = True  # ideal-customer criteria reviewed
+    poor_fit: bool = False
+
+
+#: The funnel today: 7 above, 5 in, 3 in Best Few — one Best Few deal more than the goal supports,
+#: one whose close date slipped and one hoped for too far out, so the week is a little overloaded.
+#: Nothing is expected to close in the second and third weeks from now: the dip the Insights
+#: screen describes (too soon for new prospects; the In-the-Funnel deals could be pulled forward).
+_OPEN: tuple[_OpenDeal, ...] = (
+    _OpenDeal(Bucket.BEST_FEW, 9, 6, 0),  # closes next week
+    _OpenDeal(Bucket.BEST_FEW, 12, -3, -1),  # slipped: expected three days ago
+    _OpenDeal(Bucket.BEST_FEW, 4, 40, 2, economic=False, all_covered=False),  # hoped for, too far out
+    _OpenDeal(Bucket.IN, 20, 31, 1, all_covered=False),
+    _OpenDeal(Bucket.IN, 14, 36, -2),
+    _OpenDeal(Bucket.IN, 9, 44, 3, authority=False, all_covered=False),
+    _OpenDeal(Bucket.IN, 33, 47, None, stale=True, all_covered=False),  # gone quiet, no next action
+    _OpenDeal(Bucket.IN, 3, 55, 5),
+    _OpenDeal(Bucket.ABOVE, 0, None, 2, reviewed=False),  # found today: fit not assessed yet
+    _OpenDeal(Bucket.ABOVE, 1, None, 0),  # found earlier this week (or late last week)
+    _OpenDeal(Bucket.ABOVE, 6, None, 1),
+    _OpenDeal(Bucket.ABOVE, 9, 80, 4, poor_fit=True),
+    _OpenDeal(Bucket.ABOVE, 13, None, -3),
+    _OpenDeal(Bucket.ABOVE, 18, None, 6),
+    _OpenDeal(Bucket.ABOVE, 24, 95, None),  # no next action
+)
+
+
 def _open_funnel(rng: random.Random, today: date) -> list[_Plan]:
-    """The funnel as it stands today: 11 above, 11 in, 6 in Best Few, with the loose ends a real
-    funnel has (overdue and missing next actions, uncovered influences, a stale deal)."""
-    layout = [Bucket.ABOVE] * 11 + [Bucket.IN] * 11 + [Bucket.BEST_FEW] * 6
-    # Next actions due: mostly ahead, some overdue, some today; None = missing (no_next_action).
-    due_offsets = {
-        Bucket.ABOVE: [-3, 0, 1, 2, 3, 4, 6, 8, 10, 12, None],
-        Bucket.IN: [-6, -2, 0, 1, 2, 3, 5, 7, 9, 12, None],
-        Bucket.BEST_FEW: [-1, 0, 1, 2, 3, 5],
-    }
+    """The funnel as it stands today (`_OPEN`), with the loose ends a real funnel has: overdue and
+    missing next actions, uncovered influences, an unqualified deal, a stale one, a poor fit."""
     plans = []
-    counters = {b: 0 for b in layout}
-    for offset, bucket in enumerate(layout):
+    counters = {b: 0 for b in OPEN_BUCKETS}
+    for offset, spec in enumerate(_OPEN):
+        bucket = spec.bucket
         i = counters[bucket]
         counters[bucket] += 1
-        index = 50 + offset
+        index = 70 + offset
         if bucket is Bucket.ABOVE:
-            # Two prospects found this week, the rest over the last few weeks.
-            age = min(i, (today.weekday())) if i < 2 else 3 + i * 3
-            stages: list[int] = [age]
+            stages: list[int] = [spec.in_bucket]
         elif bucket is Bucket.IN:
-            stages = [_days(rng, 8, 24), 3 + i * 3]
+            stages = [_days(rng, 8, 24), spec.in_bucket]
         else:
-            stages = [_days(rng, 8, 22), _days(rng, 16, 36), 2 + i * 3]
+            stages = [_days(rng, 8, 22), _days(rng, 16, 36), spec.in_bucket]
         first_contact = today - timedelta(days=sum(stages))
         opp = _base(rng, index, bucket, first_contact)
-        due = due_offsets[bucket][i]
-        expected = {
-            Bucket.ABOVE: None if i % 3 else today + timedelta(days=70 + i * 4),
-            Bucket.IN: today + timedelta(days=25 + i * 4),
-            Bucket.BEST_FEW: today + timedelta(days=6 + i * 3),
-        }[bucket]
-        if bucket is Bucket.BEST_FEW and i == 5:
-            expected = today + timedelta(days=55)  # hoped for, but too far out for Best Few
         opp = replace(
             opp,
-            expected_close=expected,
-            next_action="" if due is None else NEXT_ACTIONS[bucket][i % 4],
-            next_action_due=None if due is None else today + timedelta(days=due),
+            authority=bucket is Bucket.BEST_FEW or (bucket is Bucket.IN and spec.authority),
+            need=bucket is not Bucket.ABOVE or opp.need,
+            expected_close=None if spec.close is None else today + timedelta(days=spec.close),
+            next_action="" if spec.due is None else NEXT_ACTIONS[bucket][i % 4],
+            next_action_due=None if spec.due is None else today + timedelta(days=spec.due),
             notes="Met at the spring conference; wants a fixed price." if i == 1 else "",
+            criteria_reviewed=spec.reviewed,
         )
         plan = _Plan(opp, first_contact)
         day = first_contact
         path = [Bucket.IN, Bucket.BEST_FEW]
         kinds = (_EARLY, _MIDDLE, _LATE)
-        stale = bucket is Bucket.IN and i == 10  # gone quiet: nothing logged for weeks
         for stage, stay in enumerate(stages):
-            end = day + timedelta(days=max(0, stay - 1))
-            if stage == len(stages) - 1:
-                end = min(today, day + timedelta(days=stay))
-            if stale and stage == len(stages) - 1:
+            last = stage == len(stages) - 1
+            end = min(today, day + timedelta(days=stay)) if last else day + timedelta(days=max(0, stay - 1))
+            if spec.stale and last:
                 end = day  # one touch on entering, then silence
-            plan.activities += _activities(rng, day, end, kinds[stage], 1 if stale else rng.randint(1, 3))
+            plan.activities += _activities(rng, day, end, kinds[stage], 1 if spec.stale else rng.randint(1, 3))
             day += timedelta(days=stay)
-            if stage < len(stages) - 1:
+            if not last:
                 plan.moves.append((day, path[stage], ""))
-        if stale:
+        if spec.stale:
             plan.activities = [a for a in plan.activities if a.on <= day - timedelta(days=stages[-1])]
-        # Buying influences: Best Few mostly covered (one without an Economic Buyer, one with a gap),
-        # In the Funnel half covered, Above at most a coach.
-        if bucket is Bucket.BEST_FEW:
-            plan.influences = _influences(rng, bucket, economic=i != 2, all_covered=i not in (2, 4))
-            if i == 4:
+        # Buying influences: Best Few mostly covered, In the Funnel half, Above at most a coach.
+        if bucket is Bucket.ABOVE:
+            plan.influences = _influences(rng, bucket)[-1:] if i % 2 == 0 else ()
+        else:
+            plan.influences = _influences(rng, bucket, economic=spec.economic, all_covered=spec.all_covered)
+            if bucket is Bucket.BEST_FEW and not spec.all_covered:
                 plan.influences = tuple(
                     Influence(x.name, x.role, x.role is not Role.TECHNICAL) for x in plan.influences
                 )
-        elif bucket is Bucket.IN:
-            plan.influences = _influences(rng, bucket, all_covered=i % 4 == 0)
-        elif i % 2 == 0:
-            plan.influences = _influences(rng, bucket)[-1:]
-        plan.criteria = (0,) if bucket is Bucket.ABOVE and i == 4 else _good_fit(rng)  # one poor fit above
+        if spec.poor_fit:
+            plan.criteria = (0,)
+        elif spec.reviewed:
+            plan.criteria = _good_fit(rng)
         plans.append(plan)
     return plans
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from planner.domain.allocation import prospect_quota
+from planner.domain.allocation import prospecting_quota
 from planner.domain.flags import deal_name, influence_gaps
 from planner.domain.models import AgendaItem, AgendaKind, Bucket, FunnelSnapshot, Opportunity, Status
 
@@ -15,7 +15,8 @@ def agenda(snapshot: FunnelSnapshot, status: Status) -> tuple[AgendaItem, ...]:
 
     1. every Best Few deal's next action, overdue first, then by due date (undated after dated);
        a Best Few deal without a next action is listed last in this part, asking for one;
-    2. one prospecting item, "done of quota" for this week (quota = P rounded up), followed by the
+    2. one prospecting item: today's share of the week's quota with the prospects added today,
+       and the week's "done of quota" (quota = P rounded up, `Status.quota`), followed by the
        Above-the-Funnel deals whose next action is due today or earlier;
     3. In-the-Funnel deals with a next action due today or earlier, then those with an uncovered
        buying influence (or no Economic Buyer) to cover.
@@ -32,12 +33,17 @@ def agenda(snapshot: FunnelSnapshot, status: Status) -> tuple[AgendaItem, ...]:
         for d in sorted(best_few, key=_id) if not d.next_action
     )
 
-    quota = prospect_quota(status.allocation)
-    done = snapshot.prospects_this_week
+    quota = status.quota or prospecting_quota(status.allocation, today, snapshot.prospects_this_week,
+                                              snapshot.prospects_today)
+    done = quota.done_week
+    if quota.today == 0:
+        detail = f"{quota.done_today} today; {done} of {quota.week} new prospects this week — quota met"
+    else:
+        detail = f"{quota.done_today} of {quota.today} today; {done} of {quota.week} new prospects this week"
     items.append(AgendaItem(
         kind=AgendaKind.PROSPECT, bucket=Bucket.ABOVE, title="Prospecting: find and contact new prospects",
-        detail=f"{done} of {quota} new prospects this week" + (" — quota met" if done >= quota else ""),
-        done=done, quota=quota,
+        detail=detail,
+        done=done, quota=quota.week, done_today=quota.done_today, quota_today=quota.today,
     ))
     items.extend(_action_item(d, today, AgendaKind.ACTION) for d in _by_due(_due(deals, Bucket.ABOVE, today)))
 

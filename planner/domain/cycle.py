@@ -1,4 +1,5 @@
-"""The normal sales cycle C (SPEC §1): median of won deals when there are enough, else the setting."""
+"""The normal sales cycle C (SPEC §1, §3.2): the median of the most recent measurable wins when
+there are enough, else the setting."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ from planner.domain.models import Cycle
 
 #: Won deals needed before the measured median replaces the user's setting (SPEC §1).
 MIN_WON_DEALS = 3
+#: The cycle is measured over the most recent measurable wins only (SPEC §3.2): a consultant's
+#: selling changes over the years, and the median should follow.
+RECENT_WINS = 25
+#: A measured cycle below a third or above three times the setting is suspect (SPEC §3.4).
+SUSPECT_FACTOR = 3
 
 
 def median_of_middle(middle: Sequence[float]) -> float:
@@ -26,14 +32,27 @@ def middle_offset(count: int) -> tuple[int, int]:
     return (count - 1) // 2, 2 - count % 2
 
 
-def normal_cycle(won_deals: int, median_days: float | None, setting_days: int) -> Cycle:
-    """SPEC §1 "Normal sales cycle": the median of first contact → won over at least three won deals,
-    otherwise the user's `cycle_days` setting.
+def normal_cycle(samples: int, median_days: float | None, setting_days: int, measurable: int | None = None) -> Cycle:
+    """SPEC §1, §3.2 "Normal cycle": the median of first contact → won over the most recent won
+    deals that have both dates (at most `RECENT_WINS`, at least `MIN_WON_DEALS`), otherwise the
+    user's `cycle_days` setting.
 
-    `won_deals` and `median_days` come from the store's history summary (`History.won_deals`,
-    `History.median_cycle_days`), which leaves out a deal closed before its first contact (a data
-    slip). A median below one day is taken as one day, because the rest of the engine divides by C.
+    `samples` and `median_days` come from the store's history summary (`History.cycle_samples`,
+    `History.median_cycle_days`), which leaves out a deal whose first contact is unknown (added
+    straight into In or Best Few without one) or after its close (a data slip). `measurable` is
+    every such win (the samples are its most recent ones). A median below one day is taken as one
+    day, because the rest of the engine divides by C.
     """
-    if won_deals >= MIN_WON_DEALS and median_days is not None:
-        return Cycle(days=max(1.0, float(median_days)), source="measured", samples=won_deals)
-    return Cycle(days=float(max(1, setting_days)), source="setting", samples=won_deals)
+    setting = float(max(1, setting_days))
+    total = samples if measurable is None else max(samples, measurable)
+    if samples >= MIN_WON_DEALS and median_days is not None:
+        return Cycle(days=max(1.0, float(median_days)), source="measured", samples=samples,
+                     setting_days=setting, measurable=total)
+    return Cycle(days=setting, source="setting", samples=samples, setting_days=setting, measurable=total)
+
+
+def cycle_suspect(cycle: Cycle) -> bool:
+    """SPEC §3.4 `cycle_suspect`: a measured cycle below a third or above three times the setting."""
+    if cycle.source != "measured":
+        return False
+    return cycle.days * SUSPECT_FACTOR < cycle.setting_days or cycle.days > SUSPECT_FACTOR * cycle.setting_days

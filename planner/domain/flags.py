@@ -1,4 +1,4 @@
-"""What needs the user's attention (SPEC §3.3) and the warnings on a move (SPEC §2)."""
+"""What needs the user's attention (SPEC §3.4) and the warnings on a move (SPEC §2, §3.4)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from operator import itemgetter
 
-from planner.domain.allocation import prospect_quota
+from planner.domain.cycle import cycle_suspect
 from planner.domain.fit import POOR_FIT, fit_score
 from planner.domain.models import (
     Allocation,
@@ -17,25 +17,53 @@ from planner.domain.models import (
     FunnelSnapshot,
     Influence,
     Opportunity,
+    OwnSplit,
     Projection,
     Severity,
 )
+from planner.domain.projection import idle_days
 
-#: Every flag code in the order of SPEC §3.3; within a severity, flags are listed in this order.
+#: Every flag code in the order of SPEC §3.4; within a severity, flags are listed in this order.
 FLAG_CODES: tuple[str, ...] = (
     "empty_top",
     "thin_top",
     "best_few_too_far",
+    "best_few_no_close",
+    "close_date_passed",
     "best_few_inflated",
     "uncovered_influences",
+    "unqualified",
     "stale",
     "overdue_action",
     "no_next_action",
     "poor_fit",
     "overloaded",
+    "split_underserves",
+    "cycle_suspect",
     "dry_spell",
 )
+#: Each code's severity (uncovered_influences: a warning in Best Few, information In the Funnel).
+SEVERITIES: dict[str, Severity] = {
+    "empty_top": Severity.CRITICAL,
+    "thin_top": Severity.WARNING,
+    "best_few_too_far": Severity.WARNING,
+    "best_few_no_close": Severity.WARNING,
+    "close_date_passed": Severity.WARNING,
+    "best_few_inflated": Severity.WARNING,
+    "uncovered_influences": Severity.WARNING,
+    "unqualified": Severity.WARNING,
+    "stale": Severity.WARNING,
+    "overdue_action": Severity.WARNING,
+    "no_next_action": Severity.WARNING,
+    "poor_fit": Severity.INFO,
+    "overloaded": Severity.WARNING,
+    "split_underserves": Severity.WARNING,
+    "cycle_suspect": Severity.INFO,
+    "dry_spell": Severity.WARNING,
+}
 _SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+#: How many deals a dry_spell message names to pull forward.
+PULL_FORWARD_NAMED = 3
 
 
 def deal_name(deal: Opportunity) -> str:
@@ -63,9 +91,12 @@ def _close_limit(today: date, cycle_days: float) -> date:
 
 
 def move_warnings(deal: Opportunity, to: Bucket, today: date, cycle_days: float) -> list[str]:
-    """SPEC §2 "Moving warns, never blocks": the entry conditions of the target bucket that the deal
-    does not meet, one plain sentence each. Empty when the move is fine or goes nowhere new."""
-    if to is deal.bucket:
+    """SPEC §2, §3.4 "Moving warns, never blocks": the entry conditions of the target bucket that
+    the deal does not meet, one plain sentence each. Empty when the move is fine or goes nowhere
+    new. Into In: a covered buying influence and Money/Authority/Need. Into Best Few (which is past
+    In): every influence covered, an Economic Buyer, Money/Authority/Need, and an expected close
+    date that is ahead and within half the normal cycle."""
+    if to is deal.bucket or not to.is_open:
         return []
     warnings: list[str] = []
     if to is Bucket.IN and not deal.any_covered:
@@ -75,27 +106,45 @@ def move_warnings(deal: Opportunity, to: Bucket, today: date, cycle_days: float)
             warnings.append(f"Not every buying influence is covered: {_names(deal.uncovered_influences)}.")
         if not deal.has_economic_buyer:
             warnings.append("No Economic Buyer is recorded for this deal.")
+    if to in (Bucket.IN, Bucket.BEST_FEW) and not deal.qualified:
+        warnings.append(f"Not qualified: {_missing(deal)} not confirmed.")
+    if to is Bucket.BEST_FEW:
         limit = _close_limit(today, cycle_days)
-        if deal.expected_close is not None and deal.expected_close > limit:
+        if deal.expected_close is None:
+            warnings.append(f"No expected close date: a Best Few deal closes within half the normal cycle "
+                            f"(by {limit.isoformat()}).")
+        elif deal.expected_close < today:
+            warnings.append(f"Expected close {deal.expected_close.isoformat()} has passed: give it a new date.")
+        elif deal.expected_close > limit:
             warnings.append(f"Expected close {deal.expected_close.isoformat()} is later than half the normal "
                             f"cycle from today ({limit.isoformat()}).")
     return warnings
 
 
+def _missing(deal: Opportunity) -> str:
+    missing = deal.missing_qualification
+    if len(missing) == 1:
+        return missing[0]
+    return ", ".join(missing[:-1]) + " and " + missing[-1]
+
+
 def flags(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Allocation,
-          projection: Projection) -> tuple[Flag, ...]:
-    """SPEC §3.3: every flag that applies today, critical first, then warnings, then information;
+          projection: Projection, own: OwnSplit | None = None) -> tuple[Flag, ...]:
+    """SPEC §3.4: every flag that applies today, critical first, then warnings, then information;
     within a severity in the order of the SPEC's table, then by deal id. Severities: docs/method.md."""
     today = snapshot.today
     deals = [d for d in snapshot.open_deals if d.bucket.is_open]
-    count = {b: sum(1 for d in deals if d.bucket is b) for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)}
-    quota = prospect_quota(allocation)
+    count = {b: 0 for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)}
+    for d in deals:
+        count[d.bucket] += 1
+    quota = allocation.prospect_quota
     out: list[Flag] = []
 
     target_above = params.target_stock[Bucket.ABOVE]
     if count[Bucket.ABOVE] == 0:
         out.append(Flag("empty_top", Severity.CRITICAL,
-                        f"Top of funnel is empty: add prospects — you need about {quota} new ones a week"))
+                        f"Top of funnel is empty: add prospects — you need about {quota} new "
+                        f"{'one' if quota == 1 else 'ones'} a week"))
     elif count[Bucket.ABOVE] < target_above:
         out.append(Flag("thin_top", Severity.WARNING,
                         f"Top of funnel is thin: {count[Bucket.ABOVE]} above the funnel where your goal needs about "
@@ -111,15 +160,28 @@ def flags(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
         demanded = allocation.hours_per_week + allocation.overloaded_hours
         out.append(Flag("overloaded", Severity.WARNING,
                         f"The funnel asks for {demanded:.1f} h a week, {_hours(allocation.overloaded_hours)} more "
-                        f"than your {allocation.hours_per_week:g} h: drop weak deals or find more hours"))
+                        f"than your {allocation.hours_per_week:g} h, so every bucket gets less than it asks: drop "
+                        f"poor-fit prospects, move Best Few deals that are not nearly sure back, or find hours"))
+
+    if own is not None:
+        for bucket in own.underserved:
+            share = own[bucket]
+            asks = "the top of the funnel asks" if bucket is Bucket.ABOVE else \
+                f"its {count[bucket]} deal{'s' if count[bucket] != 1 else ''} ask"
+            out.append(Flag("split_underserves", Severity.WARNING,
+                            f"Your split gives {bucket.label} {share.hours:.1f} h a week ({share.percent} %), under "
+                            f"half of the {share.demanded_hours:.1f} h {asks}: the suggestion gives it "
+                            f"{allocation[bucket].hours:.1f} h"))
+
+    cycle = params.cycle
+    if cycle_suspect(cycle):
+        side = "under a third of" if cycle.days * 3 < cycle.setting_days else "over three times"
+        out.append(Flag("cycle_suspect", Severity.INFO,
+                        f"Your measured normal cycle is {cycle.days:.0f} days ({cycle.description}), {side} your "
+                        f"{cycle.setting_days:.0f}-day setting: check the first-contact dates of your won deals"))
 
     if projection.first_dry_week is not None:
-        when = "now" if projection.prospect_by is None or projection.prospect_by <= today \
-            else f"by {projection.prospect_by.isoformat()}"
-        out.append(Flag("dry_spell", Severity.WARNING,
-                        f"Expected wins drop below half your goal from the week of "
-                        f"{projection.first_dry_week.isoformat()}: prospect {when} — new prospects take about "
-                        f"{params.cycle.days:.0f} days to close"))
+        out.append(Flag("dry_spell", Severity.WARNING, _dry_message(projection, deals, cycle.days)))
 
     limit = _close_limit(today, params.cycle.days)
     # A deal's own flags depend on the deal and on these inputs only: after a change to one deal
@@ -144,6 +206,23 @@ def flags(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
         ranked.extend(seen[1])
     ranked.sort(key=itemgetter(0))
     return tuple(f for _, f in ranked)
+
+
+def _dry_message(projection: Projection, deals: list[Opportunity], cycle_days: float) -> str:
+    week = projection.first_dry_week
+    assert week is not None
+    lead = f"new prospects take about {cycle_days:.0f} days to close"
+    head = f"Expected wins fall below half your weekly goal in the week of {week.isoformat()}"
+    if projection.prospect_by is not None:
+        return f"{head}: prospect by {projection.prospect_by.isoformat()} to fill it — {lead}"
+    by_id = {d.id: d for d in deals}
+    named = [deal_name(by_id[i]) for i in projection.pull_forward[:PULL_FORWARD_NAMED] if i in by_id]
+    if not named:
+        return (f"{head}, too soon for new prospects to fill ({lead}) and no In the Funnel deal is expected "
+                f"after it: close what you can sooner, and keep prospecting for the weeks after")
+    more = len(projection.pull_forward) - len(named)
+    names = ", ".join(named) + (f" and {more} more" if more > 0 else "")
+    return f"{head}, too soon for new prospects to fill ({lead}): pull In the Funnel deals forward — {names}"
 
 
 _CODE_ORDER = {code: i for i, code in enumerate(FLAG_CODES)}
@@ -173,11 +252,22 @@ def _deal_flags(deal: Opportunity, snapshot: FunnelSnapshot, params: FunnelParam
     name = deal_name(deal)
     oid = deal.id
     out: list[Flag] = []
+    close = deal.expected_close
 
-    if deal.bucket is Bucket.BEST_FEW and deal.expected_close is not None and deal.expected_close > limit:
-        out.append(Flag("best_few_too_far", Severity.WARNING,
-                        f"{name}: expected to close {deal.expected_close.isoformat()}, after half a normal cycle "
-                        f"({limit.isoformat()}): bring the date forward or move it back to In the Funnel", oid))
+    if deal.bucket is Bucket.BEST_FEW:
+        if close is None:
+            out.append(Flag("best_few_no_close", Severity.WARNING,
+                            f"{name}: in Best Few with no expected close date — give it one (by "
+                            f"{limit.isoformat()}, half a normal cycle) or move it back to In the Funnel", oid))
+        elif close > limit:
+            out.append(Flag("best_few_too_far", Severity.WARNING,
+                            f"{name}: expected to close {close.isoformat()}, after half a normal cycle "
+                            f"({limit.isoformat()}): bring the date forward or move it back to In the Funnel", oid))
+    if close is not None and close < today:
+        back = " or move it back to In the Funnel" if deal.bucket is Bucket.BEST_FEW else ""
+        out.append(Flag("close_date_passed", Severity.WARNING,
+                        f"{name}: expected to close {close.isoformat()}, which has passed — it slipped: re-date "
+                        f"it{back} (counted at half weight until then)", oid))
 
     if deal.bucket in (Bucket.IN, Bucket.BEST_FEW):
         gaps = influence_gaps(deal)
@@ -186,12 +276,16 @@ def _deal_flags(deal: Opportunity, snapshot: FunnelSnapshot, params: FunnelParam
             severity = Severity.WARNING if deal.bucket is Bucket.BEST_FEW else Severity.INFO
             out.append(Flag("uncovered_influences", severity,
                             f"{name}: {gaps} — plan how to cover every buying influence", oid))
+        if not deal.qualified:
+            out.append(Flag("unqualified", Severity.WARNING,
+                            f"{name}: {_missing(deal)} not confirmed — a deal belongs In the Funnel only when "
+                            f"the buyer can pay, can decide and has a real need", oid))
 
-    touched = deal.last_touched_on or deal.entered_bucket_on or deal.created_on
+    idle = idle_days(deal, today)
     residence = params.residence_days[deal.bucket].value
-    if touched is not None and (today - touched).days > residence:
+    if idle is not None and idle > residence:
         out.append(Flag("stale", Severity.WARNING,
-                        f"{name}: no activity or move for {(today - touched).days} days (a typical stay in "
+                        f"{name}: no activity or move for {idle} days (a typical stay in "
                         f"{deal.bucket.label} is ~{residence:.0f}): act on it or drop it", oid))
 
     if deal.next_action_due is not None and deal.next_action_due < today:
@@ -205,7 +299,7 @@ def _deal_flags(deal: Opportunity, snapshot: FunnelSnapshot, params: FunnelParam
         out.append(Flag("no_next_action", Severity.WARNING,
                         f'{name}: next action "{deal.next_action}" has no date — schedule it', oid))
 
-    if deal.bucket is Bucket.ABOVE:
+    if deal.bucket is Bucket.ABOVE and deal.criteria_reviewed:
         fit = fit_score(snapshot.criteria, deal.criteria_met)
         if fit is not None and fit < POOR_FIT:
             out.append(Flag("poor_fit", Severity.INFO,

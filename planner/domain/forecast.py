@@ -1,9 +1,10 @@
-"""Weighted forecast, coverage and the Insights statistics (SPEC §2 "Insights")."""
+"""The forecast over one normal cycle, coverage, and the Insights statistics (SPEC §2 "Insights", §3.6)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import date
 
 from planner.domain.models import (
     OPEN_BUCKETS,
@@ -18,49 +19,87 @@ from planner.domain.models import (
     Opportunity,
     Status,
 )
+from planner.domain.flags import deal_name
+from planner.domain.projection import HALF_WEIGHT, Placement, placements
 from planner.domain.settings import Settings
 
 #: Forecast categories derived from the buckets, surest first (SPEC §2).
 CATEGORY_NAMES = {Bucket.BEST_FEW: "commit", Bucket.IN: "best case", Bucket.ABOVE: "pipeline"}
 #: The common rule of thumb: a pipeline about three times the goal.
-RULE_OF_THUMB = 3
+RULE_OF_THUMB = 3.0
 
 
-def forecast(open_deals: Sequence[Opportunity], params: FunnelParameters, settings: Settings) -> Forecast:
-    """SPEC §2 Insights: the forecast categories (Best Few = commit, In = best case, Above =
-    pipeline), each deal weighted by its bucket's probability of winning, against the goal over one
-    normal cycle (G·C/30 wins; everything in the funnel now closes within about one cycle).
+def horizon_days(params: FunnelParameters) -> int:
+    """One normal cycle, in whole days: the forecast's horizon (SPEC §3.6)."""
+    return max(1, math.ceil(params.cycle.days - 1e-9))
 
-    `coverage` uses the user's own conversion rates: expected wins of the open deals / wins wanted,
-    so 1.0 means the funnel as it stands meets the goal. `rule_of_thumb_coverage` is the 3× rule:
-    open deals / (3 × wins wanted), counted in deals because the goal is set in wins, not money.
+
+def forecast(today: date, open_deals: Sequence[Opportunity], params: FunnelParameters,
+             settings: Settings, placed: Sequence[Placement] | None = None) -> Forecast:
+    """SPEC §3.6: over the next C days, the deals expected to close inside that horizon (by
+    `projection.expected_close`, the projection's own dates), each weighted by its bucket's
+    probability of winning and, like the projection, at half weight when it slipped or is stale.
+    Deals expected later are counted apart (`beyond_*`), not in the forecast.
+
+    Categories come from the buckets: Best Few = commit, In = best case, Above = pipeline. The
+    commit total is Best Few at full value, the best case Best Few + In; the weighted value sits
+    beside them. The goal is G·C/30 wins and, with `goal_value_per_month`, that value over C/30
+    months. Coverage is the open value inside the horizon over the goal's value, shown beside the
+    3× rule of thumb and beside what the user's own rates ask: 1 ÷ the win rate from Above.
     """
+    horizon = horizon_days(params)
+    last = today.toordinal() + horizon
+    inside: dict[Bucket, list[tuple[Opportunity, float]]] = {b: [] for b in OPEN_BUCKETS}
+    beyond_count = beyond_value = half = 0
+    if placed is None:
+        placed = placements(today, open_deals, params)
+    for deal, close, late, stale in placed:
+        if close > last:
+            beyond_count += 1
+            beyond_value += deal.value_cents
+            continue
+        weight = HALF_WEIGHT if late or stale else 1.0
+        half += weight < 1
+        inside[deal.bucket].append((deal, weight))
+
     categories = []
     for bucket in (Bucket.BEST_FEW, Bucket.IN, Bucket.ABOVE):
-        deals = [d for d in open_deals if d.bucket is bucket]
+        deals = inside[bucket]
         probability = params.win_probability(bucket)
-        value = sum(d.value_cents for d in deals)
         categories.append(ForecastCategory(
             name=CATEGORY_NAMES[bucket],
             bucket=bucket,
             count=len(deals),
-            value_cents=value,
+            value_cents=sum(d.value_cents for d, _ in deals),
             win_probability=probability,
-            weighted_value_cents=round(value * probability),
-            expected_wins=len(deals) * probability,
+            weighted_value_cents=round(sum(d.value_cents * w for d, w in deals) * probability),
+            expected_wins=sum(w for _, w in deals) * probability,
         ))
-    horizon = max(1, math.ceil(params.cycle.days - 1e-9))
-    goal = settings.goal_wins_per_month * params.cycle.days / 30
-    expected = sum(c.expected_wins for c in categories)
-    open_count = sum(c.count for c in categories)
+    by_bucket = {c.bucket: c for c in categories}
+    months = params.cycle.days / 30
+    goal_wins = settings.goal_wins_per_month * months
+    goal_value = None
+    if settings.goal_value_per_month is not None and settings.goal_value_per_month > 0:
+        goal_value = round(settings.goal_value_per_month * 100 * months)
+    pipeline = sum(c.value_cents for c in categories)
+    win_rate = params.win_probability(Bucket.ABOVE)
     return Forecast(
         categories=tuple(categories),
         weighted_value_cents=sum(c.weighted_value_cents for c in categories),
-        expected_wins=expected,
+        expected_wins=sum(c.expected_wins for c in categories),
         horizon_days=horizon,
-        goal_wins=goal,
-        coverage=expected / goal if goal > 0 else 0.0,
-        rule_of_thumb_coverage=open_count / (RULE_OF_THUMB * goal) if goal > 0 else 0.0,
+        goal_wins=goal_wins,
+        commit_cents=by_bucket[Bucket.BEST_FEW].value_cents,
+        best_case_cents=by_bucket[Bucket.BEST_FEW].value_cents + by_bucket[Bucket.IN].value_cents,
+        pipeline_cents=pipeline,
+        beyond_count=beyond_count,
+        beyond_value_cents=beyond_value,
+        goal_value_cents=goal_value,
+        coverage=pipeline / goal_value if goal_value else None,
+        coverage_deals=sum(c.count for c in categories) / goal_wins if goal_wins > 0 else 0.0,
+        rule_of_thumb=RULE_OF_THUMB,
+        required_coverage=1 / win_rate if win_rate > 0 else math.inf,
+        half_weight=half,
     )
 
 
@@ -76,16 +115,20 @@ def insights(snapshot: FunnelSnapshot, status: Status, distribution: Sequence[Cy
             bucket=b,
             conversion=params.pass_rate[b],
             dwell_days=params.residence_days[b],
-            exits=snapshot.history.bucket(b).exits,
+            passed=snapshot.history.bucket(b).passed,
+            failed=snapshot.history.bucket(b).failed,
+            stays=snapshot.history.bucket(b).stays,
         )
         for b in OPEN_BUCKETS
     }
+    by_id = {d.id: d for d in snapshot.open_deals}
     return Insights(
         cycle=status.cycle,
         distribution=tuple(distribution),
         buckets=buckets,
         forecast=status.forecast,
         projection=status.projection,
+        pull_forward_names=tuple(deal_name(by_id[i]) for i in status.projection.pull_forward if i in by_id),
     )
 
 

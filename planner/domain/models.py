@@ -162,6 +162,9 @@ class Opportunity:
     created_on: date | None = None
     entered_bucket_on: date | None = None
     last_touched_on: date | None = None
+    # The user has looked at the deal's ideal-customer criteria (SPEC §3.4 `poor_fit`): until then
+    # its fit is "not assessed", whatever the criteria met say.
+    criteria_reviewed: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -178,6 +181,17 @@ class Opportunity:
     @property
     def any_covered(self) -> bool:
         return any(i.covered for i in self.influences)
+
+    @property
+    def qualified(self) -> bool:
+        """Money, Authority and Need all confirmed (SPEC §1)."""
+        return self.money and self.authority and self.need
+
+    @property
+    def missing_qualification(self) -> tuple[str, ...]:
+        """Which of Money, Authority, Need are not confirmed, in that order."""
+        return tuple(name for name, ok in (("Money", self.money), ("Authority", self.authority), ("Need", self.need))
+                     if not ok)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,21 +225,27 @@ class Activity:
 
 @dataclass(frozen=True, slots=True)
 class BucketHistory:
-    """Finished stays in one open bucket, summarised by the store in SQL (a few rows whatever the
-    length of the history)."""
+    """What one open bucket's past says (SPEC §3.2), summarised by the store in SQL (a few rows
+    whatever the length of the history)."""
 
-    exits: int = 0  # stays that ended: moved on, moved back, won or lost
-    passed: int = 0  # of those, moved on to the next bucket (best_few: won)
-    stays: int = 0  # finished stays whose length is known
+    passed: int = 0  # closed deals that went on past this bucket: further down or won (skips included)
+    failed: int = 0  # closed deals lost from this bucket
+    stays: int = 0  # finished stays (left forward or lost; a move back ends nothing) with a known length
     median_dwell_days: float | None = None  # median length of those stays, in days; None without any
+
+    @property
+    def outcomes(self) -> int:
+        """Deals with an outcome here: at most one per deal (open deals are pending)."""
+        return self.passed + self.failed
 
 
 @dataclass(frozen=True, slots=True)
 class History:
     """What the funnel's own past says, as summaries (never one entry per past deal or move)."""
 
-    won_deals: int = 0  # won deals with a first contact on or before their close: the cycle's samples
+    cycle_samples: int = 0  # the most recent measurable won deals (at most 25) the cycle is measured over
     median_cycle_days: float | None = None  # median of their first contact → won, in days; None without any
+    measurable_wins: int = 0  # every won deal with a known first contact on or before its close
     buckets: Mapping[Bucket, BucketHistory] = field(default_factory=dict)
 
     def bucket(self, bucket: Bucket) -> BucketHistory:
@@ -252,6 +272,7 @@ class FunnelSnapshot:
     criteria: tuple[Criterion, ...] = ()
     week_minutes: Mapping[Bucket, int] = field(default_factory=dict)  # logged this week (Mon–Sun)
     prospects_this_week: int = 0  # deals that entered Above the Funnel this week (the quota's progress)
+    prospects_today: int = 0  # of those, the ones that entered it today (today's share's progress)
     won_this_month: int = 0
     checkin_streak: int = 0
     checked_in_today: bool = False
@@ -263,15 +284,19 @@ class FunnelSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class Cycle:
-    """The normal sales cycle C and where it comes from (SPEC §1)."""
+    """The normal sales cycle C and where it comes from (SPEC §1, §3.2)."""
 
     days: float
     source: str  # "measured" or "setting"
-    samples: int  # won deals measured
+    samples: int  # won deals measured (the most recent, at most 25)
+    setting_days: float = 60.0  # the user's `cycle_days`, what a measured cycle is checked against
+    measurable: int = 0  # every won deal with a known first contact (samples ≤ measurable)
 
     @property
     def description(self) -> str:
         if self.source == "measured":
+            if self.measurable > self.samples:
+                return f"median of the last {self.samples} won deals"
             return f"median of {self.samples} won deals"
         return "your setting"
 
@@ -294,7 +319,7 @@ class FunnelParameters:
     target_stock: Mapping[Bucket, float]  # N*_s
 
     def win_probability(self, bucket: Bucket) -> float:
-        """Product of the pass rates from `bucket` on (SPEC §3.4)."""
+        """Product of the pass rates from `bucket` on (SPEC §3.5)."""
         p = 1.0
         for b in OPEN_BUCKETS[OPEN_BUCKETS.index(bucket):]:
             p *= self.pass_rate[b].value
@@ -303,6 +328,9 @@ class FunnelParameters:
 
 @dataclass(frozen=True, slots=True)
 class Share:
+    """One bucket's part of the week: what its deals ask (`demanded_hours`), what it gets
+    (`hours`, and `percent` of H), and the one-line arithmetic that says so."""
+
     percent: int
     hours: float
     reason: str
@@ -311,15 +339,57 @@ class Share:
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
-    """Suggested split of the selling week (SPEC §3.2)."""
+    """Suggested split of the selling week (SPEC §3.3, reference model v2)."""
 
     shares: Mapping[Bucket, Share]
     overloaded_hours: float  # demanded hours beyond H, 0 when the week suffices
-    prospects_per_week: float  # P, also the week's prospecting quota
+    prospects_per_week: float  # P, new prospects needed a week
+    hours_per_week: float
+    prospect_quota: int = 0  # P rounded up once: the week's prospecting quota, the same number everywhere
+    floor_binds: bool = False  # Above was raised to the prospecting floor
+
+    def __getitem__(self, bucket: Bucket) -> Share:
+        return self.shares[bucket]
+
+    @property
+    def demanded_hours(self) -> float:
+        """D: every bucket's demand together."""
+        return sum(share.demanded_hours for share in self.shares.values())
+
+
+@dataclass(frozen=True, slots=True)
+class OwnSplit:
+    """The user's own split of the week (SPEC §3.3) beside the suggestion: each bucket's share
+    with the same demand as the suggestion's and a reason that says what the split does to it."""
+
+    shares: Mapping[Bucket, Share]
+    underserved: tuple[Bucket, ...]  # buckets given less than half of what their deals ask
     hours_per_week: float
 
     def __getitem__(self, bucket: Bucket) -> Share:
         return self.shares[bucket]
+
+
+@dataclass(frozen=True, slots=True)
+class ProspectQuota:
+    """The week's prospecting quota and today's share of it (SPEC §3.3): the one quota every
+    screen and the CLI show."""
+
+    week: int  # P rounded up
+    per_week: float  # P as computed
+    done_week: int  # prospects that entered Above the Funnel this week
+    today: int  # what is left of the week's quota, over the working days left (today included), rounded up
+    done_today: int  # prospects that entered Above the Funnel today
+    working_days_left: int  # Monday to Friday, today included (at least 1: a weekend day counts as one)
+
+    @property
+    def left_week(self) -> int:
+        return max(0, self.week - self.done_week)
+
+    @property
+    def left_at_start_of_today(self) -> int:
+        """What today's share was worked out from: the week's quota less the prospects found before today."""
+        return max(0, self.week - max(0, self.done_week - self.done_today))
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,28 +403,45 @@ class Flag:
 @dataclass(frozen=True, slots=True)
 class WeekForecast:
     start: date  # Monday of the week
-    expected_wins: float
+    expected_wins: float  # from the deals in the funnel now
     goal: float  # wins wanted that week (G · 7 / 30)
+    with_quota: float = 0.0  # expected wins if the quota is kept from today (the deals now included)
+    judged: bool = True  # the current week is shown, not judged (it is partly over)
 
     @property
     def dry(self) -> bool:
-        return self.expected_wins < self.goal / 2
+        return self.judged and self.expected_wins < self.goal / 2
+
+    @property
+    def dry_with_quota(self) -> bool:
+        return self.judged and self.with_quota < self.goal / 2
 
 
 @dataclass(frozen=True, slots=True)
 class Projection:
-    """Roller-coaster projection over the next 1.5·C days (SPEC §3.4)."""
+    """Roller-coaster projection over the next 1.5·C days (SPEC §3.5)."""
 
     weeks: tuple[WeekForecast, ...]
-    first_dry_week: date | None
-    prospect_by: date | None  # prospecting must happen by this day to fill the first dry week
+    first_dry_week: date | None  # the first judged week below half the weekly goal (deals now)
+    prospect_by: date | None  # prospecting started by this day fills that week (only when still ahead)
+    too_late: bool = False  # the first dry week is nearer than new prospects can close
+    pull_forward: tuple[int, ...] = ()  # In-the-Funnel deals expected after it, soonest first (too late only)
+    first_dry_week_with_quota: date | None = None  # the same, if the quota is kept from today
+    slipped: int = 0  # open deals whose expected close passed: re-dated, at half weight
+    stale: int = 0  # stale open deals (not slipped): at half weight
+    quota: int = 0  # the weekly quota the second series keeps
+    lead_days: int = 0  # about how long a new prospect takes to close (C, whole days)
+
+    @property
+    def half_weight(self) -> int:
+        return self.slipped + self.stale
 
 
 @dataclass(frozen=True, slots=True)
 class ForecastCategory:
     name: str  # "commit", "best case", "pipeline"
     bucket: Bucket
-    count: int
+    count: int  # deals expected to close inside the horizon
     value_cents: int
     win_probability: float
     weighted_value_cents: int
@@ -363,13 +450,24 @@ class ForecastCategory:
 
 @dataclass(frozen=True, slots=True)
 class Forecast:
-    categories: tuple[ForecastCategory, ...]
+    """The forecast over one normal cycle (SPEC §3.6)."""
+
+    categories: tuple[ForecastCategory, ...]  # deals expected to close inside the horizon
     weighted_value_cents: int
     expected_wins: float
     horizon_days: int
-    goal_wins: float  # wins wanted over the horizon
-    coverage: float  # open deals / deals needed for the goal, from the user's own conversion rates
-    rule_of_thumb_coverage: float  # pipeline value / (3 × goal value) style 3× rule, as a ratio
+    goal_wins: float  # wins wanted over the horizon (G · C / 30)
+    commit_cents: int = 0  # Best Few inside the horizon at full value
+    best_case_cents: int = 0  # Best Few + In inside the horizon at full value
+    pipeline_cents: int = 0  # every open deal inside the horizon at full value
+    beyond_count: int = 0  # open deals expected to close after the horizon: shown apart, not counted
+    beyond_value_cents: int = 0
+    goal_value_cents: int | None = None  # goal_value_per_month over the horizon, when set
+    coverage: float | None = None  # pipeline_cents / goal_value_cents, when the goal value is set
+    coverage_deals: float = 0.0  # deals inside the horizon / wins wanted (when no goal value is set)
+    rule_of_thumb: float = 3.0  # the common 3× pipeline rule
+    required_coverage: float = 0.0  # 1 / the win rate from Above: what the user's own rates ask
+    half_weight: int = 0  # deals counted at half weight (slipped or stale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,6 +483,8 @@ class Status:
     flags: tuple[Flag, ...]
     projection: Projection
     forecast: Forecast
+    quota: ProspectQuota | None = None
+    own_split: OwnSplit | None = None  # the user's own split, when set
 
     def flags_for(self, opportunity_id: int) -> tuple[Flag, ...]:
         return tuple(f for f in self.flags if f.opportunity_id == opportunity_id)
@@ -413,7 +513,9 @@ class AgendaItem:
     overdue: bool = False
     detail: str = ""  # e.g. "2 of 4 new prospects this week", "uncovered: Technical Buyer (Lee)"
     done: int = 0  # PROSPECT: prospects added this week
-    quota: int = 0  # PROSPECT: prospects needed this week (P rounded up)
+    quota: int = 0  # PROSPECT: prospects needed this week (P rounded up: ProspectQuota.week)
+    done_today: int = 0  # PROSPECT: prospects added today
+    quota_today: int = 0  # PROSPECT: today's share of what is left of the week's quota
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,7 +544,13 @@ class BucketStats:
     bucket: Bucket
     conversion: Parameter  # pass rate, measured or default
     dwell_days: Parameter  # median stay, measured or default
-    exits: int
+    passed: int  # closed deals that went on past the bucket
+    failed: int  # closed deals lost from it
+    stays: int  # finished stays measured
+
+    @property
+    def outcomes(self) -> int:
+        return self.passed + self.failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,3 +560,4 @@ class Insights:
     buckets: Mapping[Bucket, BucketStats]
     forecast: Forecast
     projection: Projection
+    pull_forward_names: tuple[str, ...] = ()  # the projection's pull_forward deals, named as in messages

@@ -22,6 +22,8 @@ class Settings:
     hours_per_week: float = 15.0
     cycle_days: int = 60
     goal_wins_per_month: float = 2.0
+    # Revenue wanted per month, in money units (not cents); None: no money goal (SPEC §3.1).
+    goal_value_per_month: float | None = None
     effort_hours: Mapping[Bucket, float] = field(default_factory=lambda: dict(DEFAULT_EFFORT_HOURS))
     prospect_hours: float = 1.0
     # None: measured from history when there is enough of it, else the default share of C.
@@ -44,6 +46,7 @@ class SettingSpec:
     maximum: float
     help: str
     optional: bool = False  # accepts "auto" / "" to go back to measured-or-default
+    money: bool = False  # an amount, read as amounts are everywhere (12,500 · 12.5k · €12 500)
 
 
 def _bucket_specs(prefix: str, kind: type, lo: float, hi: float, help_: str, optional: bool) -> list[SettingSpec]:
@@ -56,6 +59,9 @@ SETTING_SPECS: dict[str, SettingSpec] = {
         SettingSpec("hours_per_week", float, 0.5, 100, "selling hours available per week"),
         SettingSpec("cycle_days", int, 1, 3650, "normal sales cycle in days when fewer than 3 won deals are measurable"),
         SettingSpec("goal_wins_per_month", float, 0.1, 1000, "wins wanted per month"),
+        SettingSpec("goal_value_per_month", float, 0, 1e12,
+                    "revenue wanted per month (money forecast and coverage); 'none' = no money goal",
+                    optional=True, money=True),
         *_bucket_specs("effort_hours", float, 0.1, 500, "hours one deal needs during its stay", False),
         SettingSpec("prospect_hours", float, 0.1, 100, "hours to find and first-contact one new prospect"),
         *_bucket_specs("residence_days", float, 1, 3650, "typical stay in days; 'auto' = measured or default", True),
@@ -65,7 +71,7 @@ SETTING_SPECS: dict[str, SettingSpec] = {
     ]
 }
 
-_AUTO = {"", "auto", "none", "default"}
+_AUTO = {"", "auto", "none", "default", "off"}
 
 
 def parse_setting(key: str, raw: str) -> float | int | None:
@@ -76,6 +82,13 @@ def parse_setting(key: str, raw: str) -> float | int | None:
     text = raw.strip()
     if spec.optional and text.lower() in _AUTO:
         return None
+    if spec.money:
+        from planner.domain.parse import parse_money
+
+        cents = parse_money(text, what=key)
+        if not spec.minimum <= cents / 100 <= spec.maximum:
+            raise BadInput(f"{key} must be between {spec.minimum:g} and {spec.maximum:g}, not {raw!r}")
+        return cents / 100
     try:
         number = float(text.replace(",", "")) if spec.kind is float else int(text)
     except ValueError:
@@ -126,10 +139,17 @@ def settings_to_mapping(settings: Settings) -> dict[str, str]:
     for key in SETTING_SPECS:
         value = setting_value(settings, key)
         if value != setting_value(defaults, key):
-            out[key] = "auto" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+            out[key] = "auto" if value is None else format_number(value)
     if settings.user_split is not None:
         out["user_split"] = format_user_split(settings.user_split)
     return out
+
+
+def format_number(value: float | int) -> str:
+    """A setting's number as text, exactly and without an exponent (20000, 0.15, 1234567.5)."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
 
 
 def format_user_split(split: Mapping[Bucket, int]) -> str:

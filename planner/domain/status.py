@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
-from planner.domain.allocation import allocation, funnel_parameters
+from collections.abc import Mapping
+
+from planner.domain.allocation import allocation, funnel_parameters, own_split, prospecting_quota
 from planner.domain.flags import flags
 from planner.domain.forecast import forecast
-from planner.domain.models import OPEN_BUCKETS, FunnelSnapshot, Status
-from planner.domain.projection import projection
+from planner.domain.models import OPEN_BUCKETS, Allocation, Bucket, FunnelSnapshot, OwnSplit, Status
+from planner.domain.projection import placements, projection
+
+
+def valid_split(split: Mapping[Bucket, int] | None) -> dict[Bucket, int] | None:
+    """The user's own split when it is whole percentages summing to 100, else None (follow the suggestion)."""
+    if split is None or any(b not in split for b in OPEN_BUCKETS):
+        return None
+    values = {b: int(split[b]) for b in OPEN_BUCKETS}
+    if sum(values.values()) != 100 or min(values.values()) < 0:
+        return None
+    return values
+
+
+def user_split(snapshot_split: Mapping[Bucket, int] | None, suggestion: Allocation) -> OwnSplit | None:
+    split = valid_split(snapshot_split)
+    return None if split is None else own_split(split, suggestion)
 
 
 def analyse(snapshot: FunnelSnapshot) -> Status:
-    """SPEC §3: the normal cycle, the funnel's parameters, the suggested allocation, the
-    roller-coaster projection, the flags and the forecast, with count and value per open bucket."""
+    """SPEC §3: the normal cycle, the funnel's parameters, the suggested allocation with the week's
+    prospecting quota (and today's share), the user's own split and what it does, the
+    roller-coaster projection (with the quota kept as a second series), the flags and the
+    forecast over one cycle, with count and value per open bucket."""
     settings = snapshot.settings
     deals = tuple(d for d in snapshot.open_deals if d.bucket.is_open)
     counts = dict.fromkeys(OPEN_BUCKETS, 0)
@@ -21,7 +40,10 @@ def analyse(snapshot: FunnelSnapshot) -> Status:
         values[deal.bucket] += deal.value_cents
     params = funnel_parameters(settings, snapshot.history)
     split = allocation(counts, params, settings)
-    outlook = projection(snapshot.today, deals, params, settings)
+    quota = prospecting_quota(split, snapshot.today, snapshot.prospects_this_week, snapshot.prospects_today)
+    own = user_split(settings.user_split, split)
+    placed = placements(snapshot.today, deals, params)  # each deal's close day and weight, once
+    outlook = projection(snapshot.today, deals, params, settings, quota=split.prospect_quota, placed=placed)
     return Status(
         today=snapshot.today,
         cycle=params.cycle,
@@ -29,7 +51,9 @@ def analyse(snapshot: FunnelSnapshot) -> Status:
         values_cents=values,
         parameters=params,
         allocation=split,
-        flags=flags(snapshot, params, split, outlook),
+        flags=flags(snapshot, params, split, outlook, own),
         projection=outlook,
-        forecast=forecast(deals, params, settings),
+        forecast=forecast(snapshot.today, deals, params, settings, placed=placed),
+        quota=quota,
+        own_split=own,
     )

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from planner.domain.allocation import largest_remainder
 from planner.domain.models import OPEN_BUCKETS, PRIORITY, Allocation, Bucket, TimeBlock, WeekPlan
 from planner.domain.projection import monday_of
+from planner.domain.status import valid_split
 from planner.domain.settings import Settings
 
 SLOT_MINUTES = 15  # blocks are planned in quarter hours
@@ -25,7 +26,7 @@ BLOCK_TITLES = {
 
 
 def week_plan(today: date, settings: Settings, allocation: Allocation, week_minutes: Mapping[Bucket, int]) -> WeekPlan:
-    """SPEC §2 "Weekly plan": the user's split when set (else the suggestion of SPEC §3.2), the hours
+    """SPEC §2 "Weekly plan": the user's split when set (else the suggestion of SPEC §3.3), the hours
     it plans out of H, the hours logged so far, and time blocks Monday to Friday.
 
     Blocks start at the day-start hour, Best Few first each day, then Above, then In (the priority
@@ -35,7 +36,7 @@ def week_plan(today: date, settings: Settings, allocation: Allocation, week_minu
     """
     hours = max(0.0, float(settings.hours_per_week))
     suggested = {b: allocation[b].percent for b in OPEN_BUCKETS}
-    custom = _valid_split(settings.user_split)
+    custom = valid_split(settings.user_split)
     split = custom if custom is not None else suggested
     week_start = monday_of(today)
     return WeekPlan(
@@ -48,15 +49,6 @@ def week_plan(today: date, settings: Settings, allocation: Allocation, week_minu
         logged_hours={b: week_minutes.get(b, 0) / 60 for b in OPEN_BUCKETS},
         blocks=_blocks(week_start, split, hours, settings.day_start_hour),
     )
-
-
-def _valid_split(split: Mapping[Bucket, int] | None) -> dict[Bucket, int] | None:
-    if split is None or any(b not in split for b in OPEN_BUCKETS):
-        return None
-    values = {b: int(split[b]) for b in OPEN_BUCKETS}
-    if sum(values.values()) != 100 or min(values.values()) < 0:
-        return None
-    return values
 
 
 def _blocks(week_start: date, split: Mapping[Bucket, int], hours: float, day_start_hour: int) -> tuple[TimeBlock, ...]:

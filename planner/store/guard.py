@@ -11,8 +11,8 @@ quoting and spacing aside). Anything else — an unknown trigger, view, virtual 
 table, or a planner table whose definition differs (a generated column, a CHECK, a default) — is
 refused in one line naming it, before any statement touches a table. The expected objects are not
 a hand-kept list: they are built by running the planner's own DDL (`V1_SCHEMA`, then each step of
-`MIGRATIONS`, then `SUMMARY_INDEXES` and `STAY_COUNT_DDL`) in an in-memory database, so a new
-migration or summary object is expected as soon as it exists. `PRAGMA trusted_schema = OFF` is set
+`MIGRATIONS`, then `SUMMARY_DDL_GROUPS`) in an in-memory database, so a new migration or summary
+object is expected as soon as it exists. `PRAGMA trusted_schema = OFF` is set
 on every connection, and the open-time probe reads the planner's tables by their known columns.
 
 The write-ahead log. SQLite replays a `-wal` file found beside a database, whatever database it
@@ -101,7 +101,7 @@ def expected(version: int) -> Expected:
         # The summaries `prepare` adds to a writable file (not a schema version), each wherever
         # this version's tables allow it: a file of an older version has them only if a planner
         # that knew them once opened it at that version.
-        for group in [[s] for s in migrations.SUMMARY_INDEXES.values()] + [list(migrations.STAY_COUNT_DDL)]:
+        for group in migrations.SUMMARY_DDL_GROUPS:
             conn.execute("SAVEPOINT summary")
             try:
                 for statement in group:

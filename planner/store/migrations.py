@@ -4,6 +4,12 @@
   influences, criteria, activities, moves, settings.
 - version 2: adds the `checkin` table, the denormalised `opportunity.entered_bucket_on` /
   `last_touched_on` and `move.stay_days`, back-filled from the move and activity history.
+- version 3 (method engine v2, SPEC §3.2): `opportunity.entry_bucket`, `top_bucket` and
+  `lost_from`, derived from each deal's moves, from which pass rates count one outcome per deal
+  per bucket and the cycle knows whose first contact is unknown; `opportunity.criteria_reviewed`,
+  set where criteria were ticked; first contacts that version 2 filled in with the creation day
+  for deals added straight into In or Best Few are cleared (they were never known). The step is
+  `_migrate_2_to_3`, self-contained: renumber its key in MIGRATIONS if another version lands first.
 
 A new database is created from the SQLModel tables (`tables.py`, the schema of record). An older
 one is first copied to an owner-only backup next to it (its name says the old version and when),
@@ -21,7 +27,7 @@ from pathlib import Path
 from planner.errors import DatabaseProblem
 from planner.store.connection import Database, owner_only
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: The version-1 schema exactly as it shipped. Frozen history: never edit, only add migrations.
 V1_SCHEMA: tuple[str, ...] = (
@@ -148,6 +154,49 @@ def measure_stays(conn: sqlite3.Connection, opportunity_id: int | None = None) -
         conn.execute(MEASURE_STAYS_SQL.format(where="WHERE m.opportunity_id = ?"), (opportunity_id,))
 
 
+#: The funnel's buckets in order, top first, as SQL (the rank of a bucket column).
+def bucket_rank(column: str) -> str:
+    return f"CASE {column} WHEN 'above' THEN 0 WHEN 'in' THEN 1 WHEN 'best_few' THEN 2 END"
+
+
+#: Derive the history columns of version 3 from each deal's moves (SPEC §3.2):
+#: entry = where it entered the planner (its creation move; else the bucket left by its first
+#: kept move; else where it is); top = the highest open bucket it was ever in (NULL: never open,
+#: e.g. imported as won); lost_from = the bucket a lost deal was lost from (NULL otherwise, or when
+#: no move says). `{where}` narrows it to one deal at run time; empty to derive every deal.
+DERIVE_HISTORY_SQL = """
+UPDATE opportunity SET
+  entry_bucket = COALESCE(
+    (SELECT CASE WHEN m.from_bucket IS NULL THEN m.to_bucket ELSE m.from_bucket END FROM move m
+      WHERE m.opportunity_id = opportunity.id ORDER BY m.at, m.id LIMIT 1),
+    opportunity.bucket),
+  top_bucket = (
+    SELECT b FROM (
+      SELECT m.to_bucket AS b FROM move m WHERE m.opportunity_id = opportunity.id
+      UNION ALL SELECT m.from_bucket FROM move m WHERE m.opportunity_id = opportunity.id
+      UNION ALL SELECT opportunity.bucket
+    ) WHERE b IN ('above', 'in', 'best_few')
+    ORDER BY """ + bucket_rank("b") + """ LIMIT 1),
+  lost_from = CASE WHEN opportunity.bucket = 'lost' THEN (
+    SELECT m.from_bucket FROM move m WHERE m.opportunity_id = opportunity.id AND m.to_bucket = 'lost'
+    ORDER BY m.at DESC, m.id DESC LIMIT 1) END
+{where}
+"""
+
+
+def derive_history(conn: sqlite3.Connection, opportunity_id: int | None = None) -> None:
+    """Recompute entry_bucket, top_bucket and lost_from for one deal (or every deal), inside the
+    caller's transaction (after undo puts a deal's moves back, when migrating, or repairing)."""
+    if opportunity_id is None:
+        conn.execute(DERIVE_HISTORY_SQL.format(where=""))
+    else:
+        conn.execute(DERIVE_HISTORY_SQL.format(where="WHERE opportunity.id = ?"), (opportunity_id,))
+
+
+#: Deals whose history columns were never derived (written by another tool): found without a scan.
+UNDERIVED_SQL = "SELECT 1 FROM opportunity INDEXED BY ix_opportunity_underived WHERE entry_bucket IS NULL LIMIT 1"
+
+
 def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     # Column types, order and index text match tables.py (checked by tests/store/test_migrations.py).
     conn.execute("ALTER TABLE opportunity ADD COLUMN entered_bucket_on VARCHAR")
@@ -162,6 +211,39 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     measure_stays(conn)
 
 
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    # Column types, order and index text match tables.py (checked by tests/store/test_migrations.py).
+    conn.execute("ALTER TABLE opportunity ADD COLUMN entry_bucket VARCHAR")
+    conn.execute("ALTER TABLE opportunity ADD COLUMN top_bucket VARCHAR")
+    conn.execute("ALTER TABLE opportunity ADD COLUMN lost_from VARCHAR")
+    conn.execute("ALTER TABLE opportunity ADD COLUMN criteria_reviewed BOOLEAN DEFAULT 0 NOT NULL")
+    conn.execute("CREATE INDEX ix_opportunity_underived ON opportunity (id) WHERE entry_bucket IS NULL")
+    derive_history(conn)
+    # A deal whose criteria were ticked was reviewed; one with none ticked may never have been.
+    conn.execute("UPDATE opportunity SET criteria_reviewed = 1 WHERE id IN "
+                 "(SELECT opportunity_id FROM opportunity_criterion)")
+    # Version 2 gave a deal added straight into In or Best Few today as its first contact when none
+    # was given: that day is not a first contact, and it made the normal cycle collapse (three such
+    # deals won a few days later measured a 4-day cycle). Exactly that default is cleared.
+    conn.execute("UPDATE opportunity SET first_contact = NULL "
+                 "WHERE entry_bucket IN ('in', 'best_few') AND first_contact = created_on")
+    # Summaries of version 2 that version 3 measures differently (made again at open, see below).
+    for name in RETIRED_SUMMARY_INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+#: The summary indexes a version-2 file may hold, exactly as version 2 made them (frozen history:
+#: a schema check accepts them on a version-2 file, which the upgrade to 3 then drops).
+RETIRED_SUMMARY_INDEXES: dict[str, str] = {
+    "ix_move_dwell": "CREATE INDEX IF NOT EXISTS ix_move_dwell ON move (from_bucket, stay_days)",
+    "ix_opportunity_won_cycle": (
+        "CREATE INDEX IF NOT EXISTS ix_opportunity_won_cycle ON opportunity "
+        "(CAST(julianday(closed_on) - julianday(first_contact) AS INTEGER)) "
+        "WHERE bucket = 'won' AND first_contact IS NOT NULL AND closed_on IS NOT NULL AND closed_on >= first_contact"
+    ),
+}
+
+
 #: Indexes that let `Repository.history` read its medians from the middle of an ordered index
 #: instead of fetching every past stay and won deal. They change no table and no query result, so
 #: they are not a schema version: `prepare` creates any that is missing when it opens a writable
@@ -169,15 +251,29 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
 #: of the same schema version that predates them opens such a file as before (SQLite keeps every
 #: index up to date on its own), whereas a version bump would make it refuse the file as newer.
 #: On a read-only file that lacks them, the same queries run without them (slower, same numbers).
-WON_CYCLE_DAYS_SQL = "CAST(julianday(closed_on) - julianday(first_contact) AS INTEGER)"
-WON_CYCLE_WHERE = "bucket = 'won' AND first_contact IS NOT NULL AND closed_on IS NOT NULL AND closed_on >= first_contact"
+#: Where a won deal's cycle starts (SPEC §3.2): its first contact; for a deal first entered Above
+#: without one, the day it was entered; for a deal added straight into In or Best Few without
+#: one, unknown (not measured).
+CYCLE_START_SQL = "COALESCE(first_contact, CASE WHEN entry_bucket = 'above' THEN created_on END)"
+WON_CYCLE_DAYS_SQL = f"CAST(julianday(closed_on) - julianday({CYCLE_START_SQL}) AS INTEGER)"
+WON_CYCLE_WHERE = (
+    f"bucket = 'won' AND closed_on IS NOT NULL AND {CYCLE_START_SQL} IS NOT NULL "
+    f"AND closed_on >= {CYCLE_START_SQL}"
+)
+#: A stay that finished (SPEC §3.2): it left forward (further down, or won) or was lost; a move
+#: back up ends nothing. Written once so the partial index and the queries match term for term.
+FINISHED_STAY_SQL = (
+    "stay_days IS NOT NULL AND (to_bucket IN ('won', 'lost') OR (from_bucket = 'above' AND to_bucket IN "
+    "('in', 'best_few')) OR (from_bucket = 'in' AND to_bucket = 'best_few'))"
+)
 SUMMARY_INDEXES: dict[str, str] = {
     # The finished stays of one bucket, in order of length: the dwell median is read at the middle.
-    "ix_move_dwell": "CREATE INDEX IF NOT EXISTS ix_move_dwell ON move (from_bucket, stay_days)",
-    # Won deals with a measurable cycle, in order of its length: counted, medianed and binned here.
-    "ix_opportunity_won_cycle": (
-        f"CREATE INDEX IF NOT EXISTS ix_opportunity_won_cycle ON opportunity ({WON_CYCLE_DAYS_SQL}) "
-        f"WHERE {WON_CYCLE_WHERE}"
+    "ix_move_finished_stay": (
+        f"CREATE INDEX IF NOT EXISTS ix_move_finished_stay ON move (from_bucket, stay_days) WHERE {FINISHED_STAY_SQL}"
+    ),
+    # Won deals with a measurable cycle, most recent first: the cycle is measured over the last 25.
+    "ix_opportunity_won_recent": (
+        f"CREATE INDEX IF NOT EXISTS ix_opportunity_won_recent ON opportunity (closed_on, id) WHERE {WON_CYCLE_WHERE}"
     ),
     # Won deals by closing day: "won this month" counts a month's range, not every won deal.
     "ix_opportunity_won_on": "CREATE INDEX IF NOT EXISTS ix_opportunity_won_on ON opportunity (closed_on) WHERE bucket = 'won'",
@@ -216,16 +312,66 @@ STAY_COUNT_DDL = (
 )
 _STAY_COUNT_OBJECTS = {STAY_COUNT, "stay_count_insert", "stay_count_delete", "stay_count_update"}
 
+#: The number of closed deals per (top bucket, won or lost, bucket lost from), kept by triggers on
+#: `opportunity`: each deal's outcome in every bucket it went through follows from those three
+#: (SPEC §3.2: one outcome per deal per bucket, skips pass, moves back count nothing, open deals
+#: pending), so the pass rates are read from a dozen rows. Not a schema version, like stay_count.
+OUTCOME_COUNT = "outcome_count"
+_OUTCOME_KEY = "{row}.top_bucket, {row}.bucket, COALESCE({row}.lost_from, '')"
+_OUTCOME_WHEN = "{row}.bucket IN ('won', 'lost') AND {row}.top_bucket IS NOT NULL"
+_OUTCOME_ADD = (
+    f"INSERT INTO outcome_count (top_bucket, bucket, lost_from, n) SELECT {_OUTCOME_KEY.format(row='NEW')}, 1 "
+    f"WHERE {_OUTCOME_WHEN.format(row='NEW')} "
+    "ON CONFLICT (top_bucket, bucket, lost_from) DO UPDATE SET n = n + 1;"
+)
+_OUTCOME_REMOVE = (
+    f"UPDATE outcome_count SET n = n - 1 WHERE {_OUTCOME_WHEN.format(row='OLD')} "
+    "AND top_bucket = OLD.top_bucket AND bucket = OLD.bucket AND lost_from = COALESCE(OLD.lost_from, '');"
+)
+OUTCOME_COUNT_DDL = (
+    "CREATE TABLE outcome_count (\n\ttop_bucket VARCHAR NOT NULL, \n\tbucket VARCHAR NOT NULL, "
+    "\n\tlost_from VARCHAR NOT NULL, \n\tn INTEGER NOT NULL, \n\tPRIMARY KEY (top_bucket, bucket, lost_from)\n) "
+    "WITHOUT ROWID",
+    f"INSERT INTO outcome_count (top_bucket, bucket, lost_from, n) SELECT top_bucket, bucket, COALESCE(lost_from, ''), "
+    f"count(*) FROM opportunity WHERE {_OUTCOME_WHEN.format(row='opportunity')} GROUP BY 1, 2, 3",
+    f"CREATE TRIGGER outcome_count_insert AFTER INSERT ON opportunity WHEN {_OUTCOME_WHEN.format(row='NEW')} "
+    f"BEGIN {_OUTCOME_ADD} END",
+    f"CREATE TRIGGER outcome_count_delete AFTER DELETE ON opportunity WHEN {_OUTCOME_WHEN.format(row='OLD')} "
+    f"BEGIN {_OUTCOME_REMOVE} END",
+    # WHEN: a move between open buckets (most of them) or an edit costs no statement.
+    f"CREATE TRIGGER outcome_count_update AFTER UPDATE OF bucket, top_bucket, lost_from ON opportunity "
+    f"WHEN ({_OUTCOME_WHEN.format(row='OLD')}) OR ({_OUTCOME_WHEN.format(row='NEW')}) "
+    f"BEGIN {_OUTCOME_REMOVE} {_OUTCOME_ADD} END",
+)
+_OUTCOME_COUNT_OBJECTS = {OUTCOME_COUNT, "outcome_count_insert", "outcome_count_delete", "outcome_count_update"}
+#: The DDL of every summary object a planner file may hold, in groups made whole or not at all: the
+#: schema check (`guard.expected`) accepts each group wherever a version's tables allow it. A new
+#: summary, or one retired by an upgrade (kept as frozen history), is one more entry here.
+SUMMARY_DDL_GROUPS: tuple[tuple[str, ...], ...] = (
+    *((statement,) for statement in SUMMARY_INDEXES.values()),
+    *((statement,) for statement in RETIRED_SUMMARY_INDEXES.values()),
+    STAY_COUNT_DDL,
+    OUTCOME_COUNT_DDL,
+)
+#: Every summary object kept in the file beside the tables (for schema checks): name → kind.
+SUMMARY_OBJECTS: dict[str, str] = {
+    **{name: "index" for name in SUMMARY_INDEXES},
+    **{name: "table" if name in (STAY_COUNT, OUTCOME_COUNT) else "trigger"
+       for name in _STAY_COUNT_OBJECTS | _OUTCOME_COUNT_OBJECTS},
+}
+
 
 def summary_indexes(conn: sqlite3.Connection) -> set[str]:
-    """The names of the SUMMARY_INDEXES present in the database, and STAY_COUNT when the table
-    and all its triggers are."""
-    names = tuple(SUMMARY_INDEXES) + tuple(_STAY_COUNT_OBJECTS)
+    """The names of the SUMMARY_INDEXES present in the database, STAY_COUNT when that table and
+    all its triggers are, and OUTCOME_COUNT likewise."""
+    names = tuple(SUMMARY_INDEXES) + tuple(_STAY_COUNT_OBJECTS) + tuple(_OUTCOME_COUNT_OBJECTS)
     marks = ",".join("?" * len(names))
     found = {r[0] for r in conn.execute(f"SELECT name FROM sqlite_master WHERE name IN ({marks})", names)}
     present = found & set(SUMMARY_INDEXES)
     if _STAY_COUNT_OBJECTS <= found:
         present.add(STAY_COUNT)
+    if _OUTCOME_COUNT_OBJECTS <= found:
+        present.add(OUTCOME_COUNT)
     return present
 
 
@@ -235,31 +381,42 @@ def ensure_summary_indexes(db: Database) -> None:
     with db.read() as conn:
         present = summary_indexes(conn)
     missing = set(SUMMARY_INDEXES) - present
-    if missing or STAY_COUNT not in present:
+    kept = ((STAY_COUNT, _STAY_COUNT_OBJECTS, STAY_COUNT_DDL), (OUTCOME_COUNT, _OUTCOME_COUNT_OBJECTS, OUTCOME_COUNT_DDL))
+    if missing or any(table not in present for table, _, _ in kept):
         with db.write() as conn:
             for name in sorted(missing):
                 conn.execute(SUMMARY_INDEXES[name])
-            if STAY_COUNT not in present:
-                for name in sorted(_STAY_COUNT_OBJECTS):  # a part left by hand: made again whole
-                    kind = "TABLE" if name == STAY_COUNT else "TRIGGER"
+            for table, objects, ddl in kept:
+                if table in present:
+                    continue
+                for name in sorted(objects):  # a part left by hand: made again whole
+                    kind = "TABLE" if name == table else "TRIGGER"
                     conn.execute(f"DROP {kind} IF EXISTS {name}")
-                for statement in STAY_COUNT_DDL:
+                for statement in ddl:
                     conn.execute(statement)
 
 
 #: version → the step that upgrades a database from that version to the next.
-MIGRATIONS = {1: _migrate_1_to_2}
+MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def create_schema(db: Database, version: int = SCHEMA_VERSION) -> None:
-    """Create the schema of an empty database: the SQLModel tables (version 2), or the frozen
-    version-1 schema (`version=1`, used to make the upgrade test's fixture)."""
+    """Create the schema of an empty database: the SQLModel tables (the current version), or an
+    older schema for the upgrade tests: the frozen version-1 schema (`version=1`), or version 1
+    upgraded to `version` by the migrations themselves (e.g. `version=2`, a file as version 2 left it)."""
     if version == SCHEMA_VERSION:
         from planner.store.tables import schema_ddl  # imports SQLModel: creation only
 
         statements = schema_ddl()
-    elif version == 1:
-        statements = list(V1_SCHEMA)
+    elif 1 <= version < SCHEMA_VERSION:
+        set_wal(db)
+        with db.write() as conn:
+            for statement in V1_SCHEMA:
+                conn.execute(statement)
+            for step in range(1, version):
+                MIGRATIONS[step](conn)
+            conn.execute(f"PRAGMA user_version = {version}")
+        return
     else:
         raise ValueError(f"cannot create schema version {version}")
     set_wal(db)
@@ -353,9 +510,13 @@ def prepare(db: Database) -> Path | None:
         adopt_anchor(db)
         with db.read() as conn:
             unmeasured = conn.execute(UNMEASURED_SQL).fetchone() is not None
-        if unmeasured:
+            underived = conn.execute(UNDERIVED_SQL).fetchone() is not None
+        if unmeasured or underived:
             with db.write() as conn:
-                measure_stays(conn)
+                if unmeasured:
+                    measure_stays(conn)
+                if underived:
+                    derive_history(conn)
     if not db.read_only:
         from planner.files import clean_stale_temporaries
 

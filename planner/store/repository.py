@@ -45,11 +45,15 @@ from planner.domain.settings import (
 )
 from planner.errors import BadInput, NotFound
 from planner.store.connection import Database
+from planner.domain.cycle import RECENT_WINS
 from planner.store.migrations import (
     DENORMALISE_SQL,
+    FINISHED_STAY_SQL,
+    OUTCOME_COUNT,
     STAY_COUNT,
     WON_CYCLE_DAYS_SQL,
     WON_CYCLE_WHERE,
+    derive_history,
     measure_stays,
     summary_indexes,
 )
@@ -69,12 +73,13 @@ class DealState:
 _OPP_COLUMNS = (
     "o.id, o.title, o.bucket, o.account, o.contact, o.value_cents, o.first_contact, o.expected_close, "
     "o.closed_on, o.next_action, o.next_action_due, o.source, o.notes, o.money, o.authority, o.need, "
-    "o.lost_reason, o.created_on, o.entered_bucket_on, o.last_touched_on"
+    "o.lost_reason, o.created_on, o.entered_bucket_on, o.last_touched_on, o.criteria_reviewed"
 )
 _INSERT_OPP = (
     "INSERT INTO opportunity (id, title, bucket, account, contact, value_cents, first_contact, expected_close, "
     "closed_on, next_action, next_action_due, source, notes, money, authority, need, lost_reason, created_on, "
-    "entered_bucket_on, last_touched_on) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    "entered_bucket_on, last_touched_on, entry_bucket, top_bucket, lost_from, criteria_reviewed) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 _INSERT_MOVE = "INSERT INTO move (id, opportunity_id, from_bucket, to_bucket, at) VALUES (?,?,?,?,?)"
 _INSERT_ACTIVITY = (
@@ -95,8 +100,8 @@ _SETTING_KEYS = (*SETTING_SPECS, "user_split")
 _SUMMARY_BUCKETS = tuple(b.value for b in OPEN_BUCKETS)
 # Deals kept built between reads (a funnel holds at most a few hundred open deals).
 _OPPORTUNITY_CACHE = 5_000
-# A stay "passes" when it moves on to the next bucket (from Best Few: won).
-_PASSES = {"above": "in", "in": "best_few", "best_few": "won"}
+# The open buckets top first (a deal's outcome in each follows from its top bucket and where it closed).
+_RANK = {"above": 0, "in": 1, "best_few": 2}
 
 
 def _day(value: date | None) -> str | None:
@@ -141,6 +146,9 @@ def _like(text: str) -> str:
 
 
 def _opp_row(opp: Opportunity, opp_id: int | None, *, created: str, entered: str | None, touched: str | None) -> tuple:
+    """The row of `_INSERT_OPP`. A new deal entered the planner in its bucket; that is also the
+    highest it has been (none if it came in closed); the history columns of a deal put back by
+    `restore` are derived from its moves afterwards."""
     return (
         opp_id,
         opp.title,
@@ -162,6 +170,10 @@ def _opp_row(opp: Opportunity, opp_id: int | None, *, created: str, entered: str
         created,
         entered,
         touched,
+        opp.bucket.value,  # entry_bucket
+        opp.bucket.value if opp.bucket.is_open else None,  # top_bucket
+        None,  # lost_from
+        int(bool(opp.criteria_reviewed)),
     )
 
 
@@ -194,6 +206,7 @@ def _to_opportunity(row: tuple, influences: Sequence[Influence], met: Iterable[i
         _parse_day(row[17]),  # created_on
         _parse_day(row[18]),  # entered_bucket_on
         _parse_day(row[19]),  # last_touched_on
+        row[20] == 1,  # criteria_reviewed
     )
 
 
@@ -204,6 +217,36 @@ def _open_order(opp: Opportunity) -> tuple:
     """The sort key of _ORDER (ISO day text sorts as the dates do)."""
     due = opp.next_action_due
     return (_BUCKET_ORDER.get(opp.bucket, 4), due is None, due or date.min, opp.id)
+
+
+def _finished(left: str, entered: str) -> bool:
+    """A stay that left forward (further down, or won) or was lost: finished (SPEC §3.2). The
+    same test as migrations.FINISHED_STAY_SQL."""
+    return entered in ("won", "lost") or _RANK.get(entered, -1) > _RANK.get(left, 3)
+
+
+def _pass_counts(outcomes: Iterable[tuple]) -> tuple[dict[str, int], dict[str, int]]:
+    """Per open bucket, closed deals that passed it and deals lost from it (SPEC §3.2), from the
+    number of closed deals per (top bucket, won/lost, bucket lost from). A won deal passed every
+    bucket from its top down, skipped ones included; a lost deal passed those above the bucket it
+    was lost from and failed there; the buckets below, which it left by moving back up, count
+    nothing (a move back is neither). A deal never open, or lost from no open bucket, counts nowhere."""
+    passed = dict.fromkeys(_SUMMARY_BUCKETS, 0)
+    failed = dict.fromkeys(_SUMMARY_BUCKETS, 0)
+    for top, closed, lost_from, n in outcomes:
+        first = _RANK.get(top)
+        if first is None or not n:
+            continue
+        if closed == "won":
+            last = len(_SUMMARY_BUCKETS)
+        elif closed == "lost" and lost_from in _RANK and _RANK[lost_from] >= first:
+            last = _RANK[lost_from]
+            failed[lost_from] += n
+        else:
+            continue
+        for bucket in _SUMMARY_BUCKETS[first:last]:
+            passed[bucket] += n
+    return passed, failed
 
 
 def _to_move(row: tuple) -> Move:
@@ -311,15 +354,21 @@ class Repository:
         return found[0]
 
     def update(self, opp: Opportunity) -> None:
-        """Write every field, influences and criteria met of an existing opportunity (not its bucket)."""
+        """Write every field, influences and criteria met of an existing opportunity (not its bucket).
+
+        Changing which criteria it meets marks its criteria reviewed (SPEC §3.4), as does
+        `opp.criteria_reviewed`; an update never un-reviews a deal."""
         if opp.id is None:
             raise NotFound("cannot update an opportunity that has no id")
         with self._db.write() as conn:
             self._require(conn, opp.id)
+            stored = {r[0] for r in conn.execute(
+                "SELECT criterion_id FROM opportunity_criterion WHERE opportunity_id = ?", (opp.id,))}
+            reviewed = bool(opp.criteria_reviewed) or stored != set(opp.criteria_met)
             conn.execute(
                 "UPDATE opportunity SET title=?, account=?, contact=?, value_cents=?, first_contact=?, "
                 "expected_close=?, closed_on=?, next_action=?, next_action_due=?, source=?, notes=?, money=?, "
-                "authority=?, need=?, lost_reason=? WHERE id=?",
+                "authority=?, need=?, lost_reason=?, criteria_reviewed = MAX(criteria_reviewed, ?) WHERE id=?",
                 (
                     opp.title,
                     opp.account,
@@ -336,6 +385,7 @@ class Repository:
                     int(bool(opp.authority)),
                     int(bool(opp.need)),
                     opp.lost_reason,
+                    int(reviewed),
                     opp.id,
                 ),
             )
@@ -379,23 +429,28 @@ class Repository:
         day = on.isoformat()
         at = _instant(on)
         with self._db.write() as conn:
-            row = conn.execute("SELECT bucket FROM opportunity WHERE id = ?", (opp_id,)).fetchone()
+            row = conn.execute("SELECT bucket, top_bucket FROM opportunity WHERE id = ?", (opp_id,)).fetchone()
             if row is None:
                 raise NotFound(f"no opportunity with id {opp_id}")
             before = Bucket(row[0])
             if before is to:
                 raise BadInput(f"opportunity {opp_id} is already in {to.label}")
+            top = row[1]
+            if to.is_open and (top is None or _RANK[to.value] < _RANK.get(top, 3)):
+                top = to.value  # the highest bucket it has been in (migrations.DERIVE_HISTORY_SQL)
             cur = conn.execute(_INSERT_MOVE, (None, opp_id, before.value, to.value, at))
             measure_stays(conn, opp_id)
             conn.execute(
                 "UPDATE opportunity SET bucket = ?, closed_on = ?, lost_reason = ?, entered_bucket_on = ?, "
-                "last_touched_on = MAX(COALESCE(last_touched_on, ''), ?) WHERE id = ?",
+                "last_touched_on = MAX(COALESCE(last_touched_on, ''), ?), top_bucket = ?, lost_from = ? WHERE id = ?",
                 (
                     to.value,
                     None if to.is_open else day,
                     reason if to is Bucket.LOST else "",
                     day,
                     day,
+                    top,
+                    before.value if to is Bucket.LOST else None,
                     opp_id,
                 ),
             )
@@ -444,6 +499,14 @@ class Repository:
             if unknown:
                 raise NotFound(f"no ideal-customer criterion with id {unknown[0]}")
             self._replace_met(conn, opp_id, ids)
+            conn.execute("UPDATE opportunity SET criteria_reviewed = 1 WHERE id = ?", (opp_id,))
+
+    def set_criteria_reviewed(self, opp_id: int, reviewed: bool = True) -> None:
+        """Mark the deal's ideal-customer criteria as reviewed (or not): until they are, its fit is
+        "not assessed" and it is never flagged `poor_fit` (SPEC §3.4)."""
+        with self._db.write() as conn:
+            self._require(conn, opp_id)
+            conn.execute("UPDATE opportunity SET criteria_reviewed = ? WHERE id = ?", (int(reviewed), opp_id))
 
     # --- activities and history -------------------------------------------------------------
     def log(self, activity: Activity) -> int:
@@ -522,38 +585,45 @@ class Repository:
             return self._history(conn)
 
     def _history(self, conn: sqlite3.Connection) -> History:
-        # Summaries only: three statements and a few dozen rows whatever the length of the history.
-        # SQLite has no median aggregate, so each median is read from the middle of an index that
-        # is ordered by the measured length (LIMIT 1 or 2 OFFSET (n-1)/2; migrations.SUMMARY_INDEXES).
-        # Each move out of an open bucket ends one stay there; its length was measured when the
-        # move was recorded (move.stay_days).
-        won = self._won_cycle_source(conn)
-        if STAY_COUNT in self._summary_indexes:  # kept by triggers: a dozen rows
-            won_deals = conn.execute(f"SELECT count(*) FROM {won} WHERE {WON_CYCLE_WHERE}").fetchone()[0]
-            kept = {(f, t): n for f, t, n in conn.execute("SELECT from_bucket, to_bucket, n FROM stay_count")}
-            stays = [sum(n for (f, _), n in kept.items() if f == b) for b in _SUMMARY_BUCKETS]
-            passed = [kept.get((b, nxt), 0) for b, nxt in _PASSES.items()]
+        """SPEC §3.2 as summaries: a few statements and a few dozen rows whatever the length of the
+        history. The cycle is the median over the most recent 25 measurable wins; pass rates count
+        one outcome per closed deal per bucket (kept in `outcome_count`, from each deal's top
+        bucket and where it closed); stays are the finished ones (left forward or lost), counted in
+        `stay_count`. SQLite has no median aggregate, so each median is read from the middle of an
+        index ordered by the value (LIMIT 1 or 2 OFFSET (n-1)/2; migrations.SUMMARY_INDEXES)."""
+        present = self._present(conn)
+        recent = self._recent_wins(conn, RECENT_WINS + 1, "1")
+        measurable = conn.execute(f"SELECT count(*) FROM ({recent})").fetchone()[0]
+        cycle_samples = min(RECENT_WINS, measurable)
+        if STAY_COUNT in present:  # kept by triggers: a dozen rows
+            pairs = conn.execute("SELECT from_bucket, to_bucket, n FROM stay_count").fetchall()
         else:
-            counts = conn.execute(
-                f"""
-                SELECT (SELECT count(*) FROM {won} WHERE {WON_CYCLE_WHERE}),
-                       {", ".join(f"(SELECT count(*) FROM move WHERE from_bucket = '{b}' AND stay_days IS NOT NULL)"
-                                  for b in _SUMMARY_BUCKETS)},
-                       {", ".join(f"(SELECT count(*) FROM move WHERE from_bucket = '{b}' AND to_bucket = '{nxt}' "
-                                  f"AND stay_days IS NOT NULL)" for b, nxt in _PASSES.items())}
-                """
-            ).fetchone()
-            won_deals, stays, passed = counts[0], counts[1:4], counts[4:7]
-        # (key, value, rows holding it, how many): the cycle ('') and each bucket's stays
-        samples = [("", WON_CYCLE_DAYS_SQL, f"{won} WHERE {WON_CYCLE_WHERE}", won_deals)] + [
-            (b, "stay_days", f"move WHERE from_bucket = '{b}' AND stay_days IS NOT NULL", n)
-            for b, n in zip(_SUMMARY_BUCKETS, stays)
+            pairs = conn.execute(
+                f"SELECT from_bucket, to_bucket, count(*) FROM move WHERE from_bucket IS NOT NULL "
+                f"AND stay_days IS NOT NULL GROUP BY 1, 2").fetchall()
+        stays = dict.fromkeys(_SUMMARY_BUCKETS, 0)
+        for left, entered, n in pairs:
+            if left in stays and _finished(left, entered):
+                stays[left] += n
+        if OUTCOME_COUNT in present:  # kept by triggers: a dozen rows
+            outcomes = conn.execute("SELECT top_bucket, bucket, lost_from, n FROM outcome_count").fetchall()
+        else:
+            outcomes = conn.execute(
+                "SELECT top_bucket, bucket, COALESCE(lost_from, ''), count(*) FROM opportunity "
+                "WHERE bucket IN ('won', 'lost') AND top_bucket IS NOT NULL GROUP BY 1, 2, 3").fetchall()
+        passed, failed = _pass_counts(outcomes)
+
+        # (key, select of the ordered values, how many): the cycle ('') and each bucket's stays
+        samples = [("", f"SELECT v FROM ({self._recent_wins(conn, RECENT_WINS, f'{WON_CYCLE_DAYS_SQL} AS v')})",
+                    cycle_samples)] + [
+            (b, f"SELECT stay_days AS v FROM move WHERE from_bucket = '{b}' AND {FINISHED_STAY_SQL}", stays[b])
+            for b in _SUMMARY_BUCKETS
         ]
         parts, params = [], []
-        for key, value, rows, n in samples:
+        for key, values, n in samples:
             if n:
                 offset, limit = middle_offset(n)
-                parts.append(f"SELECT * FROM (SELECT '{key}', {value} AS v FROM {rows} ORDER BY v LIMIT ? OFFSET ?)")
+                parts.append(f"SELECT * FROM (SELECT '{key}', v FROM ({values}) ORDER BY v LIMIT ? OFFSET ?)")
                 params += [limit, offset]
         middles: dict[str, list[float]] = defaultdict(list)
         if parts:
@@ -563,49 +633,47 @@ class Repository:
                 middles[key].append(value if key == "" else round(value, 4))
         buckets = {
             Bucket(b): BucketHistory(
-                exits=n,
-                passed=p,
-                stays=n,
-                median_dwell_days=median_of_middle(middles[b]) if n else None,
+                passed=passed[b],
+                failed=failed[b],
+                stays=stays[b],
+                median_dwell_days=median_of_middle(middles[b]) if stays[b] else None,
             )
-            for b, n, p in zip(_SUMMARY_BUCKETS, stays, passed)
+            for b in _SUMMARY_BUCKETS
         }
         return History(
-            won_deals=won_deals,
-            median_cycle_days=median_of_middle(middles[""]) if won_deals else None,
+            cycle_samples=cycle_samples,
+            median_cycle_days=median_of_middle(middles[""]) if cycle_samples else None,
+            measurable_wins=measurable,
             buckets=buckets,
         )
 
-    def _won_cycle_source(self, conn: sqlite3.Connection) -> str:
-        """`opportunity`, through the won-cycle index when the file has it (SQLite's planner would
-        otherwise pick the bucket index and sort every won deal)."""
+    def _present(self, conn: sqlite3.Connection) -> set[str]:
+        """Which summary indexes and tables the file has (checked once)."""
         if self._summary_indexes is None:
             self._summary_indexes = summary_indexes(conn)
-        if "ix_opportunity_won_cycle" in self._summary_indexes:
-            return "opportunity INDEXED BY ix_opportunity_won_cycle"
-        return "opportunity"
+        return self._summary_indexes
+
+    def _recent_wins(self, conn: sqlite3.Connection, limit: int, columns: str) -> str:
+        """The most recent measurable won deals (SPEC §3.2), latest first, as a SELECT of `columns`;
+        through the index of recent wins when the file has it (SQLite's planner would otherwise
+        pick the bucket index and sort every won deal)."""
+        source = "opportunity"
+        if "ix_opportunity_won_recent" in self._present(conn):
+            source = "opportunity INDEXED BY ix_opportunity_won_recent"
+        return f"SELECT {columns} FROM {source} WHERE {WON_CYCLE_WHERE} ORDER BY closed_on DESC, id DESC LIMIT {int(limit)}"
 
     def cycle_distribution(self, max_bins: int = 8) -> tuple[CycleBin, ...]:
-        """The normal cycle's distribution for the Insights screen (SPEC §2): won deals counted per
-        range of cycle length (`cycle_bin_edges`), one row per range, not per deal."""
+        """The normal cycle's distribution for the Insights screen (SPEC §2): the won deals the
+        cycle is measured over (the most recent 25 measurable ones) counted per range of cycle
+        length (`cycle_bin_edges`)."""
         from planner.domain.forecast import cycle_bin_edges
 
         with self._db.read() as conn:
-            won = self._won_cycle_source(conn)
-            low, high = conn.execute(
-                f"SELECT MIN({WON_CYCLE_DAYS_SQL}), MAX({WON_CYCLE_DAYS_SQL}) FROM {won} WHERE {WON_CYCLE_WHERE}"
-            ).fetchone()
-            if low is None:
-                return ()
-            edges = cycle_bin_edges(low, high, max_bins)
-            start, step = edges[0][0], edges[0][1] - edges[0][0] + 1
-            counts = dict(
-                conn.execute(
-                    f"SELECT ({WON_CYCLE_DAYS_SQL} - ?) / ?, count(*) FROM {won} WHERE {WON_CYCLE_WHERE} GROUP BY 1",
-                    (start, step),
-                ).fetchall()
-            )
-        return tuple(CycleBin(a, b, counts.get(i, 0)) for i, (a, b) in enumerate(edges))
+            days = [r[0] for r in conn.execute(self._recent_wins(conn, RECENT_WINS, f"{WON_CYCLE_DAYS_SQL} AS v"))]
+        if not days:
+            return ()
+        edges = cycle_bin_edges(min(days), max(days), max_bins)
+        return tuple(CycleBin(a, b, sum(1 for d in days if a <= d <= b)) for a, b in edges)
 
     def snapshot(self, today: date, *, since: FunnelSnapshot | None = None,
                  changed: Iterable[int] = ()) -> FunnelSnapshot:
@@ -636,10 +704,12 @@ class Repository:
             history = self._history(conn)
             criteria = tuple(self._criteria(conn))
             week_minutes = self._minutes(conn, monday, next_monday)
-            prospects = conn.execute(
-                "SELECT count(DISTINCT opportunity_id) FROM move WHERE to_bucket = 'above' AND at >= ? AND at < ?",
-                (monday.isoformat(), next_monday.isoformat()),
-            ).fetchone()[0]
+            # New prospects: deals that entered the planner Above the Funnel (a move back up is not one).
+            prospects, prospects_today = conn.execute(
+                "SELECT count(DISTINCT opportunity_id), count(DISTINCT CASE WHEN at >= ? THEN opportunity_id END) "
+                "FROM move WHERE to_bucket = 'above' AND from_bucket IS NULL AND at >= ? AND at < ?",
+                (today.isoformat(), monday.isoformat(), next_monday.isoformat()),
+            ).fetchone()
             won = conn.execute(
                 "SELECT count(*) FROM opportunity WHERE bucket = 'won' AND closed_on >= ? AND closed_on < ?",
                 (month_start.isoformat(), next_month.isoformat()),
@@ -653,6 +723,7 @@ class Repository:
             criteria=criteria,
             week_minutes=week_minutes,
             prospects_this_week=prospects,
+            prospects_today=min(prospects_today, prospects),
             won_this_month=won,
             checkin_streak=streak,
             checked_in_today=checked_today,
@@ -746,6 +817,7 @@ class Repository:
                 ],
             )
             measure_stays(conn, opp_id)
+            derive_history(conn, opp_id)
 
     # --- bulk -------------------------------------------------------------------------------
     def import_opportunities(self, opps: Sequence[Opportunity], *, on: date) -> list[int]:

@@ -12,7 +12,7 @@ Ids use AUTOINCREMENT so an id is never reused: undo puts a deleted deal back un
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
 
@@ -25,6 +25,8 @@ class OpportunityTable(SQLModel, table=True):
     __table_args__ = (
         Index("ix_opportunity_bucket", "bucket"),
         Index("ix_opportunity_next_action_due", "next_action_due"),
+        # Deals whose history columns (version 3) were never derived: found without a scan.
+        Index("ix_opportunity_underived", "id", sqlite_where=text("entry_bucket IS NULL")),
         {"sqlite_autoincrement": True},
     )
 
@@ -50,6 +52,16 @@ class OpportunityTable(SQLModel, table=True):
     # Kept last so a version-1 database upgraded with ALTER TABLE ADD COLUMN has the same shape.
     entered_bucket_on: str | None = None  # day of the move into the current bucket
     last_touched_on: str | None = None  # latest of creation, moves and activities
+    # Schema version 3 (SPEC §3.2), derived from the moves (migrations.DERIVE_HISTORY_SQL): where the
+    # deal entered the planner, the highest open bucket it was ever in (NULL: never open), and the
+    # bucket a lost deal was lost from. Its outcome in every bucket follows from these three.
+    entry_bucket: str | None = None
+    top_bucket: str | None = None
+    lost_from: str | None = None
+    # Schema version 3: the user reviewed the deal's ideal-customer criteria (SPEC §3.4 poor_fit).
+    criteria_reviewed: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=text("0"))
+    )
 
 
 class InfluenceTable(SQLModel, table=True):
@@ -112,8 +124,8 @@ class MoveTable(SQLModel, table=True):
     __table_args__ = (
         Index("ix_move_opportunity_id_at", "opportunity_id", "at"),
         Index("ix_move_at", "at"),
-        # history() counts the stays that passed from this index alone (no table rows); the dwell
-        # medians use ix_move_dwell, created at open (migrations.SUMMARY_INDEXES, not a schema version).
+        # Stays are counted by the stay_count table; the dwell medians use ix_move_finished_stay,
+        # created at open (migrations.SUMMARY_INDEXES, not a schema version).
         Index("ix_move_stays", "from_bucket", "to_bucket", "stay_days"),
         # Moves whose stay is not measured yet (written by another tool): found without a scan.
         Index("ix_move_unmeasured", "opportunity_id", sqlite_where=text("stay_days IS NULL AND from_bucket IS NOT NULL")),

@@ -121,6 +121,9 @@ FLAG_MARKS: tuple[tuple[str, str, str], ...] = (
     ("no_next_action", "?", "no next action scheduled"),
     ("stale", "z", "stale: no activity or move for longer than usual in its bucket"),
     ("uncovered_influences", "◌", "a buying influence is uncovered, or no economic buyer"),
+    ("close_date_passed", "«", "expected close date has passed: it slipped"),
     ("best_few_too_far", "»", "expected close too far off for Best Few"),
+    ("best_few_no_close", "»", "in Best Few with no expected close date"),
+    ("unqualified", "¤", "Money, Authority or Need not confirmed"),
     ("poor_fit", "↓", "poor fit with your ideal customer (consider dropping)"),
 )

@@ -97,7 +97,8 @@ def test_move_warns_on_stderr_but_moves_anyway(cli) -> None:
     opp_id = new_deal(cli, "Audit", "--account", "Acme")
     result = cli("move", str(opp_id), "in")
     assert result.code == 0
-    assert result.err_lines == ["warning: No buying influence is covered yet, so the sale is not confirmed possible."]
+    assert result.err_lines == ["warning: No buying influence is covered yet, so the sale is not confirmed possible.",
+                                "warning: Not qualified: Money, Authority and Need not confirmed."]
     assert "Above the Funnel → In the Funnel" in result.out
     assert deals(cli)[0]["bucket"] == "in"
 
@@ -138,7 +139,8 @@ def test_log_on_a_deal_and_on_prospecting_shows_in_the_week_plan(cli) -> None:
 def test_status_on_a_new_database_reports_the_empty_top_as_critical(cli) -> None:
     status = json.loads(cli("status", "--json").out)
     assert status["today"] == TODAY
-    assert status["cycle"] == {"days": 60.0, "source": "your setting", "measured": False, "samples": 0}
+    assert status["cycle"] == {"days": 60.0, "source": "your setting", "measured": False, "samples": 0,
+                               "setting_days": 60.0}
     assert status["buckets"]["above"] == {"label": "Above the Funnel", "count": 0, "value": 0}
     [empty] = [f for f in status["flags"] if f["code"] == "empty_top"]
     assert empty["severity"] == "critical" and empty["opportunity_id"] is None
@@ -147,6 +149,91 @@ def test_status_on_a_new_database_reports_the_empty_top_as_critical(cli) -> None
     human = cli("status").out
     assert "Normal sales cycle: 60 days — your setting" in human
     assert "critical  Top of funnel is empty" in human
+
+
+def funnel_of(cli, above: int, in_: int, best_few: int) -> dict:
+    for bucket, count in (("above", above), ("in", in_), ("best_few", best_few)):
+        for n in range(count):
+            assert cli("add", f"{bucket} {n}", "--bucket", bucket).code == 0
+    return json.loads(cli("status", "--json").out)["allocation"]
+
+
+def test_worked_example_one_of_spec_3_3_through_the_command_line(cli) -> None:
+    assert cli("config", "hours_per_week", "15").code == 0
+    assert cli("config", "cycle_days", "60").code == 0
+    allocation = funnel_of(cli, 0, 4, 2)
+    assert [allocation[b]["percent"] for b in ("above", "in", "best_few")] == [42, 39, 19]
+    assert [allocation[b]["hours"] for b in ("above", "in", "best_few")] == [6.33, 5.78, 2.89]
+    assert [allocation[b]["demand_hours"] for b in ("above", "in", "best_few")] == [6.81, 6.22, 3.11]
+    assert (allocation["overloaded_hours"], allocation["prospects_per_week"], allocation["prospect_quota"]) == (
+        1.14, 3.89, 4)
+    assert allocation["best_few"]["reason"].startswith(
+        "Best Few: 2 deals × 4.0 h over ~18 days → 3.1 h/week asked, 2.9 h given")
+
+
+def test_worked_example_two_of_spec_3_3_through_the_command_line(cli) -> None:
+    assert cli("config", "prospecting_floor", "0.15").code == 0
+    allocation = funnel_of(cli, 6, 15, 12)
+    assert [allocation[b]["percent"] for b in ("above", "in", "best_few")] == [15, 47, 38]
+    assert [allocation[b]["hours"] for b in ("above", "in", "best_few")] == [2.25, 7.08, 5.67]
+    assert (allocation["overloaded_hours"], allocation["prospects_per_week"]) == (33.14, 1.94)
+    assert allocation["floor_binds"] is True
+
+
+def test_a_deal_added_straight_into_in_has_no_first_contact_and_a_prospect_has_today(cli) -> None:
+    in_id = new_deal(cli, "Referral", "--bucket", "in")
+    above_id = new_deal(cli, "Prospect")
+    by_id = {d["id"]: d for d in deals(cli)}
+    assert by_id[in_id]["first_contact"] in (None, "")
+    assert by_id[above_id]["first_contact"] == TODAY
+
+
+def test_status_json_carries_the_quota_the_own_split_the_forecast_and_the_projection(cli) -> None:
+    new_deal(cli, "Prospect", "--value", "1000")
+    new_deal(cli, "Rollout", "--bucket", "in", "--value", "5000", "--close", "+3w")
+    new_deal(cli, "Contract", "--bucket", "best_few", "--value", "8000", "--close", "+1w")
+    assert cli("config", "goal_value_per_month", "10,000").code == 0
+    status = json.loads(cli("status", "--json").out)
+    assert status["allocation"]["own_split"] is None
+    assert status["quota"]["week"] == status["allocation"]["prospect_quota"] >= 1
+    assert status["quota"]["done_week"] == 1 and status["quota"]["working_days_left"] == 5  # a Monday
+    forecast = status["forecast"]
+    assert forecast["horizon_days"] == 60
+    assert (forecast["commit"], forecast["best_case"], forecast["pipeline"]) == (8000, 13000, 14000)
+    assert forecast["goal_value"] == 20000 and forecast["coverage"] == 0.7
+    assert forecast["rule_of_thumb"] == 3 and forecast["required_coverage"] == pytest.approx(4.17)
+    projection = status["projection"]
+    assert {"weeks", "first_dry_week", "prospect_by", "too_late", "pull_forward"} <= set(projection)
+    assert all({"start", "expected_wins", "with_quota", "goal", "dry"} <= set(w) for w in projection["weeks"])
+    assert (projection["prospect_by"] is None) == projection["too_late"] or projection["first_dry_week"] is None
+
+    from planner.store import open_repository
+    from dataclasses import replace
+    from planner.domain.models import Bucket
+
+    with open_repository(None) as repo:  # the write path of `plan --split` is the core's; set it directly here
+        repo.save_settings(replace(repo.settings(),
+                                   user_split={Bucket.ABOVE: 80, Bucket.IN: 15, Bucket.BEST_FEW: 5}))
+    status = json.loads(cli("status", "--json").out)
+    own = status["allocation"]["own_split"]
+    assert set(own) == {"above", "in", "best_few", "underserved"}
+    assert set(own["in"]) == set(status["allocation"]["in"])  # the same keys as the suggestion
+    assert own["best_few"]["percent"] == 5 and own["best_few"]["hours"] == 0.75
+    assert own["underserved"] == ["best_few"]
+    assert [f["code"] for f in status["flags"]].count("split_underserves") == 1
+
+    plan = cli("plan")
+    assert plan.code == 0
+    assert "What your split does:" in plan.out and "Best Few: your 5 % = 0.8 h" in plan.out
+    assert "split_underserves" in plan.out
+    # The suggestion's reasons come under their own heading, never under the own split.
+    mine, suggestion = plan.out.split("The suggestion (")
+    assert "h/week asked," not in mine.split("What your split does:")[1]
+    assert "h/week asked," in suggestion
+    record = json.loads(cli("plan", "--json").out)
+    assert record["is_custom"] and record["underserved"] == ["best_few"]
+    assert record["split"]["best_few"]["reason"].startswith("Best Few: your 5 %")
+    assert record["split"]["best_few"]["suggested_reason"].startswith("Best Few: 1 deal")
 
 
 def test_status_json_schema(cli) -> None:

@@ -25,7 +25,8 @@ COVERED = (Influence("Dana", Role.ECONOMIC, covered=True), Influence("Lee", Role
 
 
 def deal(id: int, bucket: Bucket, **fields) -> Opportunity:
-    """A well-kept deal: next action due soon, touched today, every influence covered."""
+    """A well-kept deal: next action due soon, touched today, every influence covered, qualified
+    (Money, Authority, Need) and its ideal-customer criteria reviewed."""
     base = dict(
         title=f"Deal {id}",
         id=id,
@@ -36,19 +37,25 @@ def deal(id: int, bucket: Bucket, **fields) -> Opportunity:
         entered_bucket_on=day(-3),
         created_on=day(-20),
         influences=COVERED,
+        money=True,
+        authority=True,
+        need=True,
+        criteria_reviewed=True,
     )
     base.update(fields)
     return Opportunity(**base)
 
 
 def healthy_deals() -> tuple[Opportunity, ...]:
-    """A funnel that meets the default goal: 6 above, 2 in, 1 best few, closes spread over the cycle
-    so every month-long stretch of the projection holds at least half the goal."""
+    """A funnel that meets the default goal: 11 above, 2 in, 1 best few, with closes spread over the
+    whole projection (1.5·C = 90 days) so that every week after this one holds at least half the
+    weekly goal, and a week that fits the 15 h (D ≈ 14.3 h)."""
     return (
         deal(1, Bucket.BEST_FEW, expected_close=week(1)),
         deal(2, Bucket.IN, expected_close=week(2)),
         deal(3, Bucket.IN, expected_close=week(4)),
-        *(deal(10 + i, Bucket.ABOVE, expected_close=week(w)) for i, w in enumerate((3, 5, 6, 7, 8, 8))),
+        *(deal(10 + i, Bucket.ABOVE, expected_close=week(w))
+          for i, w in enumerate((3, 5, 6, 7, 8, 8, 9, 10, 11, 12, 13))),
     )
 
 

@@ -57,15 +57,17 @@ def test_items_say_what_to_do_and_when():
     assert items[(AgendaKind.ACTION, 11)].bucket is Bucket.IN and items[(AgendaKind.ACTION, 7)].bucket is Bucket.ABOVE
 
 
-def test_one_prospecting_item_counts_this_weeks_new_prospects_against_the_quota():
-    (item,) = [i for i in today_agenda(prospects_this_week=2) if i.kind is AgendaKind.PROSPECT]
+def test_one_prospecting_item_counts_todays_and_this_weeks_new_prospects_against_the_quota():
+    (item,) = [i for i in today_agenda(prospects_this_week=2, prospects_today=1) if i.kind is AgendaKind.PROSPECT]
     # 3 prospects above the funnel, 4.2 needed: P = 7 · (0.278 + 1.17 / 15) = 2.49 → 3 a week.
-    assert (item.done, item.quota, item.detail) == (2, 3, "2 of 3 new prospects this week")
+    # Wednesday: 2 were still to find when today began, over Wed–Fri → 1 today.
+    assert (item.done, item.quota, item.done_today, item.quota_today) == (2, 3, 1, 1)
+    assert item.detail == "1 of 1 today; 2 of 3 new prospects this week"
 
 
 def test_the_quota_met_is_said_so():
     (item,) = [i for i in today_agenda(prospects_this_week=5) if i.kind is AgendaKind.PROSPECT]
-    assert item.detail == "5 of 3 new prospects this week — quota met"
+    assert item.detail == "0 today; 5 of 3 new prospects this week — quota met"
 
 
 def test_quiet_in_the_funnel_deals_and_later_above_actions_stay_off_the_agenda():

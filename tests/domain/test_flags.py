@@ -1,9 +1,9 @@
-"""Flags (SPEC §3.3): each fires when its condition holds and stays quiet when it does not."""
+"""Flags (SPEC §3.4): each fires when its condition holds and stays quiet when it does not."""
 
 from dataclasses import replace
 
 import pytest
-from engine_builders import TODAY, day, deal, healthy_deals, snapshot, swap
+from engine_builders import TODAY, day, deal, healthy_deals, snapshot, swap, week
 
 from planner.domain.flags import FLAG_CODES, move_warnings
 from planner.domain.models import Bucket, Criterion, Influence, Role, Severity
@@ -40,7 +40,7 @@ def test_empty_top_is_critical_and_says_how_many_prospects_to_add():
 
 
 def test_thin_top_warns_below_the_stock_the_goal_needs():
-    deals = [d for d in healthy_deals() if d.id not in (10, 11, 12, 13)]  # 2 of ~4.2 needed
+    deals = [d for d in healthy_deals() if not 12 <= d.id <= 20]  # 2 of ~4.2 needed
     flag = only(flags_of(deals), "thin_top")
     assert flag.severity is Severity.WARNING
     # P = 7 · (λ_above + (4.17 − 2) / 15) = 2.96 new prospects a week.
@@ -49,11 +49,28 @@ def test_thin_top_warns_below_the_stock_the_goal_needs():
 
 
 def test_five_prospects_are_not_thin():
-    deals = [d for d in healthy_deals() if d.id != 10]
+    deals = [d for d in healthy_deals() if not 15 <= d.id <= 20]
     assert "thin_top" not in codes(flags_of(deals))
 
 
 # --- Best Few --------------------------------------------------------------------------------
+
+
+def test_best_few_deal_without_a_close_date_is_flagged():
+    found = flags_of(swap(healthy_deals(), 1, expected_close=None))
+    flag = only(found, "best_few_no_close")
+    assert (flag.opportunity_id, flag.severity) == (1, Severity.WARNING)
+    assert "no expected close date" in flag.message and "2026-12-25" in flag.message
+    assert "best_few_no_close" not in codes(flags_of(swap(healthy_deals(), 2, expected_close=None)))  # In: fine
+
+
+def test_an_open_deal_whose_close_date_passed_has_slipped():
+    found = flags_of(swap(swap(healthy_deals(), 1, expected_close=day(-2)), 2, expected_close=day(-1)))
+    assert codes(found, 1) == ["close_date_passed"] and codes(found, 2) == ["close_date_passed"]
+    best_few = [f for f in found if f.code == "close_date_passed" and f.opportunity_id == 1][0]
+    assert "2026-11-23" in best_few.message and "move it back to In the Funnel" in best_few.message
+    assert "half weight" in best_few.message
+    assert "close_date_passed" not in codes(flags_of(swap(healthy_deals(), 1, expected_close=TODAY)))
 
 
 def test_best_few_deal_closing_after_half_the_cycle_is_too_far():
@@ -93,6 +110,18 @@ def test_missing_economic_buyer_counts_as_uncovered():
 
 def test_above_the_funnel_needs_no_influences_yet():
     assert flags_of(swap(healthy_deals(), 10, influences=())) == ()
+
+
+@pytest.mark.parametrize("bucket_id", [2, 1])  # In the Funnel, Best Few
+def test_a_deal_in_the_funnel_without_money_authority_and_need_is_unqualified(bucket_id):
+    found = flags_of(swap(healthy_deals(), bucket_id, authority=False, need=False))
+    flag = only(found, "unqualified")
+    assert (flag.opportunity_id, flag.severity) == (bucket_id, Severity.WARNING)
+    assert flag.message.startswith(f"Deal {bucket_id}: Authority and Need not confirmed")
+
+
+def test_above_the_funnel_is_not_qualified_yet_and_that_is_fine():
+    assert flags_of(swap(healthy_deals(), 10, money=False, authority=False, need=False)) == ()
 
 
 def test_stale_after_longer_than_the_buckets_typical_stay():
@@ -147,6 +176,16 @@ def test_poor_fit_is_only_judged_above_the_funnel():
     assert flags_of(deals, criteria=CRITERIA) == ()
 
 
+def test_a_deal_whose_criteria_were_never_reviewed_is_not_assessed_not_a_poor_fit():
+    from planner.domain.fit import fit_text
+
+    deals = swap(fitting_deals(), 12, criteria_met=frozenset(), criteria_reviewed=False)
+    assert flags_of(deals, criteria=CRITERIA) == ()
+    assert fit_text(CRITERIA, frozenset(), reviewed=False) == "fit not assessed"
+    assert fit_text(CRITERIA, frozenset({2}), reviewed=True) == "25 / 100"
+    assert fit_text((), frozenset(), reviewed=True) == ""
+
+
 # --- the funnel as a whole ---------------------------------------------------------------------
 
 
@@ -156,10 +195,44 @@ def test_overloaded_when_the_funnel_asks_more_hours_than_the_week_has():
     assert "more than your 8 h" in flag.message
 
 
-def test_dry_spell_when_the_funnel_runs_out_within_the_cycle():
-    only_best_few = [d for d in healthy_deals() if d.bucket is Bucket.BEST_FEW]
-    flag = only(flags_of(only_best_few), "dry_spell")
-    assert "week of 2026-12-07" in flag.message and "prospect now" in flag.message
+def test_a_dip_inside_one_cycle_is_too_late_for_prospects_and_names_in_deals_to_pull_forward():
+    # Nothing closes in the weeks of 7 and 14 December: the In deals come later.
+    deals = (deal(1, Bucket.BEST_FEW, expected_close=week(1)),
+             deal(2, Bucket.IN, expected_close=week(4), title="Rollout", account="Acme"),
+             deal(3, Bucket.IN, expected_close=week(3), title="Audit"),
+             *(deal(10 + i, Bucket.ABOVE, expected_close=week(w)) for i, w in enumerate(range(5, 14))))
+    flag = only(flags_of(deals), "dry_spell")
+    assert flag.severity is Severity.WARNING
+    assert "week of 2026-12-07" in flag.message and "too soon for new prospects" in flag.message
+    assert flag.message.endswith("pull In the Funnel deals forward — Audit, Rollout (Acme)")
+
+
+def test_a_dip_beyond_one_cycle_says_prospect_by_the_day_that_fills_it():
+    deals = [d for d in healthy_deals() if d.id not in (16, 17, 18, 19, 20)]  # nothing after week 8
+    flag = only(flags_of(deals), "dry_spell")
+    # The week of 25 Jan 2027 is dry; a prospect found by 60 days earlier closes in time.
+    assert flag.message == ("Expected wins fall below half your weekly goal in the week of 2027-01-25: prospect by "
+                            "2026-11-26 to fill it — new prospects take about 60 days to close")
+
+
+def test_own_split_that_gives_a_bucket_under_half_its_demand_is_flagged():
+    mine = Settings(user_split={Bucket.ABOVE: 80, Bucket.IN: 15, Bucket.BEST_FEW: 5})
+    found = flags_of(settings=mine)
+    (flag,) = [f for f in found if f.code == "split_underserves"]
+    # Best Few: 1 deal asks 1.6 h; 5 % of 15 h is 0.75 h.
+    assert flag.message.startswith("Your split gives Best Few 0.8 h a week (5 %), under half of the 1.6 h its 1 deal ask")
+    assert "split_underserves" not in codes(flags_of())  # no own split: nothing to judge
+
+
+def test_a_measured_cycle_far_from_the_setting_is_suspect():
+    from planner.domain.models import History
+
+    short = flags_of(history=History(cycle_samples=3, median_cycle_days=4.0))
+    flag = only(short, "cycle_suspect")
+    assert flag.severity is Severity.INFO and "4 days" in flag.message and "under a third" in flag.message
+    assert "cycle_suspect" in codes(flags_of(history=History(cycle_samples=3, median_cycle_days=181.0)))
+    assert "cycle_suspect" not in codes(flags_of(history=History(cycle_samples=3, median_cycle_days=21.0)))
+    assert "cycle_suspect" not in codes(flags_of(history=History(cycle_samples=2, median_cycle_days=4.0)))
 
 
 # --- order -------------------------------------------------------------------------------------
@@ -175,6 +248,23 @@ def test_flags_come_critical_first_then_warnings_then_information():
     assert set(codes(found)) <= set(FLAG_CODES)
 
 
+def test_each_code_keeps_its_severity():
+    from planner.domain.flags import SEVERITIES
+
+    # Many flags at once: no top, undated and slipped Best Few deals, unqualified, stale, overdue.
+    deals = swap(swap(swap(healthy_deals(), 1, expected_close=None, money=False), 2, expected_close=day(-3),
+                      last_touched_on=day(-60), influences=()), 3, next_action_due=day(-2))
+    deals = [d for d in deals if d.bucket is not Bucket.ABOVE]
+    found = flags_of(deals, settings=Settings(hours_per_week=5,
+                                              user_split={Bucket.ABOVE: 90, Bucket.IN: 5, Bucket.BEST_FEW: 5}))
+    assert len(set(codes(found))) >= 9
+    for flag in found:
+        expected = SEVERITIES[flag.code]
+        if flag.code == "uncovered_influences" and flag.opportunity_id != 1:  # In the Funnel: information
+            expected = Severity.INFO
+        assert flag.severity is expected, flag
+
+
 # --- moves warn, never block (SPEC §2) -----------------------------------------------------------
 
 
@@ -186,6 +276,19 @@ def test_moving_in_without_a_covered_influence_warns():
 
 
 COVERED_ONE = (Influence("Ann", Role.USER, covered=True),)
+
+
+def test_moving_in_without_money_authority_and_need_warns():
+    prospect = deal(24, Bucket.ABOVE, money=True, authority=False, need=False)
+    assert move_warnings(prospect, Bucket.IN, TODAY, 60) == ["Not qualified: Authority and Need not confirmed."]
+
+
+def test_moving_into_best_few_without_a_close_date_or_with_one_passed_warns():
+    undated = deal(25, Bucket.IN)
+    assert move_warnings(undated, Bucket.BEST_FEW, TODAY, 60) == [
+        "No expected close date: a Best Few deal closes within half the normal cycle (by 2026-12-25)."]
+    (passed,) = move_warnings(replace(undated, expected_close=day(-3)), Bucket.BEST_FEW, TODAY, 60)
+    assert "has passed" in passed
 
 
 def test_moving_into_best_few_checks_influences_economic_buyer_and_close_date():

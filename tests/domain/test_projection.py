@@ -1,4 +1,4 @@
-"""The roller-coaster projection (SPEC §3.4)."""
+"""The roller-coaster projection (SPEC §3.5)."""
 
 from datetime import timedelta
 
@@ -9,15 +9,15 @@ from engine_builders import MONDAY, TODAY, day, deal, healthy_deals, week
 
 from planner.domain.allocation import funnel_parameters
 from planner.domain.models import Bucket, History
-from planner.domain.projection import expected_close, projection
+from planner.domain.projection import deal_weight, expected_close, projection
 from planner.domain.settings import Settings
 
 DEFAULTS = Settings()
 PARAMS = funnel_parameters(DEFAULTS, History())
 
 
-def project(deals, settings=DEFAULTS):
-    return projection(TODAY, tuple(deals), funnel_parameters(settings, History()), settings)
+def project(deals, settings=DEFAULTS, quota=0):
+    return projection(TODAY, tuple(deals), funnel_parameters(settings, History()), settings, quota=quota)
 
 
 def wins_by_week(result):
@@ -40,8 +40,17 @@ def test_each_deal_adds_its_chance_of_winning_in_the_week_it_should_close():
     assert wins_by_week(result) == {week(1): 0.8 + 0.48, week(6): 0.24}
 
 
-def test_a_close_date_already_past_counts_in_this_week():
-    assert wins_by_week(project([deal(1, Bucket.BEST_FEW, expected_close=day(-10))])) == {MONDAY: 0.8}
+def test_a_close_date_already_past_is_redated_as_if_it_had_none_at_half_weight():
+    # In Best Few for 3 days: ~15 more days, so it lands in the week of 7 December, at half of 0.8.
+    result = project([deal(1, Bucket.BEST_FEW, expected_close=day(-10))])
+    assert wins_by_week(result) == {week(2): 0.4}
+    assert (result.slipped, result.stale, result.half_weight) == (1, 0, 1)
+
+
+def test_a_stale_deal_counts_at_half_weight():
+    result = project([deal(1, Bucket.IN, expected_close=day(8), last_touched_on=day(-40))])  # In stays ~27 days
+    assert wins_by_week(result) == {week(1): 0.24}
+    assert (result.slipped, result.stale) == (0, 1)
 
 
 def test_without_a_close_date_the_deal_closes_after_the_rest_of_its_stays():
@@ -56,49 +65,62 @@ def test_a_prospect_added_today_lands_about_one_cycle_out():
     assert expected_close(deal(1, Bucket.ABOVE, entered_bucket_on=TODAY), TODAY, PARAMS) == day(60)
 
 
-def test_a_well_kept_funnel_has_no_dry_spell():
+def test_a_well_kept_funnel_has_no_dry_week():
     result = project(healthy_deals())
-    assert (result.first_dry_week, result.prospect_by) == (None, None)
+    assert (result.first_dry_week, result.prospect_by, result.too_late) == (None, None, False)
 
 
-def test_a_funnel_that_runs_out_names_its_first_dry_week_and_says_prospect_now():
-    result = project([deal(1, Bucket.BEST_FEW, expected_close=day(5)), deal(2, Bucket.BEST_FEW, expected_close=day(6))])
-    # Week 1 holds 1.6 expected wins; from week 2 on nothing is expected.
-    assert result.first_dry_week == week(2)
-    assert result.prospect_by == TODAY  # within one cycle, new prospects cannot arrive in time
-
-
-def test_one_quiet_week_between_good_ones_is_not_a_dry_spell():
+def test_every_week_of_the_horizon_is_judged_so_one_quiet_week_is_a_dry_week():
     deals = [d for d in healthy_deals() if d.id != 2]  # week 2 now expects nothing
     result = project(deals)
-    assert [w for w in result.weeks if w.start == week(2)][0].dry
+    assert result.first_dry_week == week(2)
+
+
+def test_this_week_is_shown_not_judged():
+    result = project(healthy_deals())  # nothing closes this week
+    assert result.weeks[0].expected_wins == 0 and not result.weeks[0].judged and not result.weeks[0].dry
     assert result.first_dry_week is None
 
 
-def test_this_week_being_dry_is_not_news():
-    deals = healthy_deals()  # nothing closes this week
+def test_a_dip_inside_one_cycle_is_too_late_for_new_prospects_and_names_the_in_deals_to_pull_forward():
+    deals = [deal(1, Bucket.BEST_FEW, expected_close=day(5)), deal(2, Bucket.BEST_FEW, expected_close=day(6)),
+             deal(3, Bucket.IN, expected_close=day(40)), deal(4, Bucket.IN, expected_close=day(20)),
+             deal(5, Bucket.IN, expected_close=day(9))]
     result = project(deals)
-    assert result.weeks[0].dry and result.first_dry_week is None
+    # Week 1 holds 1.6 + 0.48 expected wins; week 2 nothing, and it starts 12 days from today.
+    assert result.first_dry_week == week(2)
+    assert (result.prospect_by, result.too_late) == (None, True)
+    assert result.pull_forward == (4, 3)  # expected after the dry week, soonest first; #5 closes before it
 
 
-def test_weeks_beyond_one_cycle_are_left_to_this_weeks_prospecting():
-    # The healthy funnel has nothing after week 8 (today + 60 days) and that is not flagged.
-    result = project(healthy_deals())
-    assert all(w.dry for w in result.weeks if w.start > week(8))
-    assert result.first_dry_week is None
-
-
-def test_a_dip_further_out_names_that_week():
-    deals = [d for d in healthy_deals() if d.id not in (13, 14, 15)]  # weeks 7 and 8 empty out
+def test_a_dip_beyond_one_cycle_gives_the_day_prospecting_must_start():
+    deals = [d for d in healthy_deals() if d.id not in (17, 18, 19, 20)]  # weeks 10–13 empty out
     result = project(deals)
-    # Weeks 5–8 hold 0.48 expected wins, under half the month's goal (0.93); week 7 is the first empty one.
-    assert result.first_dry_week == week(7)
+    assert result.first_dry_week == week(10)  # 1 February 2027
+    assert result.prospect_by == week(10) - timedelta(days=60) and result.prospect_by >= TODAY
+    assert not result.too_late and result.pull_forward == ()
+
+
+def test_the_second_series_keeps_prospecting_at_the_quota_from_today():
+    deals = [d for d in healthy_deals() if d.id not in (17, 18, 19, 20)]
+    result = project(deals, quota=4)
+    # 4 prospects a week, each closing ~60 days after it is found with Above's 24 %: 0.96 a week
+    # more from the week of today + 60 days on.
+    for w in result.weeks:
+        if w.start >= week(9) + timedelta(days=7):
+            assert w.with_quota == pytest.approx(w.expected_wins + 4 * 0.24)
+        if w.start < week(8):
+            assert w.with_quota == w.expected_wins
+    assert result.first_dry_week == week(10) and result.first_dry_week_with_quota is None
+    assert result.quota == 4 and result.lead_days == 60
 
 
 def test_a_short_cycle_is_judged_over_the_weeks_it_has():
     short = Settings(cycle_days=14)
     assert project([], short).first_dry_week == week(1)
-    assert project([deal(1, Bucket.BEST_FEW, expected_close=day(6))], short).first_dry_week is None
+    three = [deal(1, Bucket.BEST_FEW, expected_close=day(6)), deal(2, Bucket.BEST_FEW, expected_close=day(12)),
+             deal(3, Bucket.BEST_FEW, expected_close=day(19)), deal(4, Bucket.BEST_FEW, expected_close=day(24))]
+    assert project(three, short).first_dry_week is None
 
 
 def test_closed_deals_do_not_count():
@@ -117,11 +139,12 @@ def test_closed_deals_do_not_count():
     dwell=st.floats(min_value=0.5, max_value=120),
 )
 def test_each_deal_lands_in_the_week_of_its_expected_close(deals, dwell):
-    """The projection puts every open deal in the week `expected_close` names, whatever its dates
-    and however long the typical stays (the two are written separately for speed)."""
+    """The projection puts every open deal in the week `expected_close` names, at the weight
+    `deal_weight` gives it, whatever its dates and however long the typical stays (the two are
+    written separately for speed)."""
     from planner.domain.models import BucketHistory
 
-    history = History(buckets={Bucket.IN: BucketHistory(exits=9, passed=5, stays=9, median_dwell_days=dwell)})
+    history = History(buckets={Bucket.IN: BucketHistory(passed=5, failed=4, stays=9, median_dwell_days=dwell)})
     params = funnel_parameters(DEFAULTS, history)
     opps = [deal(i, b, expected_close=day(c) if c is not None else None,
                  entered_bucket_on=day(e) if e is not None else None, created_on=day(-500))
@@ -132,5 +155,5 @@ def test_each_deal_lands_in_the_week_of_its_expected_close(deals, dwell):
         if opp.bucket.is_open:
             index = (expected_close(opp, TODAY, params) - MONDAY).days // 7
             if 0 <= index < len(expected):
-                expected[index] += params.win_probability(opp.bucket)
+                expected[index] += params.win_probability(opp.bucket) * deal_weight(opp, TODAY, params)
     assert [w.expected_wins for w in result.weeks] == pytest.approx(expected)

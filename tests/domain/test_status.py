@@ -21,13 +21,26 @@ def test_a_closed_deal_handed_in_by_mistake_is_left_out():
 
 
 def test_status_composes_cycle_allocation_projection_flags_and_forecast():
-    status = analyse(snapshot(history=History(won_deals=3, median_cycle_days=50.0)))
+    status = analyse(snapshot(history=History(cycle_samples=3, median_cycle_days=50.0)))
     assert status.today == TODAY
     assert status.cycle.days == 50 and status.parameters.cycle == status.cycle
     assert sum(status.allocation[b].percent for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)) == 100
     assert status.projection.weeks[0].start.weekday() == 0
     assert status.forecast.horizon_days == 50
     assert status.flags_for(1) == ()
+    assert status.quota.week == status.allocation.prospect_quota
+    assert status.own_split is None
+
+
+def test_the_users_own_split_is_judged_beside_the_suggestion():
+    from planner.domain.settings import Settings
+
+    mine = Settings(user_split={Bucket.ABOVE: 90, Bucket.IN: 5, Bucket.BEST_FEW: 5})
+    status = analyse(snapshot(settings=mine))
+    assert status.own_split is not None
+    assert status.own_split[Bucket.IN].percent == 5 and status.own_split[Bucket.IN].hours == 0.75
+    assert status.own_split.underserved == (Bucket.IN, Bucket.BEST_FEW)
+    assert [f.code for f in status.flags if f.code == "split_underserves"] == ["split_underserves"] * 2
 
 
 def test_same_snapshot_same_answer():

@@ -123,7 +123,7 @@ def test_the_expected_schema_is_the_planners_own_ddl(tmp_path):
     import shutil
 
     from planner.store import guard, open_repository
-    from planner.store.migrations import SCHEMA_VERSION
+    from planner.store.migrations import SCHEMA_VERSION, SUMMARY_OBJECTS
 
     new = tmp_path / "new.db"
     open_repository(str(new)).close()
@@ -139,7 +139,23 @@ def test_the_expected_schema_is_the_planners_own_ddl(tmp_path):
             con.close()
         want = guard.expected(SCHEMA_VERSION)
         assert {name for _, name in want.required} <= names
-        assert {name for _, name in want.optional} <= names  # the summaries were added at open
+        assert set(SUMMARY_OBJECTS) <= names  # the summaries were added at open, and are expected
+        assert set(SUMMARY_OBJECTS) <= {name for _, name in want.optional}
+
+
+def test_a_file_as_an_older_planner_left_it_passes_before_its_upgrade():
+    """The version-2 fixture, with the summary indexes version 2 made (retired by version 3), is a
+    planner database of schema 2: nothing in it is refused, so it can be upgraded."""
+    from planner.store import guard
+
+    fixtures = Path(__file__).parents[1] / "fixtures"
+    for name, version in (("planner_v1.db", 1), ("planner_v2.db", 2)):
+        con = sqlite3.connect(f"file:{fixtures / name}?mode=ro", uri=True)
+        try:
+            assert con.execute("PRAGMA user_version").fetchone()[0] == version
+            assert guard.schema_problems(con, version) == ([], []), name
+        finally:
+            con.close()
 
 
 def test_a_missing_planner_table_is_refused(home):

@@ -284,9 +284,10 @@ def test_restore_is_refused_while_another_planner_has_the_database_open(home):
 def test_restore_at_the_store_level_reports_what_it_did(tmp_path):
     from planner.domain.models import Opportunity
     from planner.store import open_repository
-    from planner.store.restore import restore_database
-
     from datetime import date
+
+    from planner.store.migrations import SCHEMA_VERSION
+    from planner.store.restore import restore_database
 
     db = tmp_path / "p.db"
     with open_repository(str(db)) as repo:
@@ -294,7 +295,7 @@ def test_restore_at_the_store_level_reports_what_it_did(tmp_path):
         repo.backup(str(tmp_path / "b.db"))
         repo.add(Opportunity(title="two"), on=date(2026, 3, 2))
     done = restore_database(tmp_path / "b.db", db)
-    assert (done.database, done.deals, done.version) == (db, 1, 2)
+    assert (done.database, done.deals, done.version) == (db, 1, SCHEMA_VERSION)
     assert done.kept is not None and done.kept.parent == tmp_path
     with open_repository(str(db)) as repo:
         assert [o.title for o in repo.list()] == ["one"]

@@ -16,6 +16,7 @@ from planner.store.migrations import SCHEMA_VERSION
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 V1 = FIXTURES / "planner_v1.db"
+V2 = FIXTURES / "planner_v2.db"
 TABLES = ["activity", "criterion", "influence", "move", "opportunity", "opportunity_criterion", "setting"]
 
 
@@ -71,8 +72,9 @@ def test_upgrading_a_version_1_database_keeps_every_row_and_backs_it_up_first(v1
         deals = {o.id: o for o in repo.export_rows()}
         assert repo.settings().hours_per_week == 20 and repo.settings().cycle_days == 45
 
-    # Every old row is still there, unchanged (opportunity rows gained two columns at the end, moves one).
-    gained = {"opportunity": 2, "move": 1}
+    # Every old row is still there, unchanged (opportunity rows gained two columns at the end in
+    # version 2 and four in version 3, moves one).
+    gained = {"opportunity": 6, "move": 1}
     for table in TABLES:
         after = rows(v1_copy, table)
         if table in gained:
@@ -122,13 +124,85 @@ def test_upgrading_a_version_1_database_keeps_every_row_and_backs_it_up_first(v1
     assert len(list(v1_copy.parent.glob("*.bak"))) == 1
 
 
-def test_an_upgraded_database_has_exactly_the_shape_of_a_new_one(v1_copy: Path, tmp_path: Path):
-    with open_repository(str(v1_copy)):
-        pass
+def test_an_upgraded_database_has_exactly_the_shape_of_a_new_one(v1_copy: Path, v2_copy: Path, tmp_path: Path):
+    for old in (v1_copy, v2_copy):
+        with open_repository(str(old)):
+            pass
     fresh = tmp_path / "fresh.db"
     with open_repository(str(fresh)):
         pass
     assert shape(v1_copy) == shape(fresh)
+    assert shape(v2_copy) == shape(fresh)
+
+
+@pytest.fixture
+def v2_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "v2" / "planner.db"
+    target.parent.mkdir()
+    shutil.copyfile(V2, target)
+    return target
+
+
+def test_the_v2_fixture_is_what_version_2_wrote():
+    con = sqlite3.connect(f"file:{V2}?mode=ro", uri=True)
+    try:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 2
+        # Version 2 gave deals added straight into In or Best Few the day they were added as first contact.
+        quick = con.execute("SELECT first_contact, created_on FROM opportunity WHERE title LIKE 'Quick %'").fetchall()
+        assert quick == [("2026-02-02", "2026-02-02")] * 3
+    finally:
+        con.close()
+
+
+def test_a_version_2_database_is_upgraded_with_its_history_measured_again(v2_copy: Path):
+    """The referrals that skipped In pass it, the move back is no failure, the first contacts
+    version 2 made up are cleared, and the cycle and pass rates are recomputed from the history
+    that is there (version 2 said: Above converts 2 in 9, cycle median of 10 won deals, 14 new
+    prospects a week, In the Funnel 0 % of the week)."""
+    before = {t: rows(v2_copy, t) for t in TABLES}
+    with open_repository(str(v2_copy)) as repo:
+        deals = {o.id: o for o in repo.export_rows()}
+        history = repo.history()
+        from planner.domain.status import analyse
+
+        status = analyse(repo.snapshot(date(2026, 3, 4)))
+
+    backups = list(v2_copy.parent.glob("planner.db.schema2-*.bak"))
+    assert len(backups) == 1 and backups[0].stat().st_mode & 0o777 == 0o600
+    assert {t: rows(backups[0], t) for t in TABLES} == before
+
+    # Every row is kept; opportunity rows gained the four columns of version 3 at the end.
+    for table in TABLES:
+        after = rows(v2_copy, table)
+        if table == "opportunity":
+            after = [r[:-4] for r in after]
+            # ... and only the first contacts version 2 made up are gone (Quick 1–3, Open best few).
+            made_up = {11, 12, 13, 16}
+            assert [r for r in after if r[0] not in made_up] == [r for r in before[table] if r[0] not in made_up]
+            assert all(deals[i].first_contact is None for i in made_up)
+            assert deals[15].first_contact == date(2026, 2, 1)  # given with --first-contact: kept
+            continue
+        assert after == before[table], table
+
+    # The cycle: the six referrals (24 days) and Zigzag (55); the Quick wins are not measured.
+    assert (history.cycle_samples, history.median_cycle_days) == (7, 24)
+    above, in_, best = (history.bucket(b) for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW))
+    assert (above.passed, above.failed) == (8, 2)  # the referrals skipped to Best Few: passed
+    assert (in_.passed, in_.failed) == (10, 1)  # they skipped In too; the Quick wins skipped Best Few
+    assert (best.passed, best.failed) == (10, 0)  # the deal lost after moving back fails In, not Best Few
+    assert status.parameters.pass_rate[Bucket.ABOVE].value == pytest.approx(0.8)
+    assert all(status.allocation[b].percent > 0 for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW))
+    assert status.allocation.prospect_quota == 1
+
+    assert [i for i, o in deals.items() if o.criteria_reviewed] == [14]  # the one whose criteria were ticked
+    con = sqlite3.connect(v2_copy)
+    try:
+        derived = dict(((r[0], r[1:]) for r in con.execute(
+            "SELECT id, entry_bucket, top_bucket, lost_from FROM opportunity WHERE id IN (1, 10, 11, 16)")))
+    finally:
+        con.close()
+    assert derived == {1: ("above", "above", None), 10: ("above", "above", "in"), 11: ("in", "in", None),
+                       16: ("best_few", "best_few", None)}
 
 
 def test_the_denormalised_columns_equal_what_history_says_after_use(v1_copy: Path):

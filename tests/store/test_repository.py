@@ -275,14 +275,64 @@ def test_history_numbers_from_a_hand_made_history(repo):
         on=date(2026, 3, 9),
     )
     h = repo.history()
-    assert (h.won_deals, h.median_cycle_days) == (2, 32.5)  # 30 and 35 days: the mean of the two middle ones
+    # A and E are measured (35 and 30 days); D entered Best Few with no first contact: unknown.
+    assert (h.cycle_samples, h.median_cycle_days) == (2, 32.5)  # the mean of the two middle ones
     above, in_, best = h.bucket(Bucket.ABOVE), h.bucket(Bucket.IN), h.bucket(Bucket.BEST_FEW)
-    assert (above.exits, above.passed, above.stays) == (3, 2, 3)
+    # One outcome per closed deal per bucket: A passed all three, B failed Above, D passed Best
+    # Few; C is open (pending) and E was never open.
+    assert (above.passed, above.failed, above.stays) == (1, 1, 3)
     assert round(above.median_dwell_days) == 6  # stays of 4, 6 and 10 days
-    assert (in_.exits, in_.passed, in_.stays) == (2, 1, 2)
-    assert round(in_.median_dwell_days, 1) == 11.5  # 3 and 20 days
-    assert (best.exits, best.passed, best.stays) == (2, 2, 2)
+    assert (in_.passed, in_.failed, in_.stays) == (1, 0, 1)  # C's move back up ended nothing
+    assert round(in_.median_dwell_days) == 20
+    assert (best.passed, best.failed, best.stays) == (2, 0, 2)
     assert round(best.median_dwell_days) == 6  # 5 and 7 days
+
+
+def test_a_deal_that_skips_a_bucket_has_passed_it_and_a_move_back_is_no_outcome(repo):
+    """SPEC §3.2: six referrals moved Above → Best Few → Won pass Above, In and Best Few; a deal
+    moved back up and won later passes every bucket once; a deal lost after moving back fails
+    only where it was lost."""
+    first = date(2026, 1, 1)
+    for n in range(6):
+        ref = repo.add(Opportunity(title=f"referral {n}", first_contact=first), on=first)
+        repo.move(ref, Bucket.BEST_FEW, on=date(2026, 1, 8))
+        repo.move(ref, Bucket.WON, on=date(2026, 1, 20))
+    zigzag = repo.add(Opportunity(title="zigzag", first_contact=first), on=first)
+    for to, day in ((Bucket.IN, 5), (Bucket.BEST_FEW, 10), (Bucket.IN, 12), (Bucket.BEST_FEW, 20), (Bucket.WON, 25)):
+        repo.move(zigzag, to, on=date(2026, 1, day))
+    back = repo.add(Opportunity(title="fell back", first_contact=first), on=first)
+    for to, day in ((Bucket.IN, 5), (Bucket.BEST_FEW, 10), (Bucket.IN, 12), (Bucket.LOST, 20)):
+        repo.move(back, to, on=date(2026, 1, day))
+    h = repo.history()
+    above, in_, best = h.bucket(Bucket.ABOVE), h.bucket(Bucket.IN), h.bucket(Bucket.BEST_FEW)
+    assert (above.passed, above.failed) == (8, 0)
+    assert (in_.passed, in_.failed) == (7, 1)  # six skipped it, zigzag passed, fell back was lost there
+    assert (best.passed, best.failed) == (7, 0)  # fell back left Best Few by moving back: no outcome
+    # Stays: a skipped bucket contributes none; a move back ends none.
+    assert (above.stays, in_.stays, best.stays) == (8, 4, 7)
+
+
+def test_an_unknown_first_contact_is_not_measured_and_a_prospect_starts_its_cycle_when_entered(repo):
+    for n in range(3):  # added straight into Best Few, won four days later: no cycle sample
+        quick = repo.add(Opportunity(title=f"quick {n}", bucket=Bucket.BEST_FEW), on=date(2026, 3, 2))
+        repo.move(quick, Bucket.WON, on=date(2026, 3, 6))
+    prospect = repo.add(Opportunity(title="entered above"), on=date(2026, 1, 1))  # no first contact given
+    repo.move(prospect, Bucket.WON, on=date(2026, 3, 2))
+    h = repo.history()
+    assert (h.cycle_samples, h.median_cycle_days) == (1, 60)
+
+
+def test_the_cycle_is_measured_over_the_most_recent_25_wins(repo):
+    old = [repo.add(Opportunity(title=f"old {n}", first_contact=date(2024, 1, 1)), on=date(2024, 1, 1))
+           for n in range(10)]
+    for opp in old:
+        repo.move(opp, Bucket.WON, on=date(2024, 7, 19))  # 200 days
+    for n in range(25):
+        recent = repo.add(Opportunity(title=f"recent {n}", first_contact=date(2026, 1, 1)), on=date(2026, 1, 1))
+        repo.move(recent, Bucket.WON, on=date(2026, 3, 2 + n % 3))  # 60–62 days
+    h = repo.history()
+    assert (h.cycle_samples, h.median_cycle_days, h.measurable_wins) == (25, 61, 26)
+    assert sum(b.count for b in repo.cycle_distribution()) == 25
 
 
 def test_snapshot_holds_what_the_engine_needs_for_today(repo):
@@ -313,7 +363,8 @@ def test_snapshot_holds_what_the_engine_needs_for_today(repo):
     assert by_id[back].entered_bucket_on == date(2026, 11, 24)
     assert snap.criteria == (Criterion("Software", CriterionKind.DEMOGRAPHIC, 3, id=c),)
     assert snap.week_minutes == {Bucket.ABOVE: 40, Bucket.IN: 0, Bucket.BEST_FEW: 50}
-    assert snap.prospects_this_week == 2  # "new top" created there, "fell back" moved there
+    assert snap.prospects_this_week == 1  # "new top" entered the planner there; "fell back" is no new prospect
+    assert snap.prospects_today == 0
     assert snap.won_this_month == 1
     assert (snap.checkin_streak, snap.checked_in_today) == (3, False)
     assert snap.history == repo.history()
@@ -380,7 +431,7 @@ def test_undo_of_add_removes_the_deal_and_its_history(repo):
     repo.restore(DealState(opportunity_id=opp_id, opportunity=None))
     with pytest.raises(NotFound):
         repo.get(opp_id)
-    assert repo.activities() == [] and repo.history().bucket(Bucket.ABOVE).exits == 0
+    assert repo.activities() == [] and repo.history().bucket(Bucket.ABOVE).stays == 0
 
 
 def test_a_deleted_id_is_never_reused_so_undo_can_put_it_back(repo):
@@ -409,7 +460,7 @@ def test_import_keeps_everything_and_records_creation_moves(repo):
         assert [(m.from_bucket, m.to_bucket, m.at.date()) for m in repo.moves(opp_id)] == [(None, given.bucket, MONDAY)]
     win = repo.get(ids[-1])
     assert (win.first_contact, win.closed_on) == (date(2025, 1, 1), date(2025, 3, 2))
-    assert (repo.history().won_deals, repo.history().median_cycle_days) == (1, 60)
+    assert (repo.history().cycle_samples, repo.history().median_cycle_days) == (1, 60)
     assert repo.add(Opportunity(title="after"), on=MONDAY) > max(ids)
 
 
@@ -512,7 +563,7 @@ def test_moves_written_by_another_tool_are_measured_when_the_database_opens(db_p
     with open_repository(str(db_path)) as repo:
         h = repo.history()
     assert h.bucket(Bucket.ABOVE) == expected.bucket(Bucket.ABOVE)
-    assert (h.bucket(Bucket.IN).exits, h.bucket(Bucket.IN).passed) == (2, 2)
+    assert h.bucket(Bucket.IN).stays == 2  # both deals are still open: no outcome yet
     assert h.bucket(Bucket.IN).median_dwell_days == pytest.approx((4.375 + 20) / 2)
     assert (h.bucket(Bucket.BEST_FEW).stays, h.bucket(Bucket.BEST_FEW).median_dwell_days) == (1, pytest.approx(7))
 
@@ -573,3 +624,19 @@ def test_snapshot_after_changes_to_some_deals_equals_a_full_read(repo):
     repo.delete(ids[1])
     check(won, {ids[1]})
     check(first, {ids[0], ids[1], ids[3], ids[4]})  # several changes since an older snapshot
+
+
+def test_undo_puts_a_deal_back_with_its_history_measured_as_before(repo):
+    """A deal restored by undo is measured from its moves again: where it entered, the highest
+    bucket it reached and where it was lost count as they did (SPEC §3.2)."""
+    first = date(2026, 1, 1)
+    deal = repo.add(Opportunity(title="Audit", first_contact=first), on=first)
+    repo.move(deal, Bucket.IN, on=date(2026, 1, 10))
+    repo.move(deal, Bucket.LOST, on=date(2026, 1, 20))
+    before = repo.history()
+    state = repo.delete(deal)
+    assert repo.history().bucket(Bucket.IN).failed == 0
+    repo.restore(state)
+    after = repo.history()
+    assert after == before
+    assert (after.bucket(Bucket.ABOVE).passed, after.bucket(Bucket.IN).failed) == (1, 1)

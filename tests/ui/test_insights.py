@@ -65,20 +65,20 @@ async def test_insights_show_cycle_conversion_forecast_and_projection(db):
         assert commit.name == "commit" and f"{commit.win_probability:.0%}" in lines["commit"]
         assert f"{status.forecast.expected_wins:.1f}" in lines["total"]
 
-        goal = text_of(app, "#insights-goal")
-        assert f"against a goal of {status.forecast.goal_wins:.1f}" in goal
-        assert f"{status.forecast.coverage:.1f}×" in goal and "3× rule of thumb" in goal
+        goal = " ".join(text_of(app, "#insights-goal").split())
+        f = status.forecast
+        assert f"against a goal of {f.goal_wins:.1f}" in goal
+        assert f"Coverage in deals: {f.coverage_deals:.1f}×" in goal and "the rule of thumb asks 3×" in goal
+        assert f"your own win rate from Above (24%) asks {f.required_coverage:.1f}×" in goal
+        assert f"commit {money(f.commit_cents)}" in goal and f"best case {money(f.best_case_cents)}" in goal
 
-        sentence = text_of(app, "#insights-dry")
+        sentence = " ".join(text_of(app, "#insights-dry").split())
         projection = status.projection
-        if projection.first_dry_week is not None:
-            assert f"{projection.first_dry_week:%a %d %b %Y}" in sentence
-        else:
-            assert "No dry stretch" in sentence
+        assert projection.first_dry_week is not None
+        assert f"{projection.first_dry_week:%a %d %b %Y}" in sentence
         chart = text_of(app, "#insights-projection")
-        assert "goal" in chart and "expected wins per week" in chart
-        assert chart.count("▲") == (projection.first_dry_week is not None) + 1  # +1: the legend
-        assert chart.count("△") == sum(1 for w in projection.weeks if w.dry and w.start != projection.first_dry_week) + 1
+        assert "weekly goal" in chart and "from your deals now" in chart and "new prospects a week" in chart
+        assert_marks_match_the_projection(chart, projection)
 
 
 async def test_empty_history_says_where_numbers_come_from_and_names_the_dry_week(db):
@@ -117,34 +117,80 @@ async def test_insights_follow_changes_made_while_shown(db):
         assert f" {before + 1} " in commit
 
 
-def _projection(wins: list[float], goal: float = 0.5, first_dry: int | None = None) -> Projection:
+def money(cents: int) -> str:
+    from planner.ui.screens.insights import money as shown
+
+    return shown(cents)
+
+
+def assert_marks_match_the_projection(chart: str, projection: Projection) -> None:
+    """The headline names the first dry week: ▲ marks it under the chart (once, plus the legend),
+    △ every other week below half the goal (plus the legend)."""
+    assert chart.count("▲") == (projection.first_dry_week is not None) + 1
+    others = sum(1 for w in projection.weeks if w.dry and w.start != projection.first_dry_week)
+    assert chart.count("△") == others + 1
+
+
+def _projection(wins: list[float], goal: float = 0.5, first_dry: int | None = None,
+                with_quota: list[float] | None = None, quota: int = 0) -> Projection:
     start = date(2026, 3, 2)
-    weeks = tuple(WeekForecast(start + timedelta(weeks=i), w, goal) for i, w in enumerate(wins))
+    extra = with_quota or wins
+    weeks = tuple(WeekForecast(start + timedelta(weeks=i), w, goal, max(w, extra[i]), judged=i > 0)
+                  for i, w in enumerate(wins))
     first = weeks[first_dry].start if first_dry is not None else None
-    return Projection(weeks=weeks, first_dry_week=first, prospect_by=None)
+    return Projection(weeks=weeks, first_dry_week=first, prospect_by=None, quota=quota)
 
 
-def test_projection_chart_marks_dry_weeks_and_draws_the_goal_line():
+def chart_rows(projection: Projection, width: int = 60) -> tuple[list[str], list[str]]:
+    """The chart's rows: the columns (down to the zero line), then the marks, dates and legend."""
     from planner.ui.widgets.chart import projection_lines
 
-    projection = _projection([1.0, 0.1, 0.6, 0.0, 0.9], first_dry=3)
-    lines = projection_lines(projection, width=60).plain.splitlines()
-    marks = lines[-3]  # the row under the columns
-    assert marks.count("△") == 1 and marks.count("▲") == 1  # week 2 is below half the goal, week 4 opens the dry stretch
-    assert marks.index("△") < marks.index("▲")
-    assert any("─" in line for line in lines[:-3])  # the goal line
-    assert "02 Mar" in lines[-2]
-    tallest = max(range(5), key=lambda i: projection.weeks[i].expected_wins)
-    assert tallest == 0
+    lines = projection_lines(projection, width=width).plain.splitlines()
+    zero = next(i for i, line in enumerate(lines) if "┼" in line)
+    return lines[: zero + 1], lines[zero + 1:]
+
+
+def test_projection_chart_marks_dry_weeks_and_draws_the_goal_and_zero_lines():
+    projection = _projection([1.0, 0.1, 0.6, 0.0, 0.9], first_dry=1)
+    columns, below = chart_rows(projection)
+    marks = below[0]  # the row under the columns
+    assert marks.count("▲") == 1 and marks.count("△") == 1  # week 2 is the first dry week, week 4 dry too
+    assert marks.index("▲") < marks.index("△")
+    goal_rows = [line for line in columns if line.startswith(" 0.50 ┤")]
+    assert len(goal_rows) == 1 and goal_rows[0].count("─") >= 4  # the goal line, with its value
+    assert columns[-1].startswith(" 0.00 ┼") and set(columns[-1][7:]) == {"─"}  # the zero line, whole
+    assert "02 Mar" in below[1]
+
+
+def test_the_goal_line_keeps_a_row_of_its_own_at_any_goal():
+    # A goal far under one week's expected wins, and one far over all of them.
+    for wins, goal in (([6.0, 0.1, 0.05, 4.0, 0.2], 0.2), ([0.01, 0.02, 0.0, 0.01, 0.03], 5.0)):
+        columns, _ = chart_rows(_projection(wins, goal=goal))
+        labelled = [i for i, line in enumerate(columns) if line[:6].strip() == f"{goal:.2f}"]
+        assert len(labelled) == 1
+        row = labelled[0]
+        assert 0 < row < len(columns) - 1  # neither the top label's row nor the zero line
+        assert "─" in columns[row][7:]
+    tall, _ = chart_rows(_projection([6.0, 0.1, 0.05, 4.0, 0.2], goal=0.2))
+    assert "↑" in tall[0]  # a week far above the scale is cut and says so
+
+
+def test_the_second_series_is_drawn_above_the_deals_now():
+    projection = _projection([0.0, 0.6, 0.0, 0.0, 0.0], goal=0.5, first_dry=2,
+                             with_quota=[0.0, 0.6, 0.0, 0.9, 0.9], quota=4)
+    columns, below = chart_rows(projection)
+    assert any("░" in line for line in columns)
+    legend = "\n".join(below)
+    assert "if you find 4 new prospects a week" in legend
 
 
 def test_projection_chart_fits_any_width_by_merging_weeks():
     from planner.ui.widgets.chart import projection_lines
 
     projection = _projection([0.2 * (i % 5) for i in range(120)])
-    for width in (40, 80, 120):
+    for width in (40, 78, 80, 120):
         content = projection_lines(projection, width=width)
-        assert all(len(line) <= width for line in content.plain.splitlines()[:-1])
+        assert all(len(line) <= width for line in content.plain.splitlines())
     assert "each column" in projection_lines(projection, width=40).plain
 
 
@@ -157,3 +203,50 @@ def test_cycle_histogram_counts_every_won_deal():
     counts = [int(line.split()[-1]) for line in lines if line.split()[-1].isdigit()]
     assert sum(counts) == len(samples)
     assert cycle_histogram([]).plain.startswith("No won deals")
+
+
+def test_the_headline_never_contradicts_the_marks_under_the_chart():
+    """Over random funnels and widths: the week the headline names is the one ▲ marks (its
+    column), every other marked week is below half the goal, and "no week below half" comes
+    with no mark at all."""
+    from hypothesis import given, settings, strategies as st
+
+    from planner.domain.forecast import insights
+    from planner.domain.models import FunnelSnapshot, History
+    from planner.domain.settings import Settings
+    from planner.domain.status import analyse
+    from planner.ui.screens.insights import projection_sentence
+    from planner.ui.widgets.chart import _group, projection_lines
+
+    deals = st.lists(st.tuples(st.sampled_from([Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW]),
+                               st.one_of(st.none(), st.integers(-20, 120))), max_size=25)
+
+    @settings(max_examples=60, deadline=None)
+    @given(deals=deals, goal=st.sampled_from([0.5, 2, 6]), cycle=st.sampled_from([20, 60, 150]),
+           width=st.sampled_from([60, 78, 118]))
+    def check(deals, goal, cycle, width):
+        opps = tuple(Opportunity(f"D{i}", id=i + 1, bucket=b, created_on=TODAY, entered_bucket_on=TODAY,
+                                 last_touched_on=TODAY,
+                                 expected_close=None if c is None else TODAY + timedelta(days=c))
+                     for i, (b, c) in enumerate(deals))
+        snap = FunnelSnapshot(today=TODAY, settings=Settings(goal_wins_per_month=goal, cycle_days=cycle),
+                              open_deals=opps, history=History())
+        status = analyse(snap)
+        data = insights(snap, status)
+        p = data.projection
+        sentence = projection_sentence(data, TODAY).plain
+        lines = projection_lines(p, width).plain.splitlines()
+        zero = next(i for i, line in enumerate(lines) if "┼" in line)
+        marks = lines[zero + 1]
+        columns = _group(p.weeks, max(4, width - 7) // 2, p.first_dry_week)
+        col = max(2, min(6, max(4, width - 7) // len(columns)))
+        if p.first_dry_week is None:
+            assert sentence.startswith("No week below half") and "▲" not in marks and "△" not in marks
+        else:
+            assert f"{p.first_dry_week:%a %d %b %Y}" in sentence and marks.count("▲") == 1
+            index = next(i for i, c in enumerate(columns) if c.mark == "first")
+            assert marks.index("▲") == 7 + index * col
+            assert p.first_dry_week >= columns[index].start
+            assert ("Prospect by" in sentence) == (p.prospect_by is not None) != ("Too late" in sentence)
+
+    check()

@@ -76,9 +76,11 @@ async def test_week_shows_hours_split_reasons_logged_time_and_blocks(db):
         for bucket in (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN):
             assert rows[bucket.value][1] == f"{status.allocation[bucket].percent} %"
         assert sum(status.allocation[b].percent for b in (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN)) == 100
-        reasons = text_of(app, "#week-reasons")
+        reasons = " ".join(text_of(app, "#week-reasons").split())  # long reasons wrap
         for bucket in (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN):
             assert status.allocation[bucket].reason in reasons
+        quota = status.allocation.prospect_quota
+        assert f"Prospecting quota: {quota} new prospects this week" in reasons  # the engine's one quota
         assert rows["best_few"][4] == "1.5 h" and rows["above"][4] == "0.5 h"  # logged this week
         bars = text_of(app, "#week-bars")
         assert "1.5 h logged of" in bars and "0.5 h logged of" in bars

@@ -103,7 +103,7 @@ class DealDetailsScreen(ModalScreen[None]):
 
 def details_content(app: PlannerApp, deal: Opportunity) -> Content:
     """The details of one deal as text; user text is always literal."""
-    from planner.domain.fit import fit_score
+    from planner.domain.fit import FIT_NOT_ASSESSED, fit_score
 
     today = app.today
     rows: list[tuple[str, str | Content]] = [
@@ -131,6 +131,8 @@ def details_content(app: PlannerApp, deal: Opportunity) -> Content:
     score = fit_score(criteria, deal.criteria_met)
     if score is None:
         rows.append(("Fit", "no ideal-customer criteria yet (Profile screen, 5)"))
+    elif not deal.criteria_reviewed:
+        rows.append(("Fit", f"{FIT_NOT_ASSESSED} — review its criteria (e)"))
     else:
         met = [c.name for c in criteria if c.id in deal.criteria_met]
         rows.append(("Fit", f"{score} / 100" + (f"  (meets: {', '.join(met)})" if met else "  (meets none)")))
@@ -304,6 +306,8 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
                     for c in self.criteria:
                         label = Content.assemble(Content(shown_line(c.name)), (f"  ({c.kind.value}, weight {c.weight})", "$text-muted"))
                         yield Checkbox(label, c.id in d.criteria_met, id=f"criterion-{c.id}", classes="criterion", compact=True)
+                    # Until the criteria are reviewed the fit is "not assessed", never "consider dropping".
+                    yield Checkbox("Criteria reviewed", d.criteria_reviewed, id="criteria-reviewed", compact=True)
             else:
                 yield Static(Content("No criteria yet: define your ideal customer on the Profile screen (5)."),
                              classes="dialog-hint")
@@ -379,6 +383,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
             authority=self.query_one("#authority", Checkbox).value,
             need=self.query_one("#need", Checkbox).value,
             criteria_met=met,
+            criteria_reviewed=bool(self.criteria) and self.query_one("#criteria-reviewed", Checkbox).value,
             influences=tuple(self.query_one(InfluenceList).influences),
         )
 

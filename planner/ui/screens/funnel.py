@@ -360,7 +360,7 @@ def _status_line(status, snapshot, *, read_only: bool = False) -> Content:
         (f"{status.cycle.days:.0f} days", "bold"),
         (f" ({status.cycle.description})", "$text-muted"),
         ("   Prospects this week ", "$text-muted"),
-        (f"{snapshot.prospects_this_week} of {max(0, -int(-alloc.prospects_per_week // 1))}", "bold"),
+        (f"{snapshot.prospects_this_week} of {alloc.prospect_quota}", "bold"),  # the engine's one quota
         ("   Week ", "$text-muted"),
         (f"{alloc.hours_per_week:g} h", "bold"),
     ]

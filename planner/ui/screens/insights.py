@@ -1,12 +1,16 @@
-"""The Insights screen: what the planner has learnt from history (SPEC §2, §3.4, §5).
+"""The Insights screen: what the planner has learnt from history (SPEC §2, §3.5, §3.6, §5).
 
-Normal cycle and its distribution, conversion and dwell per bucket with their sources, the
-weighted forecast by category against the goal, coverage beside the 3× rule of thumb, and the
-roller-coaster projection as a chart. Computed once per `refresh_data`, never per frame.
+The roller-coaster projection as a chart (the deals now, and the prospecting quota kept) with a
+headline that names what the marks under it show; the forecast over one normal cycle with its
+commit … best-case range, the goal in wins (and money when set) and the coverage beside the 3×
+rule and beside what the user's own win rate asks; the normal cycle and its distribution;
+conversion and dwell per bucket with their sources. Computed once per `refresh_data`, never per frame.
 """
 
 from __future__ import annotations
 
+import math
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -18,7 +22,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from planner.domain.models import OPEN_BUCKETS, Insights, Parameter
+from planner.domain.models import OPEN_BUCKETS, Insights, Parameter, Projection
+from planner.domain.text import shown_line
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
 from planner.ui.widgets.chart import ProjectionChart, bins_histogram
@@ -74,8 +79,10 @@ def buckets_table(data: Insights) -> Table:
 
 
 BUCKETS_NOTE = (
-    "Moves on: the share of finished stays that went on to the next bucket (from Best Few: won). "
-    "Measured once a bucket has 5 finished stays; the count is in brackets."
+    "Moves on: the share of closed deals that went on past the bucket — further down the funnel or won, "
+    "skipping it counts — rather than being lost from it (a move back up counts neither way). Measured "
+    "once 5 deals have an outcome there; the count is in brackets. Median stay: finished stays, measured "
+    "from 5."
 )
 
 
@@ -102,56 +109,119 @@ def forecast_table(data: Insights) -> Table:
     return table
 
 
-def goal_lines(data: Insights) -> Content:
+def _ratio(value: float) -> str:
+    return f"{value:.1f}×" if math.isfinite(value) else "no finite coverage (nothing has passed Above yet)"
+
+
+def goal_lines(data: Insights, today: date | None = None) -> Content:
+    """Under the forecast table: the commit … best-case range, the goal in wins (and money), the
+    coverage beside the 3× rule and beside what the user's own win rate from Above asks, and what
+    is left out because it is expected after the horizon."""
     f = data.forecast
+    win_rate = 1 / f.required_coverage if f.required_coverage and math.isfinite(f.required_coverage) else 0.0
+    lines = [
+        Content.assemble(
+            ("Range: ", "bold"), "commit ", (money(f.commit_cents), "bold"), " (Best Few at full value) … best case ",
+            (money(f.best_case_cents), "bold"), " (Best Few + In); weighted ", (money(f.weighted_value_cents), "bold"),
+        )
+    ]
     ahead = f.expected_wins - f.goal_wins
-    verdict = (
-        (f"{ahead:.1f} ahead of the goal", "$text-success")
-        if ahead >= 0
-        else (f"{-ahead:.1f} short of the goal", "$text-error")
-    )
-    first = Content.assemble(
-        "Expected wins in the next ",
-        f"{f.horizon_days} days: ",
-        (f"{f.expected_wins:.1f}", "bold"),
-        f" against a goal of {f.goal_wins:.1f} — ",
-        verdict,
-    )
-    coverage_style = "$text-success" if f.coverage >= 1 else "$text-error"
-    second = Content.assemble(
-        "Coverage from your own conversion rates: ",
-        (f"{f.coverage:.1f}×", f"bold {coverage_style}"),
-        " (the funnel as it stands yields this share of the wins wanted; 1.0× meets the goal)",
-    )
-    open_count = sum(c.count for c in f.categories)
-    thumb_style = "$text-success" if f.rule_of_thumb_coverage >= 1 else "$text-warning"
-    third = Content.assemble(
-        "3× rule of thumb: ",
-        (f"{f.rule_of_thumb_coverage:.1f}×", f"bold {thumb_style}"),
-        f" ({open_count} open deals against the {3 * f.goal_wins:.1f} it asks for, 3 × {f.goal_wins:.1f} wins wanted)",
-    )
-    return Content("\n").join([first, second, third])
+    verdict = ((f"{ahead:.1f} ahead of the goal", "$text-success") if ahead >= 0
+               else (f"{-ahead:.1f} short of the goal", "$text-error"))
+    lines.append(Content.assemble(
+        f"Expected wins in the next {f.horizon_days} days: ", (f"{f.expected_wins:.1f}", "bold"),
+        f" against a goal of {f.goal_wins:.1f} — ", verdict))
+    if f.goal_value_cents is not None and f.coverage is not None:
+        share = f.weighted_value_cents / f.goal_value_cents if f.goal_value_cents else 0.0
+        lines.append(Content.assemble(
+            f"Value goal over those days: {money(f.goal_value_cents)}; the weighted forecast is ",
+            (f"{share:.0%}", "bold"), " of it"))
+        style = "$text-success" if f.coverage >= min(f.rule_of_thumb, f.required_coverage) else "$text-error"
+        lines.append(Content.assemble(
+            "Coverage: ", (f"{f.coverage:.1f}×", f"bold {style}"),
+            f" ({money(f.pipeline_cents)} open in the next {f.horizon_days} days against the goal's "
+            f"{money(f.goal_value_cents)}) — the rule of thumb asks {f.rule_of_thumb:g}×, your own win rate "
+            f"from Above ({win_rate:.0%}) asks {_ratio(f.required_coverage)}"))
+    else:
+        style = "$text-success" if f.coverage_deals >= min(f.rule_of_thumb, f.required_coverage) else "$text-error"
+        deals = sum(c.count for c in f.categories)
+        lines.append(Content.assemble(
+            "Coverage in deals: ", (f"{f.coverage_deals:.1f}×", f"bold {style}"),
+            f" ({deals} open deal{'s' if deals != 1 else ''} against {f.goal_wins:.1f} wins wanted) — the rule of "
+            f"thumb asks {f.rule_of_thumb:g}×, your own win rate from Above ({win_rate:.0%}) asks "
+            f"{_ratio(f.required_coverage)}"))
+        lines.append(Content.styled(
+            "Set goal_value_per_month (Profile, 5) to forecast and cover the goal in money.", "$text-muted"))
+    if f.beyond_count:
+        until = f"{today + timedelta(days=f.horizon_days):%a %d %b %Y}" if today is not None else \
+            f"the {f.horizon_days} days"
+        lines.append(Content.styled(
+            f"Not counted: {f.beyond_count} deal{'s' if f.beyond_count != 1 else ''} ({money(f.beyond_value_cents)}) "
+            f"expected to close after {until}.", "$text-muted"))
+    if f.half_weight:
+        lines.append(Content.styled(
+            f"{f.half_weight} deal{'s' if f.half_weight != 1 else ''} counted at half weight (close date passed, or "
+            f"stale).", "$text-muted"))
+    return Content("\n").join(lines)
 
 
-def projection_sentence(data: Insights, today) -> Content:
+def _quota_clause(p: Projection) -> list[str | tuple[str, str]]:
+    if not p.quota:
+        return []
+    quota = f"{p.quota} new prospect{'s' if p.quota != 1 else ''} a week"
+    if p.first_dry_week_with_quota is None:
+        return [" Finding ", (quota, "bold"), " from today fills every week of the chart (░)."]
+    if p.first_dry_week_with_quota == p.first_dry_week:
+        return [" Even with ", (quota, "bold"), " that week stays below half the goal."]
+    return [" With ", (quota, "bold"), f", the first dry week moves to {p.first_dry_week_with_quota:%d %b %Y}."]
+
+
+def projection_sentence(data: Insights, today: date) -> Content:
+    """The chart's headline. It names the week marked ▲ under the chart and says what can still
+    fill it: prospecting started by a day still ahead, or (too late for that) the In-the-Funnel
+    deals that could be pulled forward."""
     p = data.projection
     if p.first_dry_week is None:
-        return Content.styled(
-            "No dry stretch ahead: every month of the coming cycle is expected to bring at least half the goal.",
-            "$text-success",
+        return Content.assemble(
+            (f"No week below half your weekly goal in the next {len(p.weeks)} weeks: ", "$text-success"),
+            ("every week of the chart is expected to bring at least half the goal.", "$text-success"),
         )
     weeks_away = max(0, (p.first_dry_week - today).days // 7)
+    lead = p.lead_days or round(data.cycle.days)
     parts: list[str | tuple[str, str]] = [
-        ("First dry week: ", "bold"),
+        ("First dry week (▲): ", "bold"),
         (f"the week of {p.first_dry_week:%a %d %b %Y}", "bold $text-error"),
-        f" (in {weeks_away} weeks). ",
+        f" (in {weeks_away} week{'s' if weeks_away != 1 else ''}), below half your weekly goal. ",
     ]
     if p.prospect_by is not None:
-        if p.prospect_by < today:
-            parts.append(("Too late for new prospects to fill it: prospect now for the weeks after.", "$text-warning"))
+        parts += ["Prospect by ", (f"{p.prospect_by:%a %d %b %Y}", "bold"),
+                  f" to fill it: new prospects take about {lead} days to close."]
+    else:
+        parts.append((f"Too late for new prospects to fill it (about {lead} days to close): ", "$text-warning"))
+        names = [shown_line(name) for name in data.pull_forward_names[:3]]
+        if names:
+            more = len(p.pull_forward) - len(names)
+            parts.append("pull forward In the Funnel deals expected later — ")
+            parts.append(Content(", ".join(names) + (f" and {more} more" if more > 0 else "")))  # user text
+            parts.append(".")
         else:
-            parts.append(f"Prospect by {p.prospect_by:%a %d %b %Y} to fill it.")
+            parts.append("no In the Funnel deal is expected later; close what you can sooner.")
+    parts += _quota_clause(p)
     return Content.assemble(*parts)
+
+
+def projection_note(data: Insights) -> Content:
+    p = data.projection
+    parts = ["Each deal counts its chance of winning in the week it is expected to close; "
+             "this week is shown, not judged."]
+    if p.half_weight:
+        bits = []
+        if p.slipped:
+            bits.append(f"{p.slipped} whose close date passed (re-dated as if it had none)")
+        if p.stale:
+            bits.append(f"{p.stale} stale")
+        parts.append(f" At half weight: {' and '.join(bits)}.")
+    return Content.styled("".join(parts), "$text-muted")
 
 
 class InsightsScreen(Screen):
@@ -197,15 +267,16 @@ class InsightsScreen(Screen):
             yield Static("Roller-coaster projection: expected wins per week", classes="section")
             yield Static("", id="insights-dry", classes="body")
             yield ProjectionChart(id="insights-projection")
+            yield Static("", id="insights-projection-note", classes="body")
+            yield Static("Forecast over one normal cycle", id="insights-forecast-title", classes="section")
+            yield Static("", id="insights-forecast", classes="body")
+            yield Static("", id="insights-goal", classes="body")
             yield Static("Normal sales cycle", classes="section")
             yield Static("", id="insights-cycle", classes="body")
             yield Static("", id="insights-histogram", classes="body")
             yield Static("Conversion and time in each bucket", classes="section")
             yield Static("", id="insights-buckets", classes="body")
             yield Static(Content.styled(BUCKETS_NOTE, "$text-muted"), classes="body")
-            yield Static("Forecast against the goal", classes="section")
-            yield Static("", id="insights-forecast", classes="body")
-            yield Static("", id="insights-goal", classes="body")
         yield PlannerFooter()
 
     def on_screen_resume(self) -> None:
@@ -229,11 +300,16 @@ class InsightsScreen(Screen):
         )
         self.query_one("#insights-dry", Static).update(projection_sentence(data, today))
         self.query_one("#insights-projection", ProjectionChart).show(data.projection)
+        self.query_one("#insights-projection-note", Static).update(projection_note(data))
+        f = data.forecast
+        self.query_one("#insights-forecast-title", Static).update(
+            f"Forecast over one normal cycle: the next {f.horizon_days} days, to "
+            f"{today + timedelta(days=f.horizon_days):%a %d %b %Y}")
         self.query_one("#insights-cycle", Static).update(cycle_line(data))
         self.query_one("#insights-histogram", Static).update(bins_histogram(data.distribution))
         self.query_one("#insights-buckets", Static).update(buckets_table(data))
         self.query_one("#insights-forecast", Static).update(forecast_table(data))
-        self.query_one("#insights-goal", Static).update(goal_lines(data))
+        self.query_one("#insights-goal", Static).update(goal_lines(data, today))
 
     def action_scroll(self, direction: int) -> None:
         body = self.query_one("#insights-body", VerticalScroll)

@@ -61,9 +61,11 @@ def parse_weight(text: str) -> int:
 
 
 def format_setting(value: float | int | None) -> str:
+    from planner.domain.settings import format_number
+
     if value is None:
         return "auto"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return format_number(value)  # exact: 1000000, not 1e+06
 
 
 def in_use(key: str, settings: Settings, status: Status) -> str:
@@ -77,7 +79,7 @@ def in_use(key: str, settings: Settings, status: Status) -> str:
             p = getattr(params, group)[Bucket(bucket)]
             shown = f"{p.value:.0f} days" if group == "residence_days" else f"{p.value:.2f}"
             if p.source == "measured":
-                unit = "stays" if group == "residence_days" else "exits"
+                unit = "stays" if group == "residence_days" else "outcomes"
                 return f"measured: {shown} ({p.samples} {unit})"
             if setting_value(settings, key) is None:
                 return f"default: {shown}"

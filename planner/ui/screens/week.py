@@ -232,8 +232,9 @@ class WeekScreen(Screen):
             overload.update(
                 Content(
                     f"Overloaded: the funnel asks for {allocation.overloaded_hours:.1f} h more than "
-                    f"your {plan.hours:g} h this week: "
-                    "drop poor-fit prospects, close or drop Best Few deals, or raise your hours (H)."
+                    f"your {plan.hours:g} h this week, so every bucket gets "
+                    f"{plan.hours / allocation.demanded_hours:.0%} of what it asks: "
+                    "drop poor-fit prospects, move Best Few deals that are not nearly sure back, or raise your hours (H)."
                 )
             )
             overload.add_class("overloaded")
@@ -257,9 +258,18 @@ class WeekScreen(Screen):
         if table.row_count:
             table.move_cursor(row=min(max(selected, 0), table.row_count - 1))
 
-        reasons = [Content(allocation[b].reason) for b in PRIORITY]  # each reason names its bucket
-        prospects = allocation.prospects_per_week
-        reasons.append(Content(f"Prospecting quota: {prospects:.1f} new prospects a week."))
+        own = app.status().own_split if plan.is_custom else None
+        if own is not None:
+            # What the user's own split does to each bucket; the suggestion's reasons under their own heading.
+            reasons = [Content.styled("What your split does:", "bold")]
+            reasons += [Content(own[b].reason) for b in PRIORITY]
+            reasons.append(Content.styled("The suggestion, because:", "bold"))
+        else:
+            reasons = []
+        reasons += [Content(allocation[b].reason) for b in PRIORITY]  # each reason names its bucket
+        quota = allocation.prospect_quota
+        reasons.append(Content(f"Prospecting quota: {quota} new prospect{'s' if quota != 1 else ''} this week "
+                               f"({allocation.prospects_per_week:.1f} needed a week)."))
         if plan.is_custom:
             reasons.append(Content("Your own split is in use: r resets it to the suggestion."))
         self.query_one("#week-reasons", Static).update(Content("\n").join(reasons))

@@ -1,13 +1,12 @@
 """The funnel's loudest warnings, and the screen bar every screen can put on top.
 
-`FunnelBanner` shows the funnel-wide flags of SPEC §3.3 (those on no single deal), the empty top
+`FunnelBanner` shows the funnel-wide flags of SPEC §3.4 (those on no single deal), the empty top
 of the funnel first: it is the roller-coaster's cause and the one thing that must never be missed.
 `ScreenBar` names the screens (1–5) with the current one highlighted, and today's date.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import date
 
@@ -26,7 +25,7 @@ def banner_lines(flags: Sequence[Flag], allocation: Allocation) -> list[Content]
     funnel-wide flags, most severe first."""
     lines: list[Content] = []
     funnel_wide = [f for f in flags if f.opportunity_id is None]
-    quota = max(1, math.ceil(allocation.prospects_per_week - 1e-9))
+    quota = allocation.prospect_quota  # the engine's one quota (P rounded up)
     for flag in funnel_wide:
         if flag.code == "empty_top":
             # What to do comes first so it survives a narrow terminal; the why follows.

@@ -1,7 +1,9 @@
 """Text charts of the Insights screen, drawn with block characters (no plotting dependency).
 
 `cycle_histogram` shows how long won deals took; `projection_lines` draws the roller-coaster
-projection (SPEC §3.4): expected wins per week as columns against the goal line, dry weeks marked.
+projection (SPEC §3.5): expected wins per week from the deals in the funnel now as solid columns,
+what keeping the prospecting quota adds stacked on them as shade, the goal as a line across and
+zero as the base line, dry weeks marked under them.
 Both are pure functions of their data and a width, so they are computed once per refresh and
 drawn again only when the width changes.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from textual.content import Content
@@ -54,95 +57,137 @@ def bins_histogram(bins: Sequence[CycleBin], width: int = 40) -> Content:
     return Content("\n").join(lines)
 
 
-def _group(weeks: Sequence[WeekForecast], columns: int, first_dry: date | None) -> list[tuple[date, float, float, str]]:
-    """Weeks merged k at a time when there are more weeks than columns: (start, wins, goal, mark)
-    where mark is "first" for the column holding the first dry week, "dry" for a week below half
-    the goal, "" otherwise."""
+@dataclass(frozen=True, slots=True)
+class _Column:
+    start: date
+    wins: float  # from the deals in the funnel now
+    with_quota: float  # if the quota is kept (at least `wins`)
+    goal: float
+    mark: str  # "first": holds the first dry week; "dry": a week below half the goal; "": neither
+    judged: bool
+
+
+def _group(weeks: Sequence[WeekForecast], columns: int, first_dry: date | None) -> list[_Column]:
+    """Weeks merged k at a time when there are more weeks than columns (their wins and goals
+    summed), so every week stays in the picture."""
     k = max(1, math.ceil(len(weeks) / max(1, columns)))
     out = []
     for i in range(0, len(weeks), k):
         chunk = weeks[i : i + k]
-        wins = sum(w.expected_wins for w in chunk)
-        goal = sum(w.goal for w in chunk)
         mark = "first" if any(w.start == first_dry for w in chunk) else "dry" if any(w.dry for w in chunk) else ""
-        out.append((chunk[0].start, wins, goal, mark))
+        out.append(_Column(chunk[0].start, sum(w.expected_wins for w in chunk),
+                           sum(max(w.with_quota, w.expected_wins) for w in chunk), sum(w.goal for w in chunk),
+                           mark, any(w.judged for w in chunk)))
     return out
 
 
+#: The scale never runs above this many goals, so the goal line keeps a row of its own whatever the
+#: goal and however many wins one week expects (a taller column is cut, with ↑ on top).
+_MAX_GOALS_SHOWN = 3.0
+AXIS = 7  # "0.47 ┤" and a space
+
+
 def projection_lines(projection: Projection, width: int, height: int = 8) -> Content:
-    """Expected wins per week as columns, the goal as a line across. Under the columns, △ marks a
-    week below half the goal and ▲ the first dry week: the one that opens a dry stretch, as the
-    projection judges it (SPEC §3.4)."""
+    """The roller-coaster chart in `width` cells: one column per week (or per few weeks), █ the
+    expected wins from the deals in the funnel now (red where the week is below half the goal),
+    ░ what keeping the prospecting quota from today adds, ─ the weekly goal across the chart and
+    the zero line at its foot. Under the columns, ▲ marks the first dry week (the one the headline
+    names) and △ every other week below half the goal; the current week is not judged (SPEC §3.5)."""
     weeks = projection.weeks
     if not weeks:
         return Content.styled("Nothing to project yet.", "$text-muted")
-    axis = 7  # "0.50 ┤"
-    room = max(4, width - axis - 1)
-    groups = _group(weeks, room // 2, projection.first_dry_week)
-    col = max(1, min(6, room // len(groups)))
-    bar = max(1, col - 1)
-    top = max(max(g[1] for g in groups), max(g[2] for g in groups), 1e-9) * 1.15
-    goal_level = groups[0][2] / top * height if groups else 0.0
-    goal_row = min(height - 1, int(goal_level))
+    room = max(4, width - AXIS)
+    columns = _group(weeks, room // 2, projection.first_dry_week)
+    col = max(2, min(6, room // len(columns)))
+    bar = col - 1
+    goal = max(c.goal for c in columns)
+    tallest = max(max(c.with_quota for c in columns), goal)
+    top = min(tallest, _MAX_GOALS_SHOWN * goal) if goal > 0 else tallest
+    top = max(top, 2 * goal, 1e-9) * 1.1
+    per_row = top / height
+    goal_row = min(height - 1, max(0, int(goal / per_row)))
 
     lines: list[Content] = []
     for row in range(height - 1, -1, -1):
         if row == height - 1:
             label = f"{top:5.2f} ┤"
         elif row == goal_row:
-            label = f"{groups[0][2]:5.2f} ┤"
-        elif row == 0:
-            label = f"{0:5.2f} ┤"
+            label = f"{goal:5.2f} ┤"
         else:
             label = "      │"
         parts: list[str | tuple[str, str]] = [(label, "$text-muted")]
-        for _start, wins, goal, mark in groups:
-            level = wins / top * height
-            fill = max(0.0, min(1.0, level - row))
-            char = EIGHTHS[round(fill * 8)]
-            own_goal_row = min(height - 1, int(goal / top * height))
-            if row == own_goal_row and fill < 1.0 and char in (" ", EIGHTHS[1], EIGHTHS[2]):
-                parts.append(("─" * col, "$warning"))
-                continue
-            parts.append((char * bar, "$error" if mark else "$success"))
-            parts.append(" " * (col - bar))
+        for c in columns:
+            solid = max(0.0, min(1.0, c.wins / per_row - row))
+            shaded = max(0.0, min(1.0, c.with_quota / per_row - row))
+            colour = "$text-muted" if not c.judged else "$error" if c.mark else "$success"
+            if row == height - 1 and c.with_quota > top:
+                cell: tuple[str, str] = ("↑" * bar, "bold " + colour)
+            elif solid >= 1.0:
+                cell = ("█" * bar, colour)
+            elif solid >= 1 / 16:
+                cell = (EIGHTHS[max(1, round(solid * 8))] * bar, colour)
+            elif shaded >= 0.5:
+                cell = ("░" * bar, "$accent")
+            elif row == goal_row:
+                cell = ("─" * bar, "$warning")
+            else:
+                cell = (" " * bar, "")
+            parts.append(cell)
+            parts.append(("─", "$warning") if row == goal_row else " ")
         lines.append(Content.assemble(*parts))
+    # The zero line: every column stands on it, so a week expecting nothing reads as zero.
+    lines.append(Content.assemble((f"{0:5.2f} ┼", "$text-muted"), ("─" * (col * len(columns)), "$text-muted")))
 
-    marks: list[str | tuple[str, str]] = [" " * axis]
-    for _start, _wins, _goal, mark in groups:
-        if mark == "first":
+    marks: list[str | tuple[str, str]] = [" " * AXIS]
+    for c in columns:
+        if c.mark == "first":
             marks.append(("▲".ljust(col), "bold $text-error"))
-        elif mark == "dry":
+        elif c.mark == "dry":
             marks.append(("△".ljust(col), "$text-warning"))
         else:
             marks.append(" " * col)
     lines.append(Content.assemble(*marks))
 
     # Dates under the columns wherever a label fits without touching the previous one.
-    label_row = [" "] * (axis + col * len(groups) + 8)
+    label_row = [" "] * (AXIS + col * len(columns) + 8)
     next_free = 0
-    for i, (start, *_rest) in enumerate(groups):
-        x = axis + i * col
-        text = f"{start:%d %b}"
+    for i, c in enumerate(columns):
+        x = AXIS + i * col
+        text = f"{c.start:%d %b}"
         if x >= next_free and x + len(text) <= len(label_row):
             label_row[x : x + len(text)] = list(text)
             next_free = x + len(text) + 1
-    lines.append(Content.styled("".join(label_row).rstrip(), "$text-muted"))
-    legend = Content.assemble(
-        " " * axis,
-        ("█", "$success"),
-        " expected wins per week  ",
-        ("─", "$warning"),
-        " goal  ",
-        ("△", "$text-warning"),
-        " below half the goal  ",
-        ("▲", "$text-error"),
-        " first dry week",
-    )
-    if len(groups) < len(weeks):
-        legend = legend + Content.styled(f"  (each column: {math.ceil(len(weeks) / len(groups))} weeks)", "$text-muted")
-    lines.append(legend)
+    lines.append(Content.styled("".join(label_row).rstrip()[:width], "$text-muted"))
+    lines.extend(_legend(projection, len(weeks), len(columns), width))
     return Content("\n").join(lines)
+
+
+def _legend(projection: Projection, weeks: int, columns: int, width: int) -> list[Content]:
+    quota = projection.quota
+    items: list[Content] = [
+        Content.assemble(("█", "$success"), " from your deals now"),
+        Content.assemble(("░", "$accent"), f" if you find {quota} new prospect{'s' if quota != 1 else ''} a week")
+        if quota else Content(""),
+        Content.assemble(("─", "$warning"), " weekly goal"),
+        Content.assemble(("▲", "$text-error"), " first dry week"),
+        Content.assemble(("△", "$text-warning"), " below half the goal"),
+    ]
+    if columns < weeks:
+        items.append(Content.styled(f"each column: {math.ceil(weeks / columns)} weeks", "$text-muted"))
+    # As many items on a line as fit the width, the rest on the next line.
+    lines: list[Content] = []
+    current: list[Content] = []
+    used = AXIS
+    for item in (i for i in items if i.plain):
+        size = len(item.plain) + 2
+        if current and used + size > width:
+            lines.append(Content(" " * AXIS) + Content("  ").join(current))
+            current, used = [], AXIS
+        current.append(item)
+        used += size
+    if current:
+        lines.append(Content(" " * AXIS) + Content("  ").join(current))
+    return lines
 
 
 class ProjectionChart(Widget):
