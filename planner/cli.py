@@ -199,8 +199,17 @@ def _args_config(p: argparse.ArgumentParser) -> None:
 
 
 def _args_import(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="the CSV file (UTF-8)")
-    p.add_argument("--dry-run", action="store_true", help="check the file and say what would be imported")
+    p.add_argument("file", help="a .csv / .tsv file (any delimiter and usual encoding), an .xlsx workbook, or a .json export")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the file and show what would be imported: the mapping, the counts, every warning")
+    p.add_argument("--map", action="append", default=[], metavar="'HEADER=FIELD'",
+                   help="read the column HEADER as FIELD (title, account, value, stage, close_date…; nothing after = leaves it out)")
+    p.add_argument("--stage", action="append", default=[], metavar="'STAGE=BUCKET'",
+                   help="put deals in stage STAGE into BUCKET (above, in, best_few, won, lost)")
+    p.add_argument("--date-format", choices=("dmy", "mdy", "ymd"), help="how numeric dates are written: 24/07/2025 is dmy")
+    p.add_argument("--decimal-comma", action="store_true", help="amounts are written 12.500,50 (a comma before the cents)")
+    p.add_argument("--update", action="store_true", help="rows with an id update that deal (the others are added)")
+    p.add_argument("--sheet", metavar="NAME", help="the sheet of an .xlsx workbook to read (default: the first)")
 
 
 def _args_export(p: argparse.ArgumentParser) -> None:
@@ -219,6 +228,29 @@ def _args_restore(p: argparse.ArgumentParser) -> None:
 def _args_demo(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep", metavar="PATH", help="write the demo database to PATH (a new file) and exit without the UI")
     p.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+
+
+def _args_serve(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only; see docs/serve.md)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000; 0 picks a free one)")
+    p.add_argument("--connections", type=int, metavar="N", help="browser tabs at once (default: the serve_connections setting, 4)")
+    p.add_argument("--new-token", action="store_true", help="replace the access token (every browser has to open the new address)")
+    p.add_argument("--no-token", action="store_true", help="serve unlocked; only allowed on 127.0.0.1, ::1 or localhost")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """`planner serve [--host H] [--port P] [--connections N] [--new-token] [--no-token]`: the TUI
+    in a browser (planner.serve; the optional serve extra is imported only here)."""
+    from planner.serve import serve
+
+    return serve(
+        args.db,
+        host=args.host,
+        port=args.port,
+        connections=args.connections,
+        renew_token=args.new_token,
+        locked=not args.no_token,
+    )
 
 
 #: name → (arguments, handler name, help, description). Handlers are looked up by name when the
@@ -251,9 +283,10 @@ _COMMANDS: dict[str, tuple[Any, str, str, str | None]] = {
     "import": (
         _args_import,
         "cmd_import",
-        "import opportunities from a CSV file (all or nothing)",
-        "Import a CSV file with a header row; only the title column is required. Any bad row and "
-        "nothing is imported: every bad row is listed with its line number.",
+        "import deals from a CSV, Excel or JSON file (all or nothing)",
+        "Import a file with a header row, as Pipedrive, HubSpot, Salesforce, Zoho, Odoo, Notion or a "
+        "spreadsheet write it; only a column for the deal's title is required. Any problem and nothing "
+        "is imported: every problem is listed with its lines. Columns with no field are kept in the notes.",
     ),
     "export": (_args_export, "cmd_export", "export every opportunity as CSV or JSON", None),
     "backup": (_args_backup, "cmd_backup", "copy the database safely and print where", None),
@@ -270,6 +303,14 @@ _COMMANDS: dict[str, tuple[Any, str, str, str | None]] = {
         "try the planner on a fresh demo database (never yours)",
         "Build a believable consultant's year relative to today in a temporary database and open the "
         "terminal UI on it. Your own database is never touched (so there is no --db here).",
+    ),
+    "serve": (
+        _args_serve,
+        "cmd_serve",
+        "the planner in a browser tab, locked by an access token",
+        "Serve the terminal UI to a web browser (needs the serve extra: pip install 'funnel-planner[serve]'). "
+        "Prints the address to open, with its access token; every request without the token is refused. "
+        "Same database as the other commands. See docs/serve.md for phones, tunnels and TLS.",
     ),
 }
 _NO_DB = {"demo"}
@@ -378,10 +419,10 @@ def _parse_id(text: str) -> int:
     return int(raw)
 
 
-def _money(cents: int) -> str:
-    from planner.domain.parse import format_money
+def _money(cents: int, style: Any = None) -> str:
+    from planner.domain.parse import PLAIN_MONEY, format_money
 
-    return format_money(cents)
+    return format_money(cents, style or PLAIN_MONEY)
 
 
 def _stdout_is_utf8() -> bool:
@@ -488,7 +529,6 @@ def cmd_add(args: argparse.Namespace) -> int:
         bucket=bucket,
         account=clean_text(args.account, MAX_FIELD, what="--account"),
         contact=clean_text(args.contact, MAX_FIELD, what="--contact"),
-        value_cents=parse_money(args.value, what="--value") if args.value is not None else 0,
         first_contact=parse_date(args.first_contact, today, what="--first-contact") if args.first_contact
         else first_contact,
         expected_close=parse_date(args.close, today, what="--close") if args.close else None,
@@ -498,6 +538,11 @@ def cmd_add(args: argparse.Namespace) -> int:
         notes=clean_text(args.notes, MAX_NOTES, multiline=True, what="--notes"),
     )
     with _repository(args) as repo:
+        if args.value is not None:
+            # Read in the database's decimal convention and currency (SPEC §4 "Amounts on input").
+            style = repo.settings().money_style
+            value = parse_money(args.value, what="--value", decimal_comma=style.decimal_comma, currency=style.currency)
+            opp = replace(opp, value_cents=value)
         if opp.bucket is not Bucket.ABOVE:
             # Entering the funnel lower down asks the same of the deal as moving there would.
             for warning in move_warnings(replace(opp, bucket=Bucket.ABOVE), opp.bucket, today, _cycle_days(repo)):
@@ -514,6 +559,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     bucket = parse_bucket(args.bucket) if args.bucket else None
     with _repository(args) as repo:
         opps = repo.list(bucket)
+        style = repo.settings().money_style if opps and not args.json else None
     if args.open:
         opps = [o for o in opps if o.is_open]
     if args.json:
@@ -531,7 +577,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             o.bucket.short_label,
             o.title,
             o.account,
-            _money(o.value_cents),
+            _money(o.value_cents, style),
             o.next_action,
             _due_text(o.next_action_due, today),
         ]
@@ -772,15 +818,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     projection, flags (SPEC §4)."""
     today = _today()
     with _repository(args) as repo:
-        _, status = _status(repo, today)
+        snapshot, status = _status(repo, today)
     if args.json:
         _print_json(status_record(status))
         return 0
-    print("\n".join(status_lines(status)))
+    print("\n".join(status_lines(status, snapshot.settings.money_style)))
     return 0
 
 
-def status_lines(status: Status) -> list[str]:
+def status_lines(status: Status, style: Any = None) -> list[str]:
     """What `planner status` prints, line by line."""
     from planner.domain.models import OPEN_BUCKETS, PRIORITY
     from planner.domain.text import shown_line
@@ -792,7 +838,7 @@ def status_lines(status: Status) -> list[str]:
         "",
     ]
     label_width = max(len(b.label) for b in OPEN_BUCKETS)
-    values = {b: _money(status.values_cents[b]) for b in OPEN_BUCKETS}
+    values = {b: _money(status.values_cents[b], style) for b in OPEN_BUCKETS}
     value_width = max(len(v) for v in values.values())
     for b in OPEN_BUCKETS:
         count = status.counts[b]
@@ -812,7 +858,7 @@ def status_lines(status: Status) -> list[str]:
             share = own[b]
             out.append(f"  {b.label:<{label_width}}  {share.percent:>3} %  {_hours(share.hours):>7}  {share.reason}")
     out += ["", *quota_lines(status)]
-    out += forecast_lines(status)
+    out += forecast_lines(status, style)
     out += projection_lines(status)
     out.append("")
     if status.flags:
@@ -840,23 +886,23 @@ def quota_lines(status: Status) -> list[str]:
                    f"today began, {days})"]
 
 
-def forecast_lines(status: Status) -> list[str]:
+def forecast_lines(status: Status, style: Any = None) -> list[str]:
     f = status.forecast
     lines = [
         f"Forecast over the next {f.horizon_days} days: {f.expected_wins:.1f} expected wins against a goal of "
-        f"{f.goal_wins:.1f}; weighted {_money(_whole(f.weighted_value_cents))} (commit {_money(f.commit_cents)} … "
-        f"best case {_money(f.best_case_cents)})",
+        f"{f.goal_wins:.1f}; weighted {_money(_whole(f.weighted_value_cents), style)} (commit {_money(f.commit_cents, style)} … "
+        f"best case {_money(f.best_case_cents, style)})",
     ]
     if f.coverage is not None and f.goal_value_cents is not None:
-        lines.append(f"  coverage {f.coverage:.1f}× ({_money(f.pipeline_cents)} open against the goal's "
-                     f"{_money(f.goal_value_cents)}) beside the 3× rule of thumb and the "
+        lines.append(f"  coverage {f.coverage:.1f}× ({_money(f.pipeline_cents, style)} open against the goal's "
+                     f"{_money(f.goal_value_cents, style)}) beside the 3× rule of thumb and the "
                      f"{_ratio(f.required_coverage)} your own win rate from Above asks")
     else:
         lines.append(f"  coverage {f.coverage_deals:.1f}× in deals beside the 3× rule of thumb and the "
                      f"{_ratio(f.required_coverage)} your own win rate asks (set goal_value_per_month for money)")
     if f.beyond_count:
         lines.append(f"  not counted: {f.beyond_count} deal{'s' if f.beyond_count != 1 else ''} "
-                     f"({_money(f.beyond_value_cents)}) expected to close after the {f.horizon_days} days")
+                     f"({_money(f.beyond_value_cents, style)}) expected to close after the {f.horizon_days} days")
     return lines
 
 
@@ -1048,13 +1094,10 @@ def _write_file(target: str, data: bytes, db: str | None) -> None:
 # --- config -------------------------------------------------------------------------------------
 
 
-def _format_setting(value: float | int | None, key: str = "") -> str:
-    from planner.domain.settings import SETTING_SPECS, format_number
+def _format_setting(value: Any, key: str = "") -> str:
+    from planner.domain.settings import format_setting
 
-    if value is None:
-        spec = SETTING_SPECS.get(key)
-        return "none" if spec is not None and spec.money else "auto"
-    return format_number(value)
+    return format_setting(value, key)
 
 
 def _print_settings(settings: Any, repo: Repository) -> None:
@@ -1112,16 +1155,31 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """`planner import FILE.csv [--dry-run]`: all or nothing, every bad row listed (SPEC §4)."""
-    from planner.csvio import ImportProblem, read_csv
+    """`planner import FILE [--dry-run] [--map …] [--stage …] [--date-format] [--decimal-comma]
+    [--update] [--sheet]`: all or nothing, every problem listed by line (SPEC §4)."""
     from planner.files import check_readable_file
+    from planner.importing import ImportOptions, ImportProblem, parse_map, parse_stage, read_import
 
-    path = check_readable_file(args.file, what="CSV file")  # not a FIFO or device: never blocks
+    path = check_readable_file(args.file, what="file to import")  # not a FIFO or device: never blocks
+    maps = dict(parse_map(text) for text in args.map)
+    stages = dict(parse_stage(text) for text in args.stage)
     today = _today()
     with _repository(args) as repo:
+        settings = repo.settings()
+        options = ImportOptions(
+            maps=maps,
+            stages=stages,
+            date_format=args.date_format,
+            decimal_comma=args.decimal_comma,
+            decimal_comma_setting=settings.decimal_comma,
+            currency=settings.currency,
+            update=args.update,
+            sheet=args.sheet,
+            database_is_empty=repo.is_empty(),
+        )
         try:
             # The ids already there are read only if the file has an id column in use.
-            opps = read_csv(path, today, existing_ids=lambda: {o.id for o in repo.export_rows() if o.id is not None})
+            plan = read_import(path, today, options, existing_ids=repo.opportunity_ids)
         except ImportProblem as problem:
             if len(problem.problems) == 1:
                 raise
@@ -1129,31 +1187,66 @@ def cmd_import(args: argparse.Namespace) -> int:
             for line in problem.problems:
                 print(f"  {line}", file=sys.stderr)
             return problem.exit_code
-        count = len(opps)
-        noun = "opportunity" if count == 1 else "opportunities"
-        if args.dry_run:
-            print(f"would import {count} {noun} from {args.file}; nothing changed (dry run)")
-            return 0
-        if count:
-            repo.import_opportunities(opps, on=today)
-    print(f"imported {count} {noun} from {args.file}")
+        if not args.dry_run and (plan.new or plan.updates or plan.batch_extra or plan.settings):
+            repo.apply_import(plan.batch(), on=today)
+    print("\n".join(import_summary(plan, args.file, dry_run=args.dry_run)))
+    if not args.dry_run:
+        for warning in plan.warnings:
+            _warn(warning)
     return 0
 
 
+def import_summary(plan: Any, name: str, *, dry_run: bool) -> list[str]:
+    """What an import did (or, dry, would do): counts per bucket, how the file was read, what went
+    to the notes, and with --dry-run the whole mapping and every warning."""
+    from planner.domain.models import Bucket
+
+    counts = plan.counts
+    added = len(plan.new) + len(plan.batch_extra.get("histories", ()))
+    updated = len(plan.updates)
+    what = f"{added} opportunit{'y' if added == 1 else 'ies'}"
+    if updated:
+        what += f" and update {updated}" if dry_run else f", updated {updated}"
+    verb = "would import" if dry_run else "imported"
+    by_bucket = ", ".join(f"{b.label} {counts[b]}" for b in Bucket if counts[b])
+    lines = [f"{verb} {what} from {name}" + (f": {by_bucket}" if by_bucket else "")
+             + ("; nothing changed (dry run)" if dry_run else "")]
+    lines.append(f"  read as {plan.source}")
+    if dry_run and plan.mapping:
+        lines.append("  columns:")
+        lines += [f"    {header} → {target}" for header, target in plan.mapping]
+    if dry_run and plan.stage_map:
+        lines.append("  stages:")
+        lines += [f"    {stage} → {bucket.value} ({n} row{'s' if n != 1 else ''})" for stage, bucket, n in plan.stage_map]
+    if plan.kept_in_notes:
+        lines.append(f"  kept in the notes as 'Header: value': {', '.join(plan.kept_in_notes)}")
+    lines += [f"  {notice}" for notice in plan.notices]
+    if dry_run:
+        lines += [f"  warning: {warning}" for warning in plan.warnings]
+    return lines
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    """`planner export [--format csv|json] [-o FILE]`: every opportunity, stdout by default."""
+    """`planner export [--format csv|json] [-o FILE]`: every deal as CSV, or everything as JSON
+    (SPEC §4 "Export is complete"); stdout by default."""
     import io
 
-    from planner.csvio import csv_text, write_csv, write_json
+    from planner.csvio import csv_text, write_csv
 
     fmt = args.format or ("json" if args.output and args.output.lower().endswith(".json") else "csv")
     to_stdout = args.output in (None, "-")
     if not to_stdout:
         _refuse_database_target(args.output, args.db)
     with _repository(args) as repo:
-        opps = list(repo.export_rows())
+        if fmt == "json":
+            from planner.importing.export import complete_export, write_complete_json
+
+            histories, prospecting = repo.export_histories()
+            export = complete_export(histories, prospecting, repo.criteria(), repo.settings_mapping(), _today())
+        else:
+            opps = list(repo.export_rows())
     if to_stdout and fmt == "json":
-        write_json(opps, _JsonStream(_raw(sys.stdout)), ascii_only=not _stdout_is_utf8())
+        write_complete_json(export, _JsonStream(_raw(sys.stdout)), ascii_only=not _stdout_is_utf8())
         return 0
     if to_stdout and _raw(sys.stdout).isatty():
         write_csv(opps, sys.stdout)  # read on a terminal: shown text, like every other output there
@@ -1169,7 +1262,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.buffer.flush()
         return 0
     buffer = io.StringIO(newline="")
-    count = (write_json if fmt == "json" else write_csv)(opps, buffer)
+    count = write_complete_json(export, buffer) if fmt == "json" else write_csv(opps, buffer)
     _write_file(args.output, buffer.getvalue().encode("utf-8"), args.db)
     print(f"exported {count} opportunit{'y' if count == 1 else 'ies'} to {args.output}")
     return 0

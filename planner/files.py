@@ -116,10 +116,14 @@ def refuse_database_target(target: str | Path, database: Path | None) -> None:
         raise BadInput(f"cannot write {target}: that is the database itself or one of its own files; choose another name")
 
 
-def check_target(raw: str | Path, *, database: Path | None, shown: str | None = None) -> Path:
+def check_target(
+    raw: str | Path, *, database: Path | None, shown: str | None = None, replace_link: bool = False
+) -> Path:
     """The path to write for `raw` (`~` expanded), or a one-line BadInput: an existing folder,
     link, FIFO, socket or device; a missing folder; the database or its companions; a path the
-    system refuses (too long, a link loop, a file used as a folder)."""
+    system refuses (too long, a link loop, a file used as a folder). With `replace_link`, a link at
+    the name is accepted: the rename then replaces the link itself (for files the planner keeps
+    under its own names, such as the serve token), still never writing through it."""
     shown = str(raw) if shown is None else shown
     path = expand(raw)
     if not path.name or path.name in (".", ".."):
@@ -130,7 +134,7 @@ def check_target(raw: str | Path, *, database: Path | None, shown: str | None = 
         st = None
     except OSError as error:
         raise BadInput(f"cannot write {shown}: {os_error_text(error)}") from None
-    if st is not None and not stat.S_ISREG(st.st_mode):
+    if st is not None and not stat.S_ISREG(st.st_mode) and not (replace_link and stat.S_ISLNK(st.st_mode)):
         if stat.S_ISLNK(st.st_mode):
             raise BadInput(
                 f"cannot write {shown}: it is a symbolic link, and the planner never writes through a link; "
@@ -226,7 +230,12 @@ def _fsync_folder(folder: Path) -> None:
 
 @contextmanager
 def replacing(
-    target: str | Path, *, database: Path | None, what: str = "file", shown: str | None = None
+    target: str | Path,
+    *,
+    database: Path | None,
+    what: str = "file",
+    shown: str | None = None,
+    replace_link: bool = False,
 ) -> Iterator[TempFile]:
     """Write a new `target` through a temporary file (see the module docstring): the body writes
     the whole content to the yielded `TempFile`; when it returns, the file is flushed and renamed
@@ -238,7 +247,7 @@ def replacing(
     import tempfile
 
     shown = str(target) if shown is None else shown
-    path = check_target(target, database=database, shown=shown)
+    path = check_target(target, database=database, shown=shown, replace_link=replace_link)
     folder = path.parent
     clean_stale_temporaries(folder)
     try:
@@ -336,10 +345,10 @@ def clean_stale_temporaries(folder: Path) -> list[Path]:
 # --- whole files --------------------------------------------------------------------------------
 
 
-def write_file(target: str | Path, data: bytes, *, database: Path | None) -> Path:
+def write_file(target: str | Path, data: bytes, *, database: Path | None, replace_link: bool = False) -> Path:
     """Write `data` to `target` (`~` expanded) as a whole file or nothing, never through a link and
-    never over `database` or its -wal/-shm/-journal files (see `replacing`). Returns the path
-    written; BadInput for a target the user must change, PlannerError for anything else."""
-    with replacing(target, database=database) as temp:
+    never over `database` or its -wal/-shm/-journal files (see `replacing`; `replace_link` there).
+    Returns the path written; BadInput for a target the user must change, PlannerError otherwise."""
+    with replacing(target, database=database, replace_link=replace_link) as temp:
         temp.write(data)
     return temp.target

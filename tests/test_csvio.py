@@ -87,35 +87,44 @@ def test_every_bad_row_is_reported_with_the_line_an_editor_shows() -> None:
     assert problems_of(text) == [
         "line 4: value 'abc' is not an amount; use a plain amount like 12500, 12,500.50 or 1.5k",
         "line 6: title is empty",
-        "line 7: unknown bucket 'funnel'; use above, in, best_few (or bf), won or lost",
+        "lines 7, 11: unknown bucket 'funnel'; use above, in, best_few (or bf), won or lost (also 'nowhere')",
         "line 10: next_action_due '2026-02-30' is not a day of the calendar",
-        "line 11: value '-3' is negative; amounts are zero or more; unknown bucket 'nowhere'; "
-        "use above, in, best_few (or bf), won or lost",
+        "line 11: value '-3' is negative; amounts are zero or more",
     ]
 
 
 def test_header_problems_name_the_column() -> None:
-    [problem] = problems_of("title,valu\nAcme,1\n")
-    assert problem.startswith("line 1: unknown column 'valu'")
-    [problem] = problems_of("name,value\nAcme,1\n")
-    assert "no 'title' column" in problem and "unknown column 'name'" in problem
+    [problem] = problems_of("account,valu\nAcme,1\n")
+    assert problem.startswith("line 1: no column for the deal's title among 'account', 'valu'")
+    assert "--map 'Their header=title'" in problem
     [problem] = problems_of("title,Title\nA,B\n")
-    assert "column 'title' appears twice" in problem
+    assert "column 'Title' appears twice (columns 1 and 2)" in problem
     [problem] = problems_of("")
     assert "empty" in problem
 
 
-def test_a_file_that_is_not_utf8_gets_one_clear_error() -> None:
-    data = "title\nCafé\n".encode("latin-1")
-    assert problems_of(data) == [
-        "the file is not UTF-8 text (line 2 has the byte 0xE9); save it as 'CSV UTF-8' and import it again"
+def test_a_column_with_no_field_is_kept_in_the_notes_never_dropped() -> None:
+    [opp] = read_csv("name,valu,notes\nAcme,1,own note\n", TODAY)
+    assert (opp.title, opp.notes) == ("Acme", "own note\nvalu: 1")
+
+
+def test_a_file_that_is_not_utf8_is_read_as_windows_1252_with_a_warning() -> None:
+    from planner.importing import read_import
+
+    data = "title\nCafé €5\n".encode("cp1252")
+    plan = read_import(data, TODAY)
+    assert [o.title for o in plan.new] == ["Café €5"]
+    assert plan.warnings == [
+        "the file is not UTF-8 (line 2 has the byte 0xE9); read it as Windows-1252, the encoding of Excel's older "
+        "'CSV' save: check the names with accents, or save it as 'CSV UTF-8'"
     ]
+    assert "neither UTF-8 nor Windows-1252" in problems_of(b"title\nbad \x81\x9d\n")[0]
 
 
 def test_duplicate_and_existing_ids_are_refused() -> None:
     text = "id,title\n4,A\n5,B\n4,C\nx,D\n"
     assert problems_of(text, existing_ids={5}) == [
-        "line 3: id 5 already exists; clear the id cell to import it as a new one",
+        "line 3: id 5 already exists; clear the id cell to import it as a new one, or use --update to update that deal",
         "line 4: id 4 is also on line 2",
         "line 5: id 'x' is not a positive whole number",
     ]
@@ -133,7 +142,7 @@ def test_over_long_text_control_characters_and_extra_cells_are_refused() -> None
 def test_closed_dates_must_make_sense() -> None:
     text = "title,bucket,first_contact,closed_on\nA,in,,2026-01-01\nB,won,2026-05-01,2026-04-01\n"
     assert problems_of(text) == [
-        "line 2: closed_on is set but the bucket is 'in' (only won or lost deals are closed)",
+        "line 2: closed_on is set but the deal is open (in); only won or lost deals are closed",
         "line 3: closed_on 2026-04-01 is before first_contact 2026-05-01",
     ]
 
@@ -212,7 +221,7 @@ def test_the_ids_already_there_are_asked_for_only_when_a_row_has_an_id() -> None
     assert [o.title for o in read_csv("title\nA\nB\n", TODAY, existing_ids=existing)] == ["A", "B"]
     assert asked == []
     assert problems_of("id,title\n,A\n5,B\n6,C\n", existing_ids=existing) == [
-        "line 3: id 5 already exists; clear the id cell to import it as a new one"
+        "line 3: id 5 already exists; clear the id cell to import it as a new one, or use --update to update that deal"
     ]
     assert asked == [True]
 
@@ -223,4 +232,5 @@ def test_short_rows_unnamed_columns_and_written_out_values_still_read() -> None:
     text = "title,value,bucket,,first_contact\nA,1.5k,Best-Few,,today\nB,12\n'=C,\"1,200.50\",IN,,\n"
     read = [(o.title, o.value_cents, o.bucket, o.first_contact) for o in read_csv(text, TODAY)]
     assert read == [("A", 150_000, Bucket.BEST_FEW, TODAY), ("B", 1200, Bucket.ABOVE, None), ("=C", 120_050, Bucket.IN, None)]
-    assert problems_of(text + "D,1,in,x,\n") == ["line 5: cell 4 holds 'x' but its column has no name"]
+    [opp] = [o for o in read_csv(text + "D,1,in,x,\n", TODAY) if o.title == "D"]
+    assert opp.notes == "Column 4: x"  # a cell under no header is kept, with where it was

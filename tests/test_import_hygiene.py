@@ -46,3 +46,10 @@ def test_package_import_is_light():
 def test_cli_module_does_not_import_textual_or_the_orm():
     loaded = imported_by("planner.cli")
     assert not {"textual", "sqlmodel", "sqlalchemy"} & loaded
+
+
+def test_the_importer_touches_no_database_and_loads_openpyxl_only_for_a_workbook():
+    for module in ("planner.importing", "planner.importing.rows", "planner.importing.complete", "planner.csvio"):
+        loaded = imported_by(module)
+        assert not {"textual", "sqlmodel", "sqlalchemy", "sqlite3", "openpyxl"} & loaded, module
+        assert not any(name.startswith(("planner.store", "planner.ui", "planner.app", "planner.cli")) for name in loaded)

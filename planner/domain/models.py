@@ -561,3 +561,41 @@ class Insights:
     forecast: Forecast
     projection: Projection
     pull_forward_names: tuple[str, ...] = ()  # the projection's pull_forward deals, named as in messages
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports (SPEC §4 "Switching in", "Export is complete"): what one import writes, in one transaction.
+
+
+@dataclass(frozen=True, slots=True)
+class DealHistory:
+    """A deal with its whole history, as a complete (JSON) export holds it: its ids are the
+    file's, its moves and activities refer to it by that id."""
+
+    opportunity: Opportunity
+    moves: tuple[Move, ...] = ()
+    activities: tuple[Activity, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportBatch:
+    """Everything one import writes, all or nothing.
+
+    `new`: deals to add (fresh ids, a creation move on the day of the import); `updates`: deals
+    matched on their id (`--update`) with the fields the file sets; `histories`: deals of a
+    complete export with their moves and activities; `prospecting`: activities on no deal;
+    `criteria`: ideal-customer criteria (merged with those there by name); `settings`: key → text
+    as the settings are stored, to apply."""
+
+    new: tuple[Opportunity, ...] = ()
+    updates: tuple[tuple[Opportunity, frozenset[str]], ...] = ()
+    histories: tuple[DealHistory, ...] = ()
+    prospecting: tuple[Activity, ...] = ()
+    criteria: tuple[Criterion, ...] = ()
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    added: tuple[int, ...]  # ids of the deals added (new and histories)
+    updated: tuple[int, ...]

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from planner.domain.models import OPEN_BUCKETS, Bucket
+from planner.domain.parse import MoneyStyle, currency_of
 from planner.errors import BadInput
 
 DEFAULT_EFFORT_HOURS = {Bucket.ABOVE: 1.5, Bucket.IN: 6.0, Bucket.BEST_FEW: 4.0}
@@ -36,17 +37,37 @@ class Settings:
     user_split: Mapping[Bucket, int] | None = None
     # When the selling day starts, for the week's time blocks (hour of day, local time).
     day_start_hour: int = 9
+    # How many browser tabs `planner serve` runs at once (each tab is one app process).
+    serve_connections: int = 4
+    # Money (SPEC §4 "Amounts on input"): the one currency of this database ("" = none shown) and
+    # whether amounts are written with the decimal comma (12.500,50) rather than the point.
+    currency: str = ""
+    decimal_comma: bool = False
+
+    @property
+    def money_style(self) -> MoneyStyle:
+        """How this database shows and reads amounts."""
+        return MoneyStyle(self.currency, self.decimal_comma)
 
 
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
     key: str
-    kind: type  # int or float
+    kind: type  # int, float, bool (on/off) or str (a currency)
     minimum: float
     maximum: float
     help: str
     optional: bool = False  # accepts "auto" / "" to go back to measured-or-default
     money: bool = False  # an amount, read as amounts are everywhere (12,500 · 12.5k · €12 500)
+
+    @property
+    def accepts(self) -> str:
+        """What may be typed, for help lines: "1 to 3650", "on or off", "a currency code or sign…"."""
+        if self.kind is bool:
+            return "on or off"
+        if self.kind is str:
+            return "a currency code or sign (EUR, USD, CHF, €, $, £), or none"
+        return f"{self.minimum:g} to {self.maximum:g}" + (", or auto" if self.optional else "")
 
 
 def _bucket_specs(prefix: str, kind: type, lo: float, hi: float, help_: str, optional: bool) -> list[SettingSpec]:
@@ -68,18 +89,37 @@ SETTING_SPECS: dict[str, SettingSpec] = {
         *_bucket_specs("pass_rate", float, 0.01, 1, "share that moves on; 'auto' = measured or default", True),
         SettingSpec("prospecting_floor", float, 0, 0.9, "share of the week never taken from prospecting"),
         SettingSpec("day_start_hour", int, 0, 23, "hour the selling day starts, for the week's time blocks"),
+        SettingSpec("serve_connections", int, 1, 64, "browser tabs 'planner serve' runs at once"),
+        # Money: one currency per database, and how amounts are written (SPEC §4).
+        SettingSpec("currency", str, 0, 0, "the currency of every amount, shown beside them ('none' to show none)"),
+        SettingSpec("decimal_comma", bool, 0, 1, "amounts are written 12.500,50 (on) rather than 12,500.50 (off)"),
     ]
 }
 
 _AUTO = {"", "auto", "none", "default", "off"}
+_ON = {"on", "yes", "true", "1"}
+_OFF = {"off", "no", "false", "0"}
+
+SettingValue = float | int | bool | str | None
 
 
-def parse_setting(key: str, raw: str) -> float | int | None:
+def parse_setting(key: str, raw: str) -> SettingValue:
     """Validate one setting given as text; raise BadInput with a one-line reason."""
     spec = SETTING_SPECS.get(key)
     if spec is None:
         raise BadInput(f"unknown setting {key!r}; known: {', '.join(SETTING_SPECS)}")
     text = raw.strip()
+    if spec.kind is bool:
+        if text.lower() in _ON | _OFF:
+            return text.lower() in _ON
+        raise BadInput(f"{key} must be on or off, not {raw!r}")
+    if spec.kind is str:
+        if text.lower() in _AUTO:
+            return ""
+        currency = currency_of(text)
+        if currency is None:
+            raise BadInput(f"{key} must be a currency code or sign (EUR, USD, CHF, €, $, £) or none, not {raw!r}")
+        return currency
     if spec.optional and text.lower() in _AUTO:
         return None
     if spec.money:
@@ -99,7 +139,19 @@ def parse_setting(key: str, raw: str) -> float | int | None:
     return number
 
 
-def setting_value(settings: Settings, key: str) -> float | int | None:
+def format_setting(value: SettingValue, key: str = "") -> str:
+    """A setting's value as `planner config` and the Profile screen show it (parse_setting reads it back)."""
+    if value is None:
+        spec = SETTING_SPECS.get(key)
+        return "none" if spec is not None and spec.money else "auto"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str):
+        return value or "none"
+    return format_number(value)  # exact: 1000000, not 1e+06
+
+
+def setting_value(settings: Settings, key: str) -> SettingValue:
     """The current value of a setting by its CLI key."""
     if "." in key:
         group, bucket = key.split(".", 1)
@@ -107,7 +159,7 @@ def setting_value(settings: Settings, key: str) -> float | int | None:
     return getattr(settings, key)
 
 
-def with_setting(settings: Settings, key: str, value: float | int | None) -> Settings:
+def with_setting(settings: Settings, key: str, value: SettingValue) -> Settings:
     """A copy of `settings` with one key changed (value already parsed)."""
     if "." in key:
         group, bucket = key.split(".", 1)
@@ -139,7 +191,7 @@ def settings_to_mapping(settings: Settings) -> dict[str, str]:
     for key in SETTING_SPECS:
         value = setting_value(settings, key)
         if value != setting_value(defaults, key):
-            out[key] = "auto" if value is None else format_number(value)
+            out[key] = format_setting(value)
     if settings.user_split is not None:
         out["user_split"] = format_user_split(settings.user_split)
     return out

@@ -30,8 +30,11 @@ from planner.domain.models import (
     Criterion,
     CriterionKind,
     CycleBin,
+    DealHistory,
     FunnelSnapshot,
     History,
+    ImportBatch,
+    ImportResult,
     Influence,
     Move,
     Opportunity,
@@ -821,18 +824,30 @@ class Repository:
 
     # --- bulk -------------------------------------------------------------------------------
     def import_opportunities(self, opps: Sequence[Opportunity], *, on: date) -> list[int]:
-        """All or nothing, in one transaction.
+        """New deals only, all or nothing (see `apply_import`); return their ids."""
+        return list(self.apply_import(ImportBatch(new=tuple(opps)), on=on).added)
 
-        Each deal gets a creation move on `on`; won/lost rows keep their first_contact and closed_on
-        (SPEC §4: that history is what the normal cycle is measured from)."""
+    def apply_import(self, batch: ImportBatch, *, on: date) -> ImportResult:
+        """One import, all or nothing, in one transaction (SPEC §4).
+
+        New deals get fresh ids and a creation move on `on`; won/lost rows keep their
+        first_contact and closed_on (the history the normal cycle is measured from). Updates change
+        only the fields named with each deal, and a change of bucket is a move on `on`. Deals of a
+        complete export come with their moves, activities, influences and criteria met, under
+        their own ids when those were never used here (an empty database), else under new ones.
+        Criteria are matched to those already here by name and kind; settings are written as given."""
         day = on.isoformat()
         at = _instant(on)
         with self._db.write() as conn:
-            # Ids are handed out here, inside the write lock, so the rows, moves and influences can
-            # all go in with executemany (no per-row round trip for lastrowid).
+            criteria = self._import_criteria(conn, batch.criteria)
             seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'opportunity'").fetchone()
             top = conn.execute("SELECT MAX(id) FROM opportunity").fetchone()[0]
             first = max(seq[0] if seq else 0, top or 0) + 1
+            added = self._import_histories(conn, batch, criteria, first, day)
+            first = max([first - 1, *added]) + 1
+            # Ids are handed out here, inside the write lock, so the rows, moves and influences can
+            # all go in with executemany (no per-row round trip for lastrowid).
+            opps = batch.new
             ids = list(range(first, first + len(opps)))
             rows = []
             for opp_id, opp in zip(ids, opps):
@@ -852,7 +867,144 @@ class Repository:
             met = [(opp_id, c) for opp_id, opp in zip(ids, opps) for c in sorted(opp.criteria_met)]
             if met:
                 conn.executemany(_INSERT_MET, met)
-            return ids
+            updated = [self._import_update(conn, opp, fields, criteria, day, at) for opp, fields in batch.updates]
+            if batch.prospecting:
+                conn.executemany(
+                    _INSERT_ACTIVITY,
+                    [(None, None, a.kind.value, a.minutes, a.on.isoformat(), a.note, a.bucket.value) for a in batch.prospecting],
+                )
+            if batch.settings:
+                conn.executemany("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", sorted(batch.settings.items()))
+            return ImportResult(added=tuple(added) + tuple(ids), updated=tuple(updated))
+
+    @staticmethod
+    def _import_criteria(conn: sqlite3.Connection, criteria: Sequence[Criterion]) -> dict[int, int]:
+        """The file's criterion ids → ids here: the same name and kind is the same criterion."""
+        out: dict[int, int] = {}
+        if not criteria:
+            return out
+        here = {(r[1].casefold(), r[2]): r[0] for r in conn.execute("SELECT id, name, kind FROM criterion")}
+        free = conn.execute("SELECT COUNT(*) FROM criterion").fetchone()[0] == 0
+        for c in criteria:
+            key = (c.name.casefold(), c.kind.value)
+            if key not in here:
+                cur = conn.execute(
+                    "INSERT INTO criterion (id, name, kind, weight) VALUES (?, ?, ?, ?)",
+                    (c.id if free else None, c.name, c.kind.value, c.weight),
+                )
+                here[key] = cur.lastrowid
+            if c.id is not None:
+                out[c.id] = here[key]
+        return out
+
+    def _import_histories(self, conn: sqlite3.Connection, batch: ImportBatch, criteria: dict[int, int],
+                          first: int, day: str) -> list[int]:
+        histories = batch.histories
+        if not histories:
+            return []
+        keep = min(h.opportunity.id or 0 for h in histories) >= first
+        ids = [h.opportunity.id if keep else first + n for n, h in enumerate(histories)]
+        for opp_id, history in zip(ids, histories):
+            opp = history.opportunity
+            met = {criteria[c] for c in opp.criteria_met if c in criteria}
+            created = _day(opp.created_on) or day
+            conn.execute(_INSERT_OPP, _opp_row(opp, opp_id, created=created, entered=_day(opp.entered_bucket_on),
+                                               touched=_day(opp.last_touched_on)))
+            conn.executemany(_INSERT_INFLUENCE, [(None, opp_id, i.name, i.role.value, int(i.covered)) for i in opp.influences])
+            conn.executemany(_INSERT_MET, [(opp_id, c) for c in sorted(met)])
+            moves = history.moves or (Move(opp_id, None, opp.bucket, datetime.fromisoformat(f"{created}T00:00:00+00:00")),)
+            conn.executemany(
+                _INSERT_MOVE,
+                [(None, opp_id, m.from_bucket.value if m.from_bucket else None, m.to_bucket.value, _format_instant(m.at))
+                 for m in moves],
+            )
+            conn.executemany(
+                _INSERT_ACTIVITY,
+                [(None, opp_id, a.kind.value, a.minutes, a.on.isoformat(), a.note, a.bucket.value) for a in history.activities],
+            )
+            measure_stays(conn, opp_id)
+            derive_history(conn, opp_id)  # where it entered, how far it got, where it was lost from
+            if opp.entered_bucket_on is None or opp.last_touched_on is None:
+                conn.execute(DENORMALISE_SQL + " WHERE id = ?", (opp_id,))
+        return ids
+
+    _UPDATABLE = {
+        "title": "title", "account": "account", "contact": "contact", "value_cents": "value_cents",
+        "first_contact": "first_contact", "expected_close": "expected_close", "next_action": "next_action",
+        "next_action_due": "next_action_due", "source": "source", "notes": "notes", "money": "money",
+        "authority": "authority", "need": "need",
+    }
+
+    def _import_update(self, conn: sqlite3.Connection, opp: Opportunity, fields: frozenset[str],
+                       criteria: dict[int, int], day: str, at: str) -> int:
+        opp_id = opp.id
+        row = conn.execute("SELECT bucket, closed_on FROM opportunity WHERE id = ?", (opp_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no opportunity with id {opp_id} to update")
+        sets: dict[str, object] = {}
+        for name in fields & self._UPDATABLE.keys():
+            value = getattr(opp, name)
+            sets[self._UPDATABLE[name]] = _day(value) if isinstance(value, date) else int(value) if isinstance(value, bool) else value
+        before = Bucket(row[0])
+        bucket = opp.bucket if "bucket" in fields else before
+        if bucket is not before:
+            conn.execute(_INSERT_MOVE, (None, opp_id, before.value, bucket.value, at))
+            sets["bucket"] = bucket.value
+            sets["entered_bucket_on"] = day
+        if bucket.is_open:
+            sets["closed_on"] = None
+            if bucket is not before:
+                sets["lost_reason"] = ""
+        elif "closed_on" in fields or bucket is not before:
+            sets["closed_on"] = _day(opp.closed_on) or (row[1] if bucket is before else None) or day
+        if "lost_reason" in fields and bucket is Bucket.LOST:
+            sets["lost_reason"] = opp.lost_reason
+        if sets:
+            conn.execute(f"UPDATE opportunity SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
+                         (*sets.values(), opp_id))
+        if bucket is not before:
+            measure_stays(conn, opp_id)
+            conn.execute(DENORMALISE_SQL + " WHERE id = ?", (opp_id,))
+        if "influences" in fields:
+            self._replace_influences(conn, opp_id, opp.influences)
+        if "criteria_met" in fields:
+            met = {criteria.get(c, c) for c in opp.criteria_met} if criteria else set(opp.criteria_met)
+            known = {r[0] for r in conn.execute("SELECT id FROM criterion")}
+            self._replace_met(conn, opp_id, met & known)
+        return opp_id
+
+    def export_histories(self) -> tuple[list[DealHistory], list[Activity]]:
+        """Every deal with its moves and activities (oldest deal first), and the work logged on no
+        deal: what a complete export holds (SPEC §4). A few set-based queries, not one per deal."""
+        with self._db.read() as conn:
+            opps = self._load(conn, "1", (), order="o.id")
+            moves: dict[int, list[Move]] = defaultdict(list)
+            for r in conn.execute("SELECT id, opportunity_id, from_bucket, to_bucket, at FROM move ORDER BY opportunity_id, at, id"):
+                moves[r[1]].append(_to_move(r))
+            activities: dict[int | None, list[Activity]] = defaultdict(list)
+            for r in conn.execute(
+                "SELECT id, opportunity_id, kind, minutes, day, note, bucket FROM activity ORDER BY opportunity_id, day, id"
+            ):
+                activities[r[1]].append(_to_activity(r))
+        histories = [DealHistory(o, tuple(moves.get(o.id, ())), tuple(activities.get(o.id, ()))) for o in opps]
+        return histories, list(activities.get(None, ()))
+
+    def settings_mapping(self) -> dict[str, str]:
+        """The stored settings as key → text (what a complete export holds)."""
+        with self._db.read() as conn:
+            return {k: v for k, v in conn.execute("SELECT key, value FROM setting") if k in _SETTING_KEYS}
+
+    def opportunity_ids(self) -> set[int]:
+        """Every deal's id (an import checks the ids of its rows against them)."""
+        with self._db.read() as conn:
+            return {r[0] for r in conn.execute("SELECT id FROM opportunity")}
+
+    def is_empty(self) -> bool:
+        """No deal, no logged work and no criterion yet: a database a funnel can be brought into whole."""
+        with self._db.read() as conn:
+            return not any(
+                conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in ("opportunity", "activity", "criterion")
+            )
 
     def export_rows(self) -> Iterable[Opportunity]:
         """Every opportunity, oldest first."""
@@ -863,6 +1015,17 @@ class Repository:
         """A consistent owner-only copy at `path`, written through `planner.files` (never through
         a link, never over the database); returns the path written."""
         return self._db.backup_to(Path(path))
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty it, so the file alone holds
+        everything (`planner serve` does it when it stops). Best effort: a busy reader keeps it
+        from finishing, and the next close or open catches up."""
+        from planner.errors import PlannerError
+
+        try:
+            self._db.pragma("wal_checkpoint(TRUNCATE)")
+        except PlannerError:
+            pass
 
     def close(self) -> None:
         self._db.close()

@@ -50,6 +50,7 @@ def test_add_prints_the_new_id_and_stores_every_field(cli) -> None:
         "next_action_due": "2026-11-27",
         "source": "referral",
         "notes": "big one",
+        "lost_reason": "",
     }
 
 
@@ -332,9 +333,17 @@ def test_import_dry_run_then_for_real(cli, tmp_path: Path) -> None:
     csv = tmp_path / "deals.csv"
     csv.write_bytes("\ufefftitle,bucket,first_contact,closed_on\nA,in,,\nOld win,won,2026-01-05,2026-03-01\n".encode())
     dry = cli("import", str(csv), "--dry-run")
-    assert dry.out.strip() == f"would import 2 opportunities from {csv}; nothing changed (dry run)"
+    assert dry.out.splitlines() == [
+        f"would import 2 opportunities from {csv}: In the Funnel 1, Won 1; nothing changed (dry run)",
+        "  read as UTF-8 with BOM text, comma-separated",
+        "  columns:",
+        "    title → title",
+        "    bucket → bucket",
+        "    first_contact → first_contact",
+        "    closed_on → closed_on",
+    ]
     assert deals(cli) == []
-    assert cli("import", str(csv)).out.strip() == f"imported 2 opportunities from {csv}"
+    assert cli("import", str(csv)).out.splitlines()[0] == f"imported 2 opportunities from {csv}: In the Funnel 1, Won 1"
     assert [(d["title"], d["bucket"], d["closed_on"]) for d in deals(cli)] == [
         ("A", "in", None), ("Old win", "won", "2026-03-01")
     ]
@@ -356,16 +365,19 @@ def test_export_then_import_into_a_fresh_database_round_trips(cli, tmp_path: Pat
     assert after == before
     # The same file again would duplicate every deal: refused by id, nothing imported.
     again = cli("import", str(target), "--db", str(fresh))
-    assert again.code == 2 and "line 2: id 1 already exists" in again.err
+    assert again.code == 2 and "lines 2–3: id 1 already exists" in again.err and "(also 2)" in again.err
 
 
 def test_export_json_by_flag_and_by_file_name(cli, tmp_path: Path) -> None:
     new_deal(cli, "A", "--value", "99.95")
-    [record] = json.loads(cli("export", "--format", "json").out)
+    export = json.loads(cli("export", "--format", "json").out)
+    [record] = export["deals"]
+    assert export["format"] == "funnel-planner export" and export["version"] == 1
     assert record["value"] == 99.95 and record["title"] == "A"
+    assert [m["to"] for m in record["moves"]] == ["above"]
     target = tmp_path / "deals.json"
     assert cli("export", "-o", str(target)).code == 0
-    assert json.loads(target.read_text(encoding="utf-8")) == [record]
+    assert json.loads(target.read_text(encoding="utf-8")) == export
 
 
 def test_backup_beside_the_database_or_where_asked(cli, db: Path, tmp_path: Path) -> None:

@@ -11,14 +11,18 @@ from hypothesis import strategies as st
 from planner.domain.models import ActivityKind, Bucket
 from planner.domain.parse import (
     MAX_MONEY_UNITS,
+    MoneyStyle,
     clean_text,
     clean_title,
+    currency_of,
+    distinct_currencies,
     format_money,
     parse_bucket,
     parse_date,
     parse_kind,
     parse_minutes,
     parse_money,
+    read_amount,
 )
 from planner.errors import BadInput
 
@@ -137,7 +141,16 @@ def test_parse_money_reads_amounts_as_people_write_them(text: str, cents: int) -
         ("nan", "not an amount"),
         ("inf", "not an amount"),
         ("1e5", "not an amount"),
-        ("12,50", "use '.' for decimals"),
+        ("12.500", "ambiguous"),
+        ("1.250", "decimal comma"),
+        ("3.000", "write 3000 or 3.00"),
+        ("1,234.567", "more precise than a cent"),
+        ("1,2345", "more precise than a cent"),
+        ("12,3,456", "groups of three"),
+        ("1.2.3", "groups of three"),
+        ("1.234,56.7", "appears twice"),
+        ("(500.00)", "negative"),
+        ("$ 5 €", "two currencies"),
         ("0.001", "more precise than a cent"),
         (str(MAX_MONEY_UNITS + 1), "too large"),
         ("2000000m", "too large"),
@@ -297,7 +310,7 @@ def test_plain_numbers_are_read_as_the_general_money_parse_reads_them(text: str)
         try:
             return str(parse_money(value))
         except BadInput as error:
-            return f"refused: {error}".replace(value, "X")
+            return f"refused: {str(error).split(':')[0]}".replace(value, "X")
 
     assert outcome(text) == outcome(text + " usd")
 
@@ -306,3 +319,128 @@ def test_plain_numbers_are_read_as_the_general_money_parse_reads_them(text: str)
 def test_digits_of_other_scripts_are_not_amounts(text: str) -> None:
     with pytest.raises(BadInput):
         parse_money(text)
+
+
+# Amounts that can't be misread (SPEC §4 "Amounts on input") ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal_comma", "cents", "currency"),
+    [
+        ("12.500,50", True, 1_250_050, ""),
+        ("12.500,50", False, 1_250_050, ""),  # both separators: no doubt which is which
+        ("12.500", True, 1_250_000, ""),
+        ("18.500 €", True, 1_850_000, "EUR"),
+        ("18\u00a0500,00\u00a0€", False, 1_850_000, "EUR"),
+        ("12 500,50", False, 1_250_050, ""),
+        ("1,5", False, 150, ""),  # a lone comma before one or two digits is a decimal comma
+        ("12,50 €", True, 1_250, "EUR"),
+        ("1.234.567", False, 123_456_700, ""),
+        ("1,234,567", True, 123_456_700, ""),
+        ("12,34,567.00", False, 123_456_700, ""),
+        ("USD 1,234.56", False, 123_456, "USD"),
+        ("1234.56 usd", True, 123_456, "USD"),
+        ("CHF 1'234.50", False, 123_450, "CHF"),
+        ("US$ 5", False, 500, "USD"),
+        ("R$ 1.234,56", False, 123_456, "BRL"),
+        ("£40", False, 4_000, "GBP"),
+        ("$1,200", False, 120_000, "$"),
+        ("1,5k", True, 150_000, ""),
+        ("0.500", False, 50, ""),
+    ],
+)
+def test_read_amount_takes_each_convention_as_written(text: str, decimal_comma: bool, cents: int, currency: str) -> None:
+    amount = read_amount(text, decimal_comma=decimal_comma)
+    assert (amount.cents, amount.currency) == (cents, currency)
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal_comma", "says"),
+    [
+        ("12.500", False, "ambiguous (a '.' before three digits may separate thousands): 12500 or 12.5?"),
+        ("18.500 €", False, "choose the decimal comma"),
+        ("12,500", True, "ambiguous (a ',' before three digits may separate thousands): 12500 or 12,5?"),
+        ("1.5k", True, None),  # accepted: a lone dot before one digit is a decimal point either way
+    ],
+)
+def test_a_separator_before_exactly_three_digits_is_refused_when_it_could_be_either(text, decimal_comma, says) -> None:
+    if says is None:
+        assert parse_money(text, decimal_comma=decimal_comma) == 150_000
+        return
+    with pytest.raises(BadInput) as caught:
+        parse_money(text, decimal_comma=decimal_comma)
+    assert says in str(caught.value)
+
+
+def test_an_amount_in_another_currency_than_the_databases_is_refused() -> None:
+    assert parse_money("900 EUR", currency="EUR") == 90_000
+    assert parse_money("900", currency="EUR") == 90_000
+    assert parse_money("$900", currency="CAD") == 90_000  # "$" is a dollar, whichever one
+    with pytest.raises(BadInput, match="is in USD, but this database keeps amounts in EUR"):
+        parse_money("USD 900", currency="EUR")
+
+
+def test_currencies_found_are_merged_only_when_they_can_be_the_same() -> None:
+    assert distinct_currencies(["$", "CAD", "", "CAD"]) == ["CAD"]
+    assert distinct_currencies(["$", "EUR"]) == ["EUR", "$"]
+    assert distinct_currencies(["USD", "CAD", "$"]) == ["CAD", "USD"]
+    assert currency_of("eur") == "EUR" and currency_of("€") == "EUR" and currency_of("gold") is None
+
+
+def _written(units: int, rest: int, style: str) -> str:
+    """An amount written the way a locale's spreadsheet or a person writes it."""
+    groups = f"{units:,}"
+    separators = {
+        "en": (",", "."), "de": (".", ","), "fr": ("\u202f", ","), "ch": ("'", "."), "plain": ("", "."),
+        "plain_comma": ("", ","), "space": (" ", "."),
+    }[style]
+    text = groups.replace(",", "\x00").replace("\x00", separators[0])
+    if rest:
+        text += f"{separators[1]}{rest:02d}"
+    return text
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    units=st.one_of(st.integers(0, 999_999), st.integers(0, MAX_MONEY_UNITS - 1)),
+    rest=st.one_of(st.just(0), st.integers(0, 99)),
+    style=st.sampled_from(["en", "de", "fr", "ch", "plain", "plain_comma", "space"]),
+    currency=st.sampled_from(["", "€", " €", "$", "EUR ", " USD", "CHF "]),
+    decimal_comma=st.booleans(),
+)
+def test_no_accepted_amount_is_off_by_a_power_of_ten_from_what_the_text_shows(units, rest, style, currency, decimal_comma):
+    """Whatever the convention the text was written in and whichever convention reads it, the
+    amount is either exactly what was written or refused; in its own convention it is read."""
+    number = _written(units, rest, style)
+    text = currency + number if not currency.startswith(" ") else number + currency
+    if currency.endswith(" ") and currency.strip() in ("CHF", "EUR"):
+        text = currency + number
+    own = style in ("de", "fr", "plain_comma")
+    try:
+        cents = parse_money(text, decimal_comma=decimal_comma)
+    except BadInput:
+        assert decimal_comma != own, f"{text!r} refused in its own convention"
+        return
+    assert cents == units * 100 + rest, f"{text!r} read as {cents} cents"
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.from_regex(r"[0-9]{1,7}([.,][0-9]{1,4}){0,3}[km]?", fullmatch=True))
+def test_the_two_conventions_never_read_the_same_text_as_different_amounts(text: str) -> None:
+    """A text either convention accepts means the same amount to both: no text is read as a
+    thousand times (or a thousandth of) what the other convention would read."""
+    readings = []
+    for decimal_comma in (False, True):
+        try:
+            readings.append(parse_money(text, decimal_comma=decimal_comma))
+        except BadInput:
+            pass
+    assert len(set(readings)) <= 1, (text, readings)
+
+
+@given(st.integers(min_value=0, max_value=MAX_MONEY_UNITS * 100), st.booleans(),
+       st.sampled_from(["", "EUR", "USD", "CHF", "GBP", "$", "kr"]))
+def test_money_shown_in_any_style_reads_back_in_that_style(cents: int, decimal_comma: bool, currency: str) -> None:
+    style = MoneyStyle(currency, decimal_comma)
+    shown = format_money(cents, style)
+    assert parse_money(shown, decimal_comma=decimal_comma, currency=currency) == cents

@@ -35,7 +35,8 @@ BAD_COMMANDS = {
     # money
     "letters in an amount": (["add", "Deal", "--value", "12abc"], "12abc"),
     "negative amount": (["add", "Deal", "--value", "-500"], "negative"),
-    "comma decimal": (["add", "Deal", "--value", "12,50"], "12,50"),
+    "ambiguous thousands dot": (["add", "Deal", "--value", "3.000"], "ambiguous"),
+    "ambiguous amount with a sign": (["add", "Deal", "--value", "18.500 €"], "decimal comma"),
     "scientific amount": (["add", "Deal", "--value", "1e9"], "1e9"),
     "absurd amount": (["add", "Deal", "--value", "9" * 30], "too large"),
     "fraction of a cent": (["add", "Deal", "--value", "0.001"], "cent"),
@@ -120,10 +121,11 @@ def test_terminal_escapes_and_control_characters_never_reach_the_terminal(db, ho
 # --- CSV import through the CLI ------------------------------------------------------------------
 
 BAD_CSV = {
-    "unknown column": (b"title,amount\nAcme,100\n", "amount"),
+    "unclosed quote": (b"title,notes\nAcme,\"never closed\nBeta,x\n", "line 2"),
     "no title column": (b"account,value\nAcme,100\n", "title"),
-    "latin-1 bytes": ("title,notes\nCaf\u00e9,cr\u00e8me\n".encode("latin-1"), "UTF-8"),
-    "utf-16": ("title\nAcme\n".encode("utf-16"), "UTF-8"),
+    "bytes of no known encoding": (b"title,notes\nCaf\xe9,\x81\n", "neither UTF-8 nor Windows-1252"),
+    "ambiguous amount": (b"title,value\nAcme,3.000\n", "ambiguous"),
+    "two currencies": ("title,value\nA,$5\nB,5 \u20ac\n".encode(), "currencies"),
     "duplicate ids": (b"id,title\n50,A\n50,B\n", "line 3"),
     "id already in the database": (b"id,title\n1,Would overwrite\n", "already exists"),
     "bad cells on two lines": (b"title,value,bucket\nGood,1,in\nBad,12abc,in\nWorse,1,middle\n", "2 problems"),
@@ -223,3 +225,13 @@ def test_writing_a_file_over_the_database_itself_is_refused(command, db, home):
     checkpoint(db)
     assert fingerprint(db) == before
     assert [d["title"] for d in _deals(db, home)] == ["Acme: website revamp", "Globex: audit"]
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16", "utf-8-sig"])
+def test_a_sheet_saved_in_another_encoding_imports_with_every_name(encoding, db, home):
+    csv = home / "deals.csv"
+    csv.write_bytes("title,notes\nCafé Müller,crème brûlée\n".encode(encoding))
+    run = planner(db, "import", str(csv), home=home)
+    assert run.code == 0, run.err
+    assert ("Café Müller", "crème brûlée") in [(d["title"], d["notes"]) for d in _deals(db, home)]
+    assert ("Windows-1252" in run.err) == (encoding == "cp1252")

@@ -131,7 +131,7 @@ def test_machine_output_stays_exact_and_json_escapes_what_a_terminal_would_act_o
     assert hostile("Title") in titles  # the same value, exactly
     exported = planner(hostile_db, "export", "--format", "json", home=home)
     assert not forbidden_in(exported.out)
-    assert hostile("Notes") + "\nsecond line" in {d["notes"] for d in json.loads(exported.out)}
+    assert hostile("Notes") + "\nsecond line" in {d["notes"] for d in json.loads(exported.out)["deals"]}
     # A CSV to a pipe or a file is data: exactly what is stored (and formula-safe, tested elsewhere).
     piped = planner(hostile_db, "export", home=home)
     assert hostile("Title") in piped.out

@@ -533,3 +533,30 @@ def test_first_frame_imports_only_what_the_funnel_needs(db, tmp_path):
     assert not {"sqlmodel", "sqlalchemy", "pendulum", "icalendar", "csv", "planner.demo", "planner.csvio"} & loaded
     assert not {f"planner.ui.screens.{s}" for s in ("today", "week", "insights", "profile", "deal", "modals")} & loaded
     assert "planner.ui.screens.funnel" in loaded
+
+
+async def test_amounts_are_read_and_shown_in_the_databases_currency_and_convention(db):
+    """SPEC §4 "Amounts on input", in the TUI: with the decimal comma chosen, 3.000 is three
+    thousand; without it, it is refused as ambiguous; the funnel shows the database's currency."""
+    from planner.domain.settings import Settings
+
+    with repository(db) as repo:
+        repo.save_settings(Settings(currency="EUR", decimal_comma=True))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("a", *"Workshop", "tab", "tab", *"3.000", "enter")
+        await pilot.pause()
+        summary = str(pilot.app.screen.query_one("#col-above .bucket-summary").render())
+        assert "3.000 €" in summary
+    with repository(db) as repo:
+        [deal] = repo.list()
+        assert deal.value_cents == 300_000
+        repo.save_settings(Settings(currency="EUR"))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("a", *"Audit", "tab", "tab", *"3.000", "enter")
+        await pilot.pause()
+        error = str(pilot.app.screen.query_one(".dialog-error").render())
+        assert "ambiguous" in error and "decimal comma" in error
+        pilot.app.screen.query_one("#value").value = "USD 3000"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "is in USD, but this database keeps amounts in EUR" in str(pilot.app.screen.query_one(".dialog-error").render())

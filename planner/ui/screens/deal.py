@@ -109,7 +109,7 @@ def details_content(app: PlannerApp, deal: Opportunity) -> Content:
     rows: list[tuple[str, str | Content]] = [
         ("Account", deal.account or "—"),
         ("Contact", deal.contact or "—"),
-        ("Value", money(deal.value_cents) if deal.value_cents else "—"),
+        ("Value", money(deal.value_cents, app.snapshot().settings.money_style) if deal.value_cents else "—"),
         ("First contact", _day(deal.first_contact)),
         ("Expected close", _day(deal.expected_close)),
     ]
@@ -286,7 +286,8 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
             yield from self._field("Title", "title", d.title)
             yield from self._field("Account", "account", d.account)
             yield from self._field("Contact", "contact", d.contact)
-            yield from self._field("Value", "value", money(d.value_cents) if d.value_cents else "", "e.g. 12000")
+            style = self.app.snapshot().settings.money_style
+            yield from self._field("Value", "value", money(d.value_cents, style) if d.value_cents else "", "e.g. 12000")
             yield from self._field("First contact", "first_contact", iso(d.first_contact), "YYYY-MM-DD, today, -2w")
             yield from self._field("Expected close", "expected_close", iso(d.expected_close), "YYYY-MM-DD, +3w, fri")
             yield from self._field("Next action", "next_action", d.next_action, "e.g. Send the proposal")
@@ -364,6 +365,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
             return parse_date(text, self.today, what=what) if text else None
 
         value = self.value("value").strip()
+        style = self.app.snapshot().settings.money_style
         met = frozenset(
             c.id for c in self.criteria if self.query_one(f"#criterion-{c.id}", Checkbox).value
         )
@@ -372,7 +374,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
             title=clean_title(self.value("title")),
             account=clean_text(self.value("account"), MAX_FIELD, what="account"),
             contact=clean_text(self.value("contact"), MAX_FIELD, what="contact"),
-            value_cents=parse_money(value) if value else 0,
+            value_cents=parse_money(value, decimal_comma=style.decimal_comma, currency=style.currency) if value else 0,
             first_contact=day("first_contact", "first contact"),
             expected_close=day("expected_close", "expected close"),
             next_action=clean_text(self.value("next_action"), MAX_FIELD, what="next action"),

@@ -97,6 +97,7 @@ class FunnelScreen(Screen[None]):
                 value_cents=status.values_cents.get(bucket, 0),
                 share=status.allocation.shares.get(bucket),
                 filtered=bool(needle),
+                money_style=snapshot.settings.money_style,
             )
         self.query_one(FunnelBanner).show_flags(status.flags, status.allocation)
         set_text(

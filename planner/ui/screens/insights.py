@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from planner.domain.models import OPEN_BUCKETS, Insights, Parameter, Projection
+from planner.domain.parse import PLAIN_MONEY, MoneyStyle
 from planner.domain.text import shown_line
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
@@ -42,10 +43,10 @@ def source_label(parameter: Parameter) -> str:
     return "default"
 
 
-def money(cents: int) -> str:
-    from planner.domain.parse import format_money
+def money(cents: int, style: MoneyStyle = PLAIN_MONEY) -> str:
+    from planner.ui.widgets.bucket_list import money as shown
 
-    return format_money(round(cents / 100) * 100)
+    return shown(round(cents / 100) * 100, style)  # whole units: a forecast has no cents
 
 
 def cycle_line(data: Insights) -> Content:
@@ -86,24 +87,24 @@ BUCKETS_NOTE = (
 )
 
 
-def forecast_table(data: Insights) -> Table:
+def forecast_table(data: Insights, style: MoneyStyle = PLAIN_MONEY) -> Table:
     table = Table(box=None, padding=(0, 2, 0, 0), pad_edge=False, header_style="bold", show_footer=True)
     f = data.forecast
     table.add_column("Category", footer=Text("total", style="bold"))
     table.add_column("Bucket")
     table.add_column("Deals", justify="right", footer=Text(str(sum(c.count for c in f.categories))))
-    table.add_column("Value", justify="right", footer=Text(money(sum(c.value_cents for c in f.categories))))
+    table.add_column("Value", justify="right", footer=Text(money(sum(c.value_cents for c in f.categories), style)))
     table.add_column("Win chance", justify="right")
-    table.add_column("Weighted", justify="right", footer=Text(money(f.weighted_value_cents), style="bold"))
+    table.add_column("Weighted", justify="right", footer=Text(money(f.weighted_value_cents, style), style="bold"))
     table.add_column("Exp. wins", justify="right", footer=Text(f"{f.expected_wins:.1f}", style="bold"))
     for c in f.categories:
         table.add_row(
             Text(c.name, style="bold"),
             Text(c.bucket.label),
             Text(str(c.count)),
-            Text(money(c.value_cents)),
+            Text(money(c.value_cents, style)),
             Text(f"{c.win_probability:.0%}"),
-            Text(money(c.weighted_value_cents)),
+            Text(money(c.weighted_value_cents, style)),
             Text(f"{c.expected_wins:.1f}"),
         )
     return table
@@ -113,7 +114,7 @@ def _ratio(value: float) -> str:
     return f"{value:.1f}×" if math.isfinite(value) else "no finite coverage (nothing has passed Above yet)"
 
 
-def goal_lines(data: Insights, today: date | None = None) -> Content:
+def goal_lines(data: Insights, today: date | None = None, money_style: MoneyStyle = PLAIN_MONEY) -> Content:
     """Under the forecast table: the commit … best-case range, the goal in wins (and money), the
     coverage beside the 3× rule and beside what the user's own win rate from Above asks, and what
     is left out because it is expected after the horizon."""
@@ -121,8 +122,8 @@ def goal_lines(data: Insights, today: date | None = None) -> Content:
     win_rate = 1 / f.required_coverage if f.required_coverage and math.isfinite(f.required_coverage) else 0.0
     lines = [
         Content.assemble(
-            ("Range: ", "bold"), "commit ", (money(f.commit_cents), "bold"), " (Best Few at full value) … best case ",
-            (money(f.best_case_cents), "bold"), " (Best Few + In); weighted ", (money(f.weighted_value_cents), "bold"),
+            ("Range: ", "bold"), "commit ", (money(f.commit_cents, money_style), "bold"), " (Best Few at full value) … best case ",
+            (money(f.best_case_cents, money_style), "bold"), " (Best Few + In); weighted ", (money(f.weighted_value_cents, money_style), "bold"),
         )
     ]
     ahead = f.expected_wins - f.goal_wins
@@ -134,13 +135,13 @@ def goal_lines(data: Insights, today: date | None = None) -> Content:
     if f.goal_value_cents is not None and f.coverage is not None:
         share = f.weighted_value_cents / f.goal_value_cents if f.goal_value_cents else 0.0
         lines.append(Content.assemble(
-            f"Value goal over those days: {money(f.goal_value_cents)}; the weighted forecast is ",
+            f"Value goal over those days: {money(f.goal_value_cents, money_style)}; the weighted forecast is ",
             (f"{share:.0%}", "bold"), " of it"))
         style = "$text-success" if f.coverage >= min(f.rule_of_thumb, f.required_coverage) else "$text-error"
         lines.append(Content.assemble(
             "Coverage: ", (f"{f.coverage:.1f}×", f"bold {style}"),
-            f" ({money(f.pipeline_cents)} open in the next {f.horizon_days} days against the goal's "
-            f"{money(f.goal_value_cents)}) — the rule of thumb asks {f.rule_of_thumb:g}×, your own win rate "
+            f" ({money(f.pipeline_cents, money_style)} open in the next {f.horizon_days} days against the goal's "
+            f"{money(f.goal_value_cents, money_style)}) — the rule of thumb asks {f.rule_of_thumb:g}×, your own win rate "
             f"from Above ({win_rate:.0%}) asks {_ratio(f.required_coverage)}"))
     else:
         style = "$text-success" if f.coverage_deals >= min(f.rule_of_thumb, f.required_coverage) else "$text-error"
@@ -156,7 +157,7 @@ def goal_lines(data: Insights, today: date | None = None) -> Content:
         until = f"{today + timedelta(days=f.horizon_days):%a %d %b %Y}" if today is not None else \
             f"the {f.horizon_days} days"
         lines.append(Content.styled(
-            f"Not counted: {f.beyond_count} deal{'s' if f.beyond_count != 1 else ''} ({money(f.beyond_value_cents)}) "
+            f"Not counted: {f.beyond_count} deal{'s' if f.beyond_count != 1 else ''} ({money(f.beyond_value_cents, money_style)}) "
             f"expected to close after {until}.", "$text-muted"))
     if f.half_weight:
         lines.append(Content.styled(
@@ -308,8 +309,9 @@ class InsightsScreen(Screen):
         self.query_one("#insights-cycle", Static).update(cycle_line(data))
         self.query_one("#insights-histogram", Static).update(bins_histogram(data.distribution))
         self.query_one("#insights-buckets", Static).update(buckets_table(data))
-        self.query_one("#insights-forecast", Static).update(forecast_table(data))
-        self.query_one("#insights-goal", Static).update(goal_lines(data, today))
+        style = app.snapshot().settings.money_style
+        self.query_one("#insights-forecast", Static).update(forecast_table(data, style))
+        self.query_one("#insights-goal", Static).update(goal_lines(data, today, style))
 
     def action_scroll(self, direction: int) -> None:
         body = self.query_one("#insights-body", VerticalScroll)

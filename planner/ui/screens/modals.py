@@ -108,13 +108,14 @@ class AddDealModal(Dialog):
         title = clean_title(self.value("title"))
         account = clean_text(self.value("account"), MAX_FIELD, what="account")
         value = self.value("value").strip()
+        style = self.app.snapshot().settings.money_style  # the database's currency and decimal convention
         next_action = clean_text(self.value("next"), MAX_FIELD, what="next action")
         due = self.value("due").strip()
         return Opportunity(
             title=title,
             bucket=self.bucket,
             account=account,
-            value_cents=parse_money(value) if value else 0,
+            value_cents=parse_money(value, decimal_comma=style.decimal_comma, currency=style.currency) if value else 0,
             next_action=next_action,
             next_action_due=parse_date(due, self.today, what="due date") if due else None,
         )

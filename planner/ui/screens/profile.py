@@ -19,7 +19,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from planner.domain.models import Bucket, Criterion, CriterionKind, Status
-from planner.domain.settings import SETTING_SPECS, Settings, parse_setting, setting_value, with_setting
+from planner.domain.settings import (
+    SETTING_SPECS,
+    Settings,
+    format_setting,
+    parse_setting,
+    setting_value,
+    with_setting,
+)
 from planner.domain.text import shown_line
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
@@ -60,12 +67,6 @@ def parse_weight(text: str) -> int:
     return int(raw)
 
 
-def format_setting(value: float | int | None) -> str:
-    from planner.domain.settings import format_number
-
-    if value is None:
-        return "auto"
-    return format_number(value)  # exact: 1000000, not 1e+06
 
 
 def in_use(key: str, settings: Settings, status: Status) -> str:
@@ -221,7 +222,7 @@ class ProfileScreen(Screen):
         for key, spec in SETTING_SPECS.items():
             table.add_row(
                 Text(key),
-                Text(format_setting(setting_value(settings, key)), style="bold"),
+                Text(format_setting(setting_value(settings, key), key), style="bold"),
                 Text(in_use(key, settings, status), style="dim"),
                 Text(spec.help),
                 key=key,
@@ -273,8 +274,7 @@ class ProfileScreen(Screen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "settings-table" and event.row_key.value in SETTING_SPECS:
             spec = SETTING_SPECS[event.row_key.value]
-            limits = f"{spec.minimum:g} to {spec.maximum:g}" + (", or auto" if spec.optional else "")
-            self.query_one("#profile-setting-help", Static).update(Content(f"{spec.key}: {spec.help} ({limits})"))
+            self.query_one("#profile-setting-help", Static).update(Content(f"{spec.key}: {spec.help} ({spec.accepts})"))
         refresh_bindings_if_changed(self, ("weight", "switch_kind", "delete_criterion"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -320,11 +320,10 @@ class ProfileScreen(Screen):
         def apply(text: str) -> None:
             value = parse_setting(key, text)
             app.repo.save_settings(with_setting(app.repo.settings(), key, value))
-            self._changed(f"{key} = {format_setting(value)}")
+            self._changed(f"{key} = {format_setting(value, key)}")
 
-        limits = f"{spec.minimum:g} to {spec.maximum:g}" + (", or auto" if spec.optional else "")
         self.app.push_screen(
-            prompt(f"Setting {key}", f"{spec.help} ({limits})", apply, value=format_setting(current))
+            prompt(f"Setting {key}", f"{spec.help} ({spec.accepts})", apply, value=format_setting(current, key))
         )
 
     def _criterion_form(self, title: str, criterion: Criterion | None) -> FormModal:

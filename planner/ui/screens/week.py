@@ -2,7 +2,7 @@
 
 The suggested split comes from the allocation (SPEC §3.2) with each bucket's reason; the user's own
 split is kept in `settings.user_split` and can be reset to the suggestion. `i` writes the time
-blocks as an iCalendar file, the same bytes as `planner plan --ics`.
+blocks as an iCalendar file, the same bytes as `planner plan --ics` (a download when served to a browser).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from planner.domain.models import OPEN_BUCKETS, PRIORITY, Bucket, WeekPlan
 from planner.domain.settings import SETTING_SPECS, parse_setting, with_setting
 from planner.domain.text import shown_line
 from planner.errors import BadInput
+from planner.ui.delivery import in_browser, save_for_user
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
 from planner.ui.screens.today_forms import Field, FormModal, prompt, refresh_bindings_if_changed, user_errors
@@ -54,19 +55,6 @@ def parse_split(values: dict[str, str]) -> dict[Bucket, int]:
 
 def default_ics_path(plan: WeekPlan) -> str:
     return f"~/planner-week-{plan.week_start:%Y-%m-%d}.ics"
-
-
-def write_ics(plan: WeekPlan, raw_path: str, *, database: Path | None) -> Path:
-    """Write the week's blocks as iCalendar to `raw_path` (`~` expanded), never over `database`
-    or its own files; BadInput when it cannot."""
-    from planner.files import write_file
-    from planner.ics import week_ics
-
-    text = raw_path.strip()
-    if not text:
-        raise BadInput("type a file path for the calendar")
-    # write_file refuses a folder, a link, a FIFO and paths the system refuses, in one line each.
-    return write_file(text, week_ics(plan), database=database)
 
 
 def blocks_table(plan: WeekPlan) -> Table:
@@ -361,11 +349,18 @@ class WeekScreen(Screen):
         if self.plan is None:
             return
         plan = self.plan
+        from planner.ics import week_ics
 
-        def apply(text: str) -> None:
-            path = write_ics(plan, text, database=self.planner.repo.path)
-            self.notify(f"Wrote {len(plan.blocks)} time blocks to {path}", markup=False)
+        def apply(text: str | None) -> None:
+            where = save_for_user(
+                self.app, week_ics(plan), filename=Path(default_ics_path(plan)).name, mime_type="text/calendar",
+                target=text, database=self.planner.repo.path,
+            )
+            self.notify(f"{len(plan.blocks)} time blocks {where}", markup=False)
 
+        if in_browser(self.app):  # served: a download, not a file on the server's disk
+            apply(None)
+            return
         self.app.push_screen(
             prompt("Export this week's time blocks (iCalendar)", "File", apply, value=default_ics_path(plan))
         )

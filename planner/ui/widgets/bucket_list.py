@@ -24,6 +24,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from planner.domain.models import Bucket, Flag, Opportunity, Share
+from planner.domain.parse import PLAIN_MONEY, MoneyStyle, format_money
 from planner.domain.text import shown_line
 from planner.ui.actions import FLAG_MARKS
 
@@ -33,10 +34,9 @@ _MARK_ORDER = [code for code, _, _ in FLAG_MARKS]
 _GUTTER = 3
 
 
-def money(cents: int) -> str:
-    from planner.domain.parse import format_money
-
-    return format_money(cents)
+def money(cents: int, style: MoneyStyle = PLAIN_MONEY) -> str:
+    """The one way the TUI writes an amount: in the database's currency and decimal convention."""
+    return format_money(cents, style)
 
 
 def due_text(due: date, today: date) -> str:
@@ -77,7 +77,7 @@ def one_line(text: str) -> str:
     return shown_line(text)
 
 
-def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date) -> Content:
+def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date, money_style: MoneyStyle = PLAIN_MONEY) -> Content:
     """The three lines of a deal in its bucket: marks + title, value + account, due + next action.
 
     Always exactly CARD_LINES lines (user text is put on one line; the list never wraps), built as
@@ -94,7 +94,7 @@ def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date) -> Content:
     # Short, decisive facts first so a narrow column cuts the long text, not the value or the date.
     pieces.append(("\n" + _INDENT, ""))
     if deal.value_cents:
-        pieces.append((money(deal.value_cents), "$text-success"))
+        pieces.append((money(deal.value_cents, money_style), "$text-success"))
         pieces.append(("  " if deal.account else "", ""))
     if deal.account:
         pieces.append((one_line(deal.account), "$text-secondary"))
@@ -129,9 +129,10 @@ _SPLICE_MAX = 50
 class DealOption(Option):
     """An option whose card is built when it is first drawn: of 10,000 deals only a screenful is."""
 
-    def __init__(self, deal: Opportunity, flags: Sequence[Flag], today: date) -> None:
+    def __init__(self, deal: Opportunity, flags: Sequence[Flag], today: date,
+                 money_style: MoneyStyle = PLAIN_MONEY) -> None:
         super().__init__("", id=str(deal.id))
-        self._source: tuple | None = (deal, flags, today)
+        self._source: tuple | None = (deal, flags, today, money_style)
 
     @property
     def prompt(self) -> Content:
@@ -189,13 +190,14 @@ class BucketList(OptionList):
         option = self.highlighted_option
         return int(option.id) if option is not None and option.id is not None else None
 
-    def show(self, deals: Sequence[Opportunity], flags: Mapping[int, Sequence[Flag]], today: date) -> None:
+    def show(self, deals: Sequence[Opportunity], flags: Mapping[int, Sequence[Flag]], today: date,
+             money_style: MoneyStyle = PLAIN_MONEY) -> None:
         """Show `deals` in this order, re-rendering only cards that changed and keeping the
         highlighted deal highlighted when it is still here."""
         ids = [d.id for d in deals]
         keep = self.selected_id
         keep_index = self.highlighted
-        keys = {d.id: (d, tuple(flags.get(d.id, ())), today) for d in deals}
+        keys = {d.id: (d, tuple(flags.get(d.id, ())), today, money_style) for d in deals}
         self.deals = {d.id: d for d in deals}
         if ids == self._ids:
             self._update_cards(deals, keys, 0, len(deals))
@@ -230,7 +232,7 @@ class BucketList(OptionList):
             deal = deals[index]
             key = keys[deal.id]
             if old_keys.get(deal.id) != key:
-                self.replace_option_prompt_at_index(index, deal_card(deal, key[1], key[2]))
+                self.replace_option_prompt_at_index(index, deal_card(deal, *key[1:]))
 
     def _splice(self, deals: Sequence[Opportunity], keys: Mapping[int, tuple], today: date,
                 start: int, old_end: int, new_end: int) -> None:
@@ -277,7 +279,7 @@ class BucketList(OptionList):
         for deal in deals:
             option = previous.get(deal.id)
             if option is None or self._keys.get(deal.id) != keys[deal.id]:
-                option = DealOption(deal, keys[deal.id][1], today)
+                option = DealOption(deal, *keys[deal.id][1:])
             options.append(option)
         return options
 
@@ -424,10 +426,11 @@ class BucketColumn(Vertical):
         value_cents: int,
         share: Share | None,
         filtered: bool,
+        money_style: MoneyStyle = PLAIN_MONEY,
     ) -> None:
         summary = [f"{count} deal{'' if count == 1 else 's'}"]
         if value_cents:
-            summary.append(f" · {money(value_cents)}")
+            summary.append(f" · {money(value_cents, money_style)}")
         if filtered:
             summary.append(f" · {len(deals)} shown")
         parts: list[str | tuple[str, str]] = [("".join(summary), "")]
@@ -436,7 +439,7 @@ class BucketColumn(Vertical):
             parts.append((f"{share.percent} % of your week", "bold $text-accent"))
             parts.append((f" · {share.hours:.1f} h", "$text-muted"))
         set_text(self.query_one(".bucket-summary", Static), Content.assemble(*parts))  # fixed height
-        self.list.show(deals, flags, today)
+        self.list.show(deals, flags, today, money_style)
         # An empty bucket keeps its (focusable) list as a thin box, with what to do under it.
         self.set_class(not deals, "-empty")
         if not deals:
