@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Static
 
 from planner.domain.models import OPEN_BUCKETS, PRIORITY, Bucket, WeekPlan
 from planner.domain.settings import SETTING_SPECS, parse_setting, with_setting
+from planner.domain.text import shown_line
 from planner.errors import BadInput
 from planner.ui.delivery import in_browser, save_for_user
 from planner.ui.widgets.banner import ScreenBar
@@ -76,7 +77,7 @@ def blocks_table(plan: WeekPlan) -> Table:
                 end_minute = b.start_minute + b.minutes
                 end = f"{end_minute // 60:02d}:{end_minute % 60:02d}"
                 cell = Text(f"{start}–{end}\n", style="bold")
-                cell.append(Text(b.title))  # literal text, never markup
+                cell.append(Text(shown_line(b.title)))  # literal text, never markup
                 cells.append(cell)
             else:
                 cells.append(Text(""))
