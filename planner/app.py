@@ -114,6 +114,9 @@ class PlannerApp(App[None]):
             return ProblemScreen(self.problem, title="The planner cannot start")
         from planner.ui.screens.funnel import FunnelScreen
 
+        notice = self.core.notice  # e.g. opened read-only: the disk is full
+        if notice:
+            self.call_after_refresh(self.notify, notice, severity="warning", timeout=15)
         return FunnelScreen()
 
     def on_ready(self) -> None:
@@ -244,7 +247,11 @@ class PlannerApp(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Notifications quote deal titles and reasons: literal text unless a caller opts in to markup."""
+        """Notifications quote deal titles and reasons: literal text unless a caller opts in to markup,
+        and safe to show whatever wrote them (`planner.domain.text`)."""
+        from planner.domain.text import shortened, shown, shown_line
+
+        message, title = shortened(shown(message, multiline=True)), shown_line(title)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # --- screens, help, palette -----------------------------------------------------------------

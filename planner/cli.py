@@ -59,6 +59,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+    # Every message and every line of plain text goes through these: whatever a database holds,
+    # no escape sequence, control, bidi or invisible character reaches the terminal (SPEC §6).
+    # Machine output (JSON, a CSV or calendar going to a file or pipe) is written to the raw stream.
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _ShownStream(sys.stdout), _ShownStream(sys.stderr)
     try:
         parser = build_parser(only=_requested_command(argv))
         try:
@@ -77,10 +82,53 @@ def run(argv: Sequence[str] | None = None) -> int:
         # `planner export | head`: the reader left; say nothing more.
         _silence_stdout()
         return 1
+    except OSError as error:
+        # A path the system refuses somewhere we did not foresee: one line, never a traceback.
+        from planner.files import os_error_text
+
+        where = f"{error.filename}: " if error.filename else ""
+        _error(f"{where}{os_error_text(error)}")
+        return 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, _ShownStream):
+                try:
+                    stream.flush()
+                except (OSError, ValueError):
+                    pass
+        sys.stdout, sys.stderr = saved
+
+
+class _ShownStream:
+    """A text stream whose writes are made safe to show (`planner.domain.text.shown`, keeping
+    line breaks and tabs); everything else (buffer, fileno, isatty, encoding…) is the stream's own."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        from planner.domain.text import shown
+
+        self.raw.write(shown(text, multiline=True))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+
+def _raw(stream: Any) -> Any:
+    """The stream machine output is written to: `stream` without the shown-text filter."""
+    return getattr(stream, "raw", stream) if isinstance(stream, _ShownStream) else stream
 
 
 def _error(message: str) -> None:
-    print(f"{PROG}: {' '.join(message.split())}", file=sys.stderr)
+    from planner.domain.text import shortened
+
+    print(f"{PROG}: {shortened(' '.join(message.split()))}", file=sys.stderr)
 
 
 def _warn(message: str) -> None:
@@ -178,6 +226,10 @@ def _args_backup(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="the copy (default: a timestamped file beside the database)")
 
 
+def _args_restore(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="the backup to restore (made by 'planner backup' or before an upgrade)")
+
+
 def _args_demo(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep", metavar="PATH", help="write the demo database to PATH (a new file) and exit without the UI")
     p.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
@@ -243,6 +295,13 @@ _COMMANDS: dict[str, tuple[Any, str, str, str | None]] = {
     ),
     "export": (_args_export, "cmd_export", "export every opportunity as CSV or JSON", None),
     "backup": (_args_backup, "cmd_backup", "copy the database safely and print where", None),
+    "restore": (
+        _args_restore,
+        "cmd_restore",
+        "put a backup in place of the database (a copy of the current one is kept)",
+        "Check that FILE is a whole planner database, keep a copy of the current database beside it, "
+        "and put FILE in its place, leaving no stale -wal/-shm behind. Close other planners first.",
+    ),
     "demo": (
         _args_demo,
         "cmd_demo",
@@ -354,6 +413,8 @@ def _repository(args: argparse.Namespace) -> Iterator[Repository]:
         yield repo
     finally:
         repo.close()
+    if repo.notice:
+        _warn(repo.notice)  # e.g. read-only because the disk is full (a refused change says so itself)
 
 
 @contextmanager
@@ -366,6 +427,8 @@ def _core(args: argparse.Namespace) -> Iterator[Core]:
         yield core
     finally:
         core.close()
+    if core.notice:
+        _warn(core.notice)  # e.g. read-only because the disk is full (a refused change says so itself)
 
 
 def _parse_id(text: str) -> int:
@@ -394,21 +457,58 @@ def _print_json(value: Any) -> None:
     import json
 
     # Readable UTF-8 where stdout takes it; \uXXXX escapes (the same JSON value) where it does not.
-    json.dump(value, sys.stdout, ensure_ascii=not _stdout_is_utf8(), indent=2)
-    sys.stdout.write("\n")
+    out = _JsonStream(_raw(sys.stdout))
+    json.dump(value, out, ensure_ascii=not _stdout_is_utf8(), indent=2)
+    out.write("\n")
+
+
+class _JsonStream:
+    """JSON text with every character that is not printable — C1 controls, DEL, bidi and other
+    invisible format characters, line separators — written as its \\uXXXX escape. JSON escapes
+    C0 controls itself, and outside strings it is ASCII, so this is the same JSON value, exactly
+    (SPEC §4), and safe to show on a terminal."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        if not text.replace("\n", "").isprintable():
+            text = "".join(ch if ch.isprintable() or ch == "\n" else _json_escape(ch) for ch in text)
+        self.raw.write(text)
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+
+def _json_escape(ch: str) -> str:
+    code = ord(ch)
+    if code > 0xFFFF:  # as a UTF-16 surrogate pair, as JSON writes it
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 def _name(opp: Opportunity) -> str:
     from planner.domain.flags import deal_name  # named as in every message of the engine
+    from planner.domain.text import shown_line
 
-    return deal_name(opp)
+    return shown_line(deal_name(opp))
 
 
 def _open_tui(db: str | None) -> int:
     from planner.app import PlannerApp
+    from planner.ui.signals import exit_on_signals
 
-    PlannerApp(db=db).run()
-    return 0
+    app = PlannerApp(db=db)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _raw(sys.stdout), _raw(sys.stderr)  # the TUI draws on the terminal itself
+    try:
+        with exit_on_signals(app):
+            app.run()
+    finally:
+        sys.stdout, sys.stderr = saved
+    return getattr(app, "return_code", None) or 0
 
 
 # --- add / list / move / log --------------------------------------------------------------------
@@ -732,6 +832,7 @@ def status_lines(status: Status, style: Any = None) -> list[str]:
     """What `planner status` prints, line by line."""
     from planner.core.text import whole_hours
     from planner.domain.models import OPEN_BUCKETS, PRIORITY
+    from planner.domain.text import shown_line
 
     alloc = status.allocation
     out = [
@@ -768,7 +869,7 @@ def status_lines(status: Status, style: Any = None) -> list[str]:
         width = max(len(f.severity.value) for f in status.flags)
         for f in status.flags:
             where = f"#{f.opportunity_id} " if f.opportunity_id is not None else ""
-            out.append(f"  {f.severity.value:<{width}}  {where}{f.message}")
+            out.append(f"  {f.severity.value:<{width}}  {where}{shown_line(f.message)}")
     else:
         out.append("No flags: the funnel looks healthy.")
     return out
@@ -1073,13 +1174,10 @@ def cmd_config(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """`planner import FILE [--dry-run] [--map …] [--stage …] [--date-format] [--decimal-comma]
     [--update] [--sheet]`: all or nothing, every problem listed by line (SPEC §4)."""
-    from pathlib import Path
-
+    from planner.files import check_readable_file
     from planner.importing import ImportOptions, ImportProblem, parse_map, parse_stage, read_import
 
-    path = Path(args.file).expanduser()
-    if not path.exists():
-        raise BadInput(f"no such file: {args.file}")
+    path = check_readable_file(args.file, what="file to import")  # not a FIFO or device: never blocks
     maps = dict(parse_map(text) for text in args.map)
     stages = dict(parse_stage(text) for text in args.stage)
     today = _today()
@@ -1165,10 +1263,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             opps = list(repo.export_rows())
     if to_stdout and fmt == "json":
-        write_complete_json(export, sys.stdout, ascii_only=not _stdout_is_utf8())
+        write_complete_json(export, _JsonStream(_raw(sys.stdout)), ascii_only=not _stdout_is_utf8())
+        return 0
+    if to_stdout and _raw(sys.stdout).isatty():
+        write_csv(opps, sys.stdout)  # read on a terminal: shown text, like every other output there
         return 0
     if to_stdout and _stdout_is_utf8():
-        write_csv(opps, sys.stdout)
+        write_csv(opps, _raw(sys.stdout))  # to a file or a pipe: exactly what is stored
         return 0
     if to_stdout:
         # The CSV is UTF-8 by contract (SPEC §4), whatever the terminal's encoding: `planner export
@@ -1187,27 +1288,38 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     """`planner backup [-o FILE]`: a consistent copy of the database; prints its path."""
     from datetime import datetime
-    from pathlib import Path
 
+    from planner.files import check_target
+    from planner.store.connection import file_status
     from planner.store.location import resolve
 
     source = resolve(args.db)
-    if not source.exists():
+    if file_status(source) is None:
         raise BadInput(f"no database at {source} yet; nothing to back up")
     if args.output:
-        target = Path(args.output).expanduser()
-        if target.is_dir():
-            raise BadInput(f"{args.output} is a directory; give a file name")
+        target = check_target(args.output, database=source)
     else:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         target = source.with_name(f"{source.stem}-backup-{stamp}{source.suffix or '.db'}")
-    if target.exists():
+    if file_status(target) is not None:
         raise BadInput(f"{target} already exists; choose another name")
-    if not target.parent.is_dir():
-        raise BadInput(f"cannot write {target}: the folder {target.parent} does not exist")
     with _repository(args) as repo:
         repo.backup(str(target))
     print(target)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """`planner restore FILE`: check the backup, keep a copy of the current database, put the
+    backup in its place with no stale -wal/-shm (SPEC §4)."""
+    from planner.store.location import resolve
+    from planner.store.restore import restore_database
+
+    done = restore_database(args.file, resolve(args.db))
+    deals = f"{done.deals} deal{'' if done.deals == 1 else 's'}"
+    print(f"restored {deals} from {args.file} into {done.database}")
+    if done.kept is not None:
+        print(f"the database as it was before is kept in {done.kept}")
     return 0
 
 
@@ -1224,12 +1336,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from planner.demo import build_demo
     from planner.store import open_repository
 
-    keep = Path(args.keep).expanduser() if args.keep else None
-    if keep is not None:
-        if keep.exists():
-            raise BadInput(f"{args.keep} already exists; --keep writes a new file")
-        if not keep.parent.is_dir():
-            raise BadInput(f"cannot write {args.keep}: the folder {keep.parent} does not exist")
+    from planner.files import check_target
+    from planner.store.connection import file_status
+
+    keep = check_target(args.keep, database=None) if args.keep else None
+    if keep is not None and file_status(keep) is not None:
+        raise BadInput(f"{args.keep} already exists; --keep writes a new file")
     today = _today()
     folder = Path(tempfile.mkdtemp(prefix="planner-demo-"))
     try:

@@ -203,6 +203,12 @@ class Core:
     def read_only(self) -> bool:
         return self._repo.read_only
 
+    @property
+    def notice(self) -> str | None:
+        """What the user should know about how the database was opened (e.g. read-only because
+        its disk is full), or None."""
+        return getattr(self._repo, "notice", None)
+
     # --- what the screens and commands read ---------------------------------------------------
     def snapshot(self) -> FunnelSnapshot:
         """Everything the engine needs for today, read once and cached until the next change."""

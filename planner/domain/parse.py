@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from planner.domain.models import OPEN_BUCKETS, ActivityKind, Bucket
+from planner.domain.text import ESCAPES as _ESCAPES  # terminal escapes, removed whole on input too
 from planner.errors import BadInput
 
 #: Longest accepted text per kind of field (characters, after cleaning).
@@ -432,17 +433,6 @@ def parse_minutes(text: str, *, what: str = "minutes") -> int:
 
 
 # Text ------------------------------------------------------------------------------------------
-
-# CSI (colours, cursor moves), OSC (titles, hyperlinks; ended by BEL or ST), and other
-# two-character escapes. Removed whole so no stray "[31m" is left behind.
-_ESCAPES = (
-    r"\x1b\[[0-?]*[ -/]*[@-~]"
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
-    r"|\x1b[ -/]*[0-~]"
-    r"|\x9b[0-?]*[ -/]*[@-~]"
-)
-
 
 def clean_text(text: str, max_len: int, *, multiline: bool = False, what: str = "text") -> str:
     """User text made safe to store and show: terminal escape sequences and control characters

@@ -49,7 +49,8 @@ def read_token(path: Path) -> str | None:
     import stat
 
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # O_NONBLOCK: a FIFO planted under the name is refused below instead of blocking the open.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -90,7 +91,7 @@ def load_or_create_token(path: Path, *, renew: bool = False) -> tuple[str, bool]
     token = new_token()
     # write_file: a temporary file made by mkstemp (0600) renamed over the name, so a link planted
     # at the name is replaced, never followed.
-    written = write_file(path, f"{token}\n".encode("ascii"), database=None)
+    written = write_file(path, f"{token}\n".encode("ascii"), database=None, replace_link=True)
     os.chmod(written, 0o600)
     return token, True
 

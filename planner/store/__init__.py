@@ -20,13 +20,16 @@ def open_repository(spec: str | None = None, *, create: bool = True) -> Reposito
     """Resolve `spec` (a `--db` value, or None for PLANNER_DB / the default), open the database,
     create it when missing (`create`), migrate an older schema after backing it up, and return the
     repository. Raise BadInput for an unusable spec and DatabaseProblem for a file we refuse."""
-    from planner.store.connection import SQLITE_MAGIC, Database, header_user_version, read_header
+    import stat
+
+    from planner.store.connection import SQLITE_MAGIC, Database, file_status, header_user_version, read_header
     from planner.store.location import resolve
     from planner.store.migrations import SCHEMA_VERSION, prepare, raise_newer
     from planner.store.repository import Repository
 
     path = resolve(spec)
-    if path.is_file():
+    status = file_status(path)
+    if status is not None and stat.S_ISREG(status.st_mode):
         # Refuse a newer schema before SQLite even opens the file: it stays byte for byte as it was.
         header = read_header(path)
         if header.startswith(SQLITE_MAGIC) and len(header) == 100 and header_user_version(header) > SCHEMA_VERSION:

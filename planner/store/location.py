@@ -45,7 +45,12 @@ def parse_spec(spec: str, *, origin: str = "database") -> Path:
         raise BadInput(f"{origin} is empty: give a file path or a sqlite:/// URL")
     match = _URL.match(text)
     if match is None:
-        return Path(text).expanduser()
+        if text == ":memory:" or text.lower().startswith("file:"):
+            # SQLite's own forms would otherwise become files named ":memory:" or "file:x.db?…"
+            # in the current folder: litter, and (for :memory:) nothing kept.
+            hint = "an in-memory database keeps nothing" if text == ":memory:" else "SQLite's file: URIs are not accepted"
+            raise BadInput(f"{origin}: {text!r} — {hint}; give a file path or a sqlite:/// URL")
+        return _expand(text, origin)
     scheme = match["scheme"].lower()
     if scheme != "sqlite" and not scheme.startswith("sqlite+"):
         raise BadInput(f"{origin}: only SQLite databases are supported, not {scheme!r} (use a file path or sqlite:///file.db)")
@@ -57,6 +62,15 @@ def parse_spec(spec: str, *, origin: str = "database") -> Path:
     if not rest.startswith("/"):
         raise BadInput(f"{origin}: a SQLite URL looks like sqlite:///relative.db or sqlite:////absolute.db, not {spec.strip()!r}")
     path = unquote(rest[1:])
-    if not path or path == ":memory:":
+    if not path or path == ":memory:" or path.lower().startswith("file:") or "\x00" in path:
         raise BadInput(f"{origin}: the SQLite URL {spec.strip()!r} names no database file")
-    return Path(path).expanduser()
+    return _expand(path, origin)
+
+
+def _expand(text: str, origin: str) -> Path:
+    if "\x00" in text:
+        raise BadInput(f"{origin}: a path cannot contain a NUL character")
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        raise BadInput(f"{origin}: cannot expand {text!r}: your home folder is unknown; give a full path") from None

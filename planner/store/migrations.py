@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from planner.errors import DatabaseProblem
-from planner.store.connection import Database, owner_only, readonly_problem
+from planner.store.connection import Database, owner_only
 
 SCHEMA_VERSION = 3
 
@@ -344,6 +344,15 @@ OUTCOME_COUNT_DDL = (
     f"BEGIN {_OUTCOME_REMOVE} {_OUTCOME_ADD} END",
 )
 _OUTCOME_COUNT_OBJECTS = {OUTCOME_COUNT, "outcome_count_insert", "outcome_count_delete", "outcome_count_update"}
+#: The DDL of every summary object a planner file may hold, in groups made whole or not at all: the
+#: schema check (`guard.expected`) accepts each group wherever a version's tables allow it. A new
+#: summary, or one retired by an upgrade (kept as frozen history), is one more entry here.
+SUMMARY_DDL_GROUPS: tuple[tuple[str, ...], ...] = (
+    *((statement,) for statement in SUMMARY_INDEXES.values()),
+    *((statement,) for statement in RETIRED_SUMMARY_INDEXES.values()),
+    STAY_COUNT_DDL,
+    OUTCOME_COUNT_DDL,
+)
 #: Every summary object kept in the file beside the tables (for schema checks): name → kind.
 SUMMARY_OBJECTS: dict[str, str] = {
     **{name: "index" for name in SUMMARY_INDEXES},
@@ -436,10 +445,22 @@ def backup_name(path: Path, version: int, now: datetime | None = None) -> Path:
     return candidate
 
 
+def adopt_anchor(db: Database) -> None:
+    """Give a file that has no anchor on disk yet (new, or made before anchors) its first one, in a
+    transaction of its own copied into the main file at once (`guard`: until the main file holds
+    an anchor, a log cannot be matched to it). Before any other write of the session."""
+    if db.read_only or db.disk_anchor != 0:
+        return
+    with db.write():
+        pass  # the connection's first write transaction stamps the anchor (Database.write)
+    db.checkpoint()
+
+
 def migrate(db: Database, from_version: int) -> Path:
     """Back the database up, then upgrade it to SCHEMA_VERSION in one transaction. Returns the backup."""
     backup = backup_name(db.path, from_version)
     db.backup_to(backup)
+    adopt_anchor(db)
     with db.write() as conn:
         version = from_version
         while version < SCHEMA_VERSION:
@@ -470,9 +491,13 @@ def prepare(db: Database) -> Path | None:
                 f"untouched — choose another file with --db or PLANNER_DB"
             )
         if db.read_only:
-            raise readonly_problem(db.path)
+            raise db.refuse_write()
+        set_wal(db)
+        adopt_anchor(db)
         create_schema(db)
     elif version < SCHEMA_VERSION:
+        if db.full:
+            raise db.refuse_write()
         if db.read_only:
             raise DatabaseProblem(
                 f"database {db.path} needs upgrading from schema {version} to {SCHEMA_VERSION} but is read-only; "
@@ -482,6 +507,7 @@ def prepare(db: Database) -> Path | None:
         set_wal(db)
     elif not db.read_only:
         set_wal(db)
+        adopt_anchor(db)
         with db.read() as conn:
             unmeasured = conn.execute(UNMEASURED_SQL).fetchone() is not None
             underived = conn.execute(UNDERIVED_SQL).fetchone() is not None
@@ -492,8 +518,11 @@ def prepare(db: Database) -> Path | None:
                 if underived:
                     derive_history(conn)
     if not db.read_only:
+        from planner.files import clean_stale_temporaries
+
         ensure_summary_indexes(db)
         owner_only(db.path)
+        clean_stale_temporaries(db.path.parent)  # what a killed backup or restore left beside it
         for suffix in ("-wal", "-shm"):
             companion = db.path.with_name(db.path.name + suffix)
             if companion.exists():

@@ -347,6 +347,12 @@ class Repository:
         """True when the file (or its folder) is not writable: reads work, writes raise DatabaseProblem."""
         return self._db.read_only
 
+    @property
+    def notice(self) -> str | None:
+        """A one-line note about how the file was opened, for the user (e.g. read-only because its
+        disk is full: reads, exports and backups to another disk still work); None as usual."""
+        return self._db.notice
+
     def __enter__(self) -> Repository:
         return self
 
@@ -1324,9 +1330,10 @@ class Repository:
         with self._db.read() as conn:
             return self._load(conn, "1", (), order="o.id")
 
-    def backup(self, path: str) -> None:
-        """A consistent copy through SQLite's backup API, created 0600."""
-        self._db.backup_to(Path(path).expanduser())
+    def backup(self, path: str) -> Path:
+        """A consistent owner-only copy at `path`, written through `planner.files` (never through
+        a link, never over the database); returns the path written."""
+        return self._db.backup_to(Path(path))
 
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the database file and empty it, so the file alone holds

@@ -29,20 +29,19 @@ def save_for_user(
     filename: str,
     mime_type: str,
     target: str | Path | None = None,
-    write: Callable[[Path], Path],
+    write: Callable[[str], Path],
 ) -> str:
     """Give the user `data`; return where it went, for the notification.
 
-    In a browser: a download named `filename`. In a terminal: `write(path)` writes it to `target`
-    (`~` expanded; BadInput when there is none, or it is a folder, or the writer refuses it: the
-    database and its own files are refused by the one writer)."""
+    In a browser: a download named `filename`. In a terminal: `write(target)` writes it there
+    (BadInput when there is no target, or the one writer refuses it: a folder, a link, the
+    database and its own files)."""
     if in_browser(app):
         app.deliver_binary(io.BytesIO(data), save_filename=filename, mime_type=mime_type)
         return f"sent to your browser as {filename}"
     text = str(target or "").strip()
     if not text:
         raise BadInput(f"type a file path, like ~/{filename}")
-    path = Path(text).expanduser()
-    if path.is_dir():
-        raise BadInput(f"{path} is a folder; add a file name like {filename}")
-    return f"written to {write(path)}"
+    # The one writer refuses a folder, a link, a FIFO, the database and any path the system
+    # refuses, in one line each.
+    return f"written to {write(text)}"

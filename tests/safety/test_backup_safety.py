@@ -59,19 +59,5 @@ def test_a_backup_named_like_the_databases_own_companion_is_refused_or_kept(suff
     assert planner(db, "list", home=home).code == 0
 
 
-def test_a_backup_killed_before_it_is_finished_leaves_no_half_file(home):
-    """The copy is made under a temporary name and renamed when whole: a `planner backup` killed
-    at the last step before the rename leaves no file under the name the user asked for."""
-    db = make_database(home, *(f"Deal {i}" for i in range(50)))
-    before = fingerprint(db)
-    target = home / "monday.db"
-    driver = start_driver("stall.py", "PRAGMA journal_mode = DELETE", "1", "--", "--db", str(db), "backup", "-o",
-                          str(target), home=home)
-    line = driver.wait_for(lambda l: l.startswith(("stalled", "finished")), timeout=30)
-    assert line.startswith("stalled"), f"the backup should switch its copy to a single file before renaming: {line}"
-    driver.kill()
-    assert not target.exists(), "a half-made backup was left under the asked-for name"
-    assert fingerprint(db) == before
-    # Asked again, the backup is made whole.
-    assert planner(db, "backup", "-o", str(target), home=home).code == 0
-    assert integrity(target) == "ok"
+# A backup killed before its rename, and the temporary file it leaves: see
+# tests/safety/test_files_safety.py::test_a_killed_backup_leaves_no_file_under_the_name_and_its_temporary_file_is_cleaned_next_time

@@ -9,6 +9,9 @@ action its own transaction, some of them reading before they write). Both must f
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
+
+import pytest
 
 from planner.domain.models import Bucket, Opportunity
 from planner.store import open_repository
@@ -163,3 +166,79 @@ def test_undo_in_the_tui_keeps_time_another_instance_logged_meanwhile(home):
         notes = [a.note for a in repo.activities(1)]
     assert deal.next_action == "", "undo did not take back the next action"
     assert notes == ["logged elsewhere"], "undo erased time another instance logged on the deal"
+
+
+def _locked(path: Path, start: int, length: int) -> bool:
+    """Whether another process holds a POSIX lock on that byte range of `path`."""
+    import fcntl
+    import os
+    import struct
+
+    fd = os.open(path, os.O_RDWR)
+    try:
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, start, length, 0))
+        return struct.unpack("hhqqi", answer)[0] != fcntl.F_UNLCK
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("made", ["new", "existing"])
+def test_an_open_planner_keeps_sqlites_lock_on_the_database_file(home, made):
+    """A planner that has the database open holds SQLite's shared lock on the file (WAL mode). The
+    planner must never open and close the file itself while connected: closing any descriptor of a
+    file drops every POSIX lock the process holds on it, and another instance closing then takes
+    itself for the last one and resets the log under the first (writes reported done, then lost)."""
+    from .conftest import make_database, start_driver
+
+    db = home / "planner.db"
+    if made == "existing":
+        make_database(home, "Existing deal")
+    driver = start_driver("edit_burst.py", str(db), "held", "2", "--hold", home=home)
+    try:
+        driver.wait_for(lambda line: line == "holding")
+        assert _locked(db, 0x40000002, 510), "the open planner no longer holds SQLite's lock on the file"
+    finally:
+        driver.send("\n")
+        assert driver.finish() == 0
+
+
+def test_two_repositories_in_one_process_keep_sqlites_lock(home):
+    """Opening the database a second time in the same process reads its header with plain file
+    I/O; that descriptor is kept until the last connection closes, so the first connection's lock
+    stays (SQLite does the same for its own descriptors)."""
+    import subprocess
+    import sys
+
+    from .conftest import make_database, planner_env
+
+    db = make_database(home, "Existing deal")
+    code = (
+        "import sys, time\n"
+        "from planner.store import open_repository\n"
+        "first = open_repository(sys.argv[1])\n"
+        "second = open_repository(sys.argv[1]); second.close()\n"
+        "print('holding', flush=True); time.sleep(30)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, text=True,
+                            env=planner_env(home), cwd=home)
+    try:
+        assert proc.stdout.readline().strip() == "holding"
+        assert _locked(db, 0x40000002, 510), "the second open dropped the first connection's lock"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_restore_refuses_a_database_this_process_has_open(home, tmp_path):
+    from planner.errors import DatabaseProblem
+    from planner.store.restore import restore_database
+
+    from .conftest import make_database
+
+    db = make_database(home, "Existing deal")
+    backup = tmp_path / "b.db"
+    with open_repository(str(db)) as repo:
+        repo.backup(str(backup))
+        with pytest.raises(DatabaseProblem, match="open in this program"):
+            restore_database(backup, db)
+    assert restore_database(backup, db).deals == 1

@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from planner.core.text import day as _day
 from planner.core.text import due_text, money
 from planner.domain.models import Criterion, Influence, Opportunity, Role
+from planner.domain.text import shown, shown_line
 from planner.errors import Conflict, PlannerError
 from planner.ui.actions import FLAG_MARKS
 
@@ -82,7 +83,7 @@ class DealDetailsScreen(ModalScreen[None]):
             return
         self.deal = deal
         self.query_one("#details-title", Static).update(
-            Content.assemble((deal.title, "bold"), (f"  ·  {deal.bucket.label}", "$text-accent"))
+            Content.assemble((shown_line(deal.title), "bold"), (f"  ·  {deal.bucket.label}", "$text-accent"))
         )
         self.query_one("#details-body", Static).update(body)
 
@@ -146,7 +147,7 @@ def details_content(app: PlannerApp, deal: Opportunity) -> Content:
     parts: list[str | tuple[str, str] | Content] = []
     for label, value in rows:
         parts.append((f"{label:<15}", "$text-muted"))
-        parts.append(value if isinstance(value, Content) else Content(value))
+        parts.append(value if isinstance(value, Content) else Content(shown_line(value)))
         parts.append("\n")
 
     flags = core.status().flags_for(deal.id) if deal.is_open else ()
@@ -155,7 +156,7 @@ def details_content(app: PlannerApp, deal: Opportunity) -> Content:
         for flag in flags:
             style = "$text-error" if flag.severity == "critical" else "$text-warning"
             parts.append((f"  {_MARK_OF.get(flag.code, '•')} ", f"bold {style}"))
-            parts.append(Content(flag.message))
+            parts.append(Content(shown_line(flag.message)))
             parts.append("\n")
     else:
         parts.append(("  none\n", "$text-muted"))
@@ -164,14 +165,14 @@ def details_content(app: PlannerApp, deal: Opportunity) -> Content:
     if deal.influences:
         for inf in deal.influences:
             parts.append(("  ✓ " if inf.covered else "  ◌ ", "$text-success" if inf.covered else "$text-warning"))
-            parts.append(Content(inf.name))
+            parts.append(Content(shown_line(inf.name)))
             parts.append((f" — {inf.role.label}{'' if inf.covered else ' (not covered)'}\n", "$text-muted"))
     else:
         parts.append(("  none recorded\n", "$text-muted"))
 
     if deal.notes:
         parts.append(("\nNotes\n", "bold $text-accent"))
-        parts.append(Content(deal.notes))
+        parts.append(Content(shown(deal.notes, multiline=True)))
         parts.append("\n")
 
     parts.append(("\nMoves\n", "bold $text-accent"))
@@ -184,7 +185,7 @@ def details_content(app: PlannerApp, deal: Opportunity) -> Content:
     if activities:
         for act in activities:
             parts.append(f"  {act.on.isoformat()}  {act.minutes:>4} min  {act.kind.label:<21}")
-            parts.append(Content(act.note))
+            parts.append(Content(shown_line(act.note)))
             parts.append("\n")
     else:
         parts.append(("  none logged yet (t logs time)\n", "$text-muted"))
@@ -235,7 +236,7 @@ class InfluenceList(OptionList):
     def rebuild(self, highlight: int | None = None) -> None:
         keep = self.highlighted if highlight is None else highlight
         self.set_options(
-            Option(Content.assemble(("[x] " if i.covered else "[ ] ", "bold"), Content(i.name),
+            Option(Content.assemble(("[x] " if i.covered else "[ ] ", "bold"), Content(shown_line(i.name)),
                                     (f" — {i.role.label}", "$text-muted")))
             for i in self.influences
         )
@@ -276,13 +277,14 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
     def _field(self, label: str, input_id: str, value: str, placeholder: str = "") -> ComposeResult:
         with Horizontal(classes="field"):
             yield Label(label, classes="field-label")
-            yield Input(value, placeholder=placeholder, id=input_id, classes="field-input", compact=True)
+            yield Input(shown_line(value), placeholder=placeholder, id=input_id, classes="field-input", compact=True)
 
     def compose(self) -> ComposeResult:
         d = self.deal
         iso = lambda v: v.isoformat() if v else ""  # noqa: E731
         with VerticalScroll(classes="dialog-box edit-box"):
-            yield Static(Content.assemble("Edit ", (d.title, "bold"), f"  ·  {d.bucket.label}"), classes="dialog-title")
+            yield Static(Content.assemble("Edit ", (shown_line(d.title), "bold"), f"  ·  {d.bucket.label}"),
+                         classes="dialog-title")
             yield from self._field("Title", "title", d.title)
             yield from self._field("Account", "account", d.account)
             yield from self._field("Contact", "contact", d.contact)
@@ -295,7 +297,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
             yield from self._field("Source", "source", d.source, "where the lead came from")
             with Horizontal(classes="field"):
                 yield Label("Notes", classes="field-label")
-                yield TextArea(d.notes, id="notes", classes="field-input notes", soft_wrap=True, compact=True)
+                yield TextArea(shown(d.notes, multiline=True), id="notes", classes="field-input notes", soft_wrap=True, compact=True)
             yield Static(Content("Qualification"), classes="section-title")
             with Horizontal(classes="checks"):
                 yield Checkbox("Money", d.money, id="money", compact=True)
@@ -305,7 +307,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
             if self.criteria:
                 with Vertical(id="criteria"):
                     for c in self.criteria:
-                        label = Content.assemble(Content(c.name), (f"  ({c.kind.value}, weight {c.weight})", "$text-muted"))
+                        label = Content.assemble(Content(shown_line(c.name)), (f"  ({c.kind.value}, weight {c.weight})", "$text-muted"))
                         yield Checkbox(label, c.id in d.criteria_met, id=f"criterion-{c.id}", classes="criterion", compact=True)
                     # Until the criteria are reviewed the fit is "not assessed", never "consider dropping".
                     yield Checkbox("Criteria reviewed", d.criteria_reviewed, id="criteria-reviewed", compact=True)

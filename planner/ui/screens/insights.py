@@ -25,6 +25,7 @@ from textual.widgets import Static
 from planner.core.text import money_whole as money  # totals in whole units
 from planner.domain.models import OPEN_BUCKETS, Insights, Parameter, Projection
 from planner.domain.parse import PLAIN_MONEY, MoneyStyle
+from planner.domain.text import shown_line
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
 from planner.ui.widgets.chart import ProjectionChart, bins_histogram
@@ -195,7 +196,7 @@ def projection_sentence(data: Insights, today: date) -> Content:
                   f" to fill it: new prospects take about {lead} days to close."]
     else:
         parts.append((f"Too late for new prospects to fill it (about {lead} days to close): ", "$text-warning"))
-        names = list(data.pull_forward_names[:3])
+        names = [shown_line(name) for name in data.pull_forward_names[:3]]
         if names:
             more = len(p.pull_forward) - len(names)
             parts.append("pull forward In the Funnel deals expected later — ")

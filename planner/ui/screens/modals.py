@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from planner.domain.models import ActivityKind, Bucket, Opportunity
+from planner.domain.text import shown_line
 from planner.errors import PlannerError
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class Dialog(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Static(Content(self.title_text), classes="dialog-title")
+            yield Static(Content(shown_line(self.title_text)), classes="dialog-title")
             yield from self.fields()
             yield Static("", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
@@ -54,7 +55,7 @@ class Dialog(ModalScreen[Any]):
     def field(self, label: str, input_id: str, value: str = "", placeholder: str = "") -> ComposeResult:
         with Horizontal(classes="field"):
             yield Label(label, classes="field-label")
-            yield Input(value, placeholder=placeholder, id=input_id, classes="field-input", compact=True)
+            yield Input(shown_line(value), placeholder=placeholder, id=input_id, classes="field-input", compact=True)
 
     def value(self, input_id: str) -> str:
         return self.query_one(f"#{input_id}", Input).value
@@ -69,7 +70,7 @@ class Dialog(ModalScreen[Any]):
             if self._apply is not None:
                 self._apply(outcome)
         except PlannerError as error:
-            self.query_one(".dialog-error", Static).update(Content(str(error)))
+            self.query_one(".dialog-error", Static).update(Content(shown_line(str(error))))
             return
         self.dismiss(outcome)
 
@@ -269,7 +270,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Static(Content(self.question), classes="dialog-title")
+            yield Static(Content(shown_line(self.question)), classes="dialog-title")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", variant="primary", id="yes", compact=True)
                 yield Button(f"{self.no} (n)", id="no", compact=True)

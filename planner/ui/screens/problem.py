@@ -13,6 +13,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from planner.domain.text import shortened, shown_line
+
 
 class ProblemScreen(Screen[None]):
     BINDINGS = [Binding("q,escape", "app.quit", "Quit")]
@@ -26,7 +28,7 @@ class ProblemScreen(Screen[None]):
         with Vertical(id="problem-box"):
             yield Static(Content.styled(self.title_text, "bold $text-error"), id="problem-title")
             # The message may quote a path or SQLite's words: show it as text, never markup.
-            yield Static(Content(self.message), id="problem-message")
+            yield Static(Content(shortened(shown_line(self.message))), id="problem-message")
             yield Static(
                 Content(
                     "Nothing was changed. Fix the cause above (or use another database with "

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static
 
 from planner.domain.models import Bucket, Criterion, CriterionKind, Status
 from planner.domain.settings import SETTING_SPECS, Settings, format_setting, setting_value
+from planner.domain.text import shown_line
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
@@ -230,7 +231,7 @@ class ProfileScreen(Screen):
         ctable.clear()
         for c in criteria:
             weight = Text("●" * c.weight + "○" * (3 - c.weight) + f" {c.weight}")
-            ctable.add_row(Text(c.name), Text(c.kind.value), weight, key=str(c.id))
+            ctable.add_row(Text(shown_line(c.name)), Text(c.kind.value), weight, key=str(c.id))
         if ctable.row_count:
             ctable.move_cursor(row=min(max(row, 0), ctable.row_count - 1))
         total = sum(c.weight for c in criteria)

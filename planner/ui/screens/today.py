@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from planner.core.text import streak_text, weekday_date
 from planner.domain.models import Activity, AgendaItem, AgendaKind, Bucket, Opportunity
+from planner.domain.text import shown_line
 from planner.errors import BadInput, Conflict
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
@@ -60,11 +61,11 @@ def item_content(item: AgendaItem, today: date) -> Content:
         parts.append(("no date    ", "$text-muted"))
     else:
         parts.append(" " * 11)
-    parts.append(item.title)
+    parts.append(shown_line(item.title))
     line = Content.assemble(*parts)
     # "due 2026-03-06" / "due today" repeat the date column; anything else says something new.
     if item.detail and not item.detail.startswith("due "):
-        line = line + Content.assemble("\n", (" " * 19 + item.detail, "$text-muted"))
+        line = line + Content.assemble("\n", (" " * 19 + shown_line(item.detail), "$text-muted"))
     return line
 
 

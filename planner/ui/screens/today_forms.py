@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from planner.domain.text import shown_line
 from planner.errors import PlannerError
 
 
@@ -92,14 +93,14 @@ class FormModal(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         # Scrolls when the terminal is short; the error sits under the title so it is always seen.
         with VerticalScroll(id="dialog"):
-            yield Static(Content(self._title), id="title")
+            yield Static(Content(shown_line(self._title)), id="title")
             if self._hint:
-                yield Static(Content(self._hint), id="hint")
+                yield Static(Content(shown_line(self._hint)), id="hint")
             yield Static("", id="error")
             for f in self._fields:
                 if len(self._fields) > 1 or f.label:
                     yield Static(Content(f.label), classes="form-label")
-                yield Input(value=f.value, placeholder=f.placeholder, id=f"field-{f.name}")
+                yield Input(value=shown_line(f.value), placeholder=f.placeholder, id=f"field-{f.name}")
             many = len(self._fields) > 1
             keys = "enter save · tab next field · escape cancel" if many else "enter save · escape cancel"
             yield Static(keys, id="keys")
@@ -119,7 +120,7 @@ class FormModal(ModalScreen[bool]):
             self._apply(self.values())
         except PlannerError as error:  # bad input, or a database that cannot take the write now
             # One line, shown literally: the message may quote what the user typed.
-            self.query_one("#error", Static).update(Content(str(error).splitlines()[0] if str(error) else "not valid"))
+            self.query_one("#error", Static).update(Content(shown_line(str(error).splitlines()[0]) if str(error) else "not valid"))
             return
         self.dismiss(True)
 
@@ -184,8 +185,8 @@ class ChoiceModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Content(self._title), id="title")
-            yield OptionList(*(Option(Content(label), id=key) for key, label in self._choices))
+            yield Static(Content(shown_line(self._title)), id="title")
+            yield OptionList(*(Option(Content(shown_line(label)), id=key) for key, label in self._choices))
             yield Static("enter choose · escape cancel", id="keys")
 
     def on_mount(self) -> None:

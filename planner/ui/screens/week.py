@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Static
 from planner.core import text
 from planner.domain.models import OPEN_BUCKETS, PRIORITY, Bucket, WeekPlan
 from planner.domain.settings import SETTING_SPECS
+from planner.domain.text import shown_line
 from planner.ui.delivery import in_browser, save_for_user
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
@@ -64,7 +65,7 @@ def blocks_table(plan: WeekPlan) -> Table:
             if row < len(blocks):
                 b = blocks[row]
                 cell = Text(f"{text.time_span(b.start_minute, b.minutes)}\n", style="bold")
-                cell.append(Text(b.title))  # literal text, never markup
+                cell.append(Text(shown_line(b.title)))  # literal text, never markup
                 cells.append(cell)
             else:
                 cells.append(Text(""))

@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from planner.domain.models import Allocation, Flag, Severity
+from planner.domain.text import shown_line
 from planner.ui.actions import SCREENS
 
 EMPTY_TOP_TEXT = "Top of funnel is empty"
@@ -39,7 +40,7 @@ def banner_lines(flags: Sequence[Flag], allocation: Allocation) -> list[Content]
         if flag.code == "empty_top":
             continue
         mark = "▲" if flag.severity is Severity.CRITICAL else "•"
-        lines.append(Content.assemble((f"{mark} ", "bold"), flag.message))
+        lines.append(Content.assemble((f"{mark} ", "bold"), shown_line(flag.message)))
     return lines[:MAX_LINES]
 
 
@@ -100,5 +101,5 @@ class ScreenBar(Static):
             # Deal titles inside: plain text, never markup.
             refused = last_change.startswith(("Not undone", "Not redone"))
             parts.append(("   ✗ " if refused else "   ✓ ", "bold $text-error" if refused else "bold $text-success"))
-            parts.append((last_change, "$text-muted"))
+            parts.append((shown_line(last_change), "$text-muted"))
         return Content.assemble(*parts)

@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from planner.core.text import card_due, hours, money
 from planner.domain.models import Bucket, Flag, Opportunity, Share
 from planner.domain.parse import PLAIN_MONEY, MoneyStyle
+from planner.domain.text import shown_line
 from planner.ui.actions import FLAG_MARKS
 
 _MARK_OF = {code: mark for code, mark, _ in FLAG_MARKS}
@@ -35,8 +36,9 @@ _GUTTER = 3
 
 
 def one_line(text: str) -> str:
-    """User text on one card line: line breaks (of any kind) would break the card's shape."""
-    return text if text.isprintable() else " ".join(text.split())
+    """User text on one card line, safe to show (`planner.domain.text`): line breaks of any kind
+    would break the card's shape, escapes and bidi controls would take over the terminal."""
+    return shown_line(text)
 
 
 def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date, money_style: MoneyStyle = PLAIN_MONEY) -> Content:
