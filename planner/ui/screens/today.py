@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from planner.ui.actions import bindings
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
@@ -93,39 +93,7 @@ class TodayScreen(Screen):
     }
     """
 
-    BINDINGS = [
-        Binding(
-            "d",
-            "done",
-            "Done",
-            tooltip="Mark the selected next action done, then set the next one",
-            id="today.done",
-        ),
-        Binding("l", "log", "Log time", tooltip="Log minutes of work on the selected item", id="today.log"),
-        Binding(
-            "r",
-            "reschedule",
-            "Reschedule",
-            tooltip="Give the selected next action a new due date",
-            id="today.reschedule",
-        ),
-        Binding(
-            "p",
-            "prospect",
-            "Add prospect",
-            tooltip="Add a new prospect above the funnel",
-            id="today.prospect",
-        ),
-        Binding(
-            "f",
-            "finish",
-            "Finish check-in",
-            tooltip="Record today's check-in and see the streak",
-            id="today.finish",
-        ),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-    ]
+    BINDINGS = bindings("today")
 
     def __init__(self) -> None:
         super().__init__()
