@@ -302,7 +302,8 @@ class PlannerApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             palette = next(a for a in ACTIONS if a.name == "command_palette")
-            self.push_screen(HelpScreen(self.help_sections(self.screen), palette_keys=self.keys_of(palette),
+            palette_keys = "" if isinstance(self.screen, ModalScreen) else self.keys_of(palette)
+            self.push_screen(HelpScreen(self.help_sections(self.screen), palette_keys=palette_keys,
                                         flag_marks=screen_scope(self.screen) in ("funnel", "today", "deal")))
 
     def keys_of(self, action: Action) -> str:
@@ -311,7 +312,7 @@ class PlannerApp(App[None]):
 
     def help_sections(self, screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
         """What `?` shows on `screen`: its own keys first, then the keys that work everywhere
-        (less those the screen takes for itself, and on a dialog those that wait for it to close);
+        (less those the screen takes for itself; none on a dialog, which stops the app's keys);
         never another screen's keys."""
         scope = screen_scope(screen)
         sections: list[tuple[str, list[tuple[str, str]]]] = []
@@ -321,10 +322,9 @@ class PlannerApp(App[None]):
             sections.append((f"On this screen ({SCOPE_TITLES[scope]})", [(self.keys_of(a), a.help) for a in own]))
             taken = {k for a in own for k in self._keymap.get(a.id, a.keys).split(",")}
         everywhere = []
-        for action in rows("app"):
+        # A dialog stops the app's own keys (Textual's modal binding chain): it lists its own only.
+        for action in rows("app") if not isinstance(screen, ModalScreen) else ():
             if not action.keys or set(self._keymap.get(action.id, action.keys).split(",")) <= taken:
-                continue
-            if self._can_run(action.name, screen) is not True:
                 continue
             everywhere.append((self.keys_of(action), action.help))
         sections.append(("Everywhere", everywhere))

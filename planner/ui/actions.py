@@ -147,6 +147,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("edit", "e", "Edit", "Edit every field of this deal, its influences and fit", "Deal", "deal"),
     Action("next_action", "n", "Next action", "Set this deal's next action and its due date", "Deal", "deal"),
     Action("log_time", "t", "Log time", "Log time spent on this deal", "Deal", "deal"),
+    # A dialog stops the app's keys: the details bind `?` themselves.
+    Action("app.help", "question_mark,f1", "Help", "Show these keys", "Deal", "deal", show=False, palette=False,
+           key_display="?", binding_id="deal.help"),
     # --- everywhere -----------------------------------------------------------------------------
     Action("undo", "u", "Undo", "Undo the latest change, on whichever screen it was made", "General", scope="app"),
     Action("redo", "ctrl+r", "Redo", "Make the latest undone change again", "General", scope="app", show=False),

@@ -317,8 +317,10 @@ class HelpScreen(ModalScreen[None]):
                     for _code, mark, meaning in FLAG_MARKS:
                         yield Static(Content(mark), classes="help-key help-mark")
                         yield Static(Content(meaning))
-            yield Static(Content(f"Escape closes this help and every dialog · {self.palette_keys} finds every action "
-                                 "of every screen"), classes="dialog-hint")
+            hint = "Escape closes this help and every dialog"
+            if self.palette_keys:  # none on a dialog: the palette opens from a screen
+                hint += f" · {self.palette_keys} finds every action of every screen"
+            yield Static(Content(hint), classes="dialog-hint")
 
     def text(self) -> str:
         """Everything the help says, as plain text (for tests and screen readers)."""
