@@ -326,6 +326,8 @@ class PlannerApp(App[None]):
         for action in rows("app") if not isinstance(screen, ModalScreen) else ():
             if not action.keys or set(self._keymap.get(action.id, action.keys).split(",")) <= taken:
                 continue
+            if self._can_run(action.name, screen) is False:  # e.g. undo while the database cannot open
+                continue
             everywhere.append((self.keys_of(action), action.help))
         sections.append(("Everywhere", everywhere))
         return sections
