@@ -173,17 +173,21 @@ async def test_log_time_on_a_deal_and_on_prospecting(db, ids):
         await open_today(pilot)
         select(app, f"close-{ids['later']}")
         await pilot.press("l")
-        await fill(pilot, kind="meeting", minutes="1h30", note="went well 很好")
+        await pilot.pause()
+        app.screen.query_one("#kind").value = ActivityKind.MEETING  # the one log-time form: a kind to choose
+        app.screen.query_one("#note").value = "went well 很好"
+        await pilot.press(*"1h30", "enter")
+        await pilot.pause()
         select(app, "prospect-0")
-        await pilot.press("l", "tab", *"45", "enter")  # kind defaults to prospecting research
+        await pilot.press("l", *"45", "enter")  # kind defaults to prospecting research
         await pilot.pause()
         # Bad minutes: refused with a one-line error, nothing logged.
-        await pilot.press("l")
-        await fill(pilot, minutes="lots")
-        assert "minutes" in str(app.screen.query_one("#error").render())
+        await pilot.press("l", *"lots", "enter")
+        await pilot.pause()
+        assert "minutes" in str(app.screen.query_one(".dialog-error").render())
         await pilot.press("escape")
         # Prospecting time is undoable like any other change.
-        await pilot.press("l", "tab", *"20", "enter", "u")
+        await pilot.press("l", *"20", "enter", "u")
         await pilot.pause()
     with repository(db) as repo:
         on_deal = repo.activities(ids["later"])

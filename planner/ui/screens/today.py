@@ -20,7 +20,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from planner.core.text import streak_text, weekday_date
-from planner.domain.models import Activity, AgendaItem, AgendaKind, Bucket, Opportunity
+from planner.domain.models import AgendaItem, AgendaKind, Bucket, Opportunity
 from planner.domain.text import shown_line
 from planner.errors import BadInput, Conflict
 from planner.ui.widgets.banner import ScreenBar
@@ -326,35 +326,14 @@ class TodayScreen(Screen):
 
     @user_errors
     def action_log(self) -> None:
-        from planner.domain.parse import MAX_NOTES, clean_text, parse_kind, parse_minutes
+        """The one log-time form (the Funnel's `t`): on the item's deal, or prospecting time."""
+        from planner.ui.screens.modals import log_time
 
         item = self.selected()
         if item is None:
             return
-        app = self.planner
-        opp_id = item.opportunity_id
-
-        def apply(values: dict[str, str]) -> None:
-            kind = parse_kind(values["kind"])
-            minutes = parse_minutes(values["minutes"])
-            note = clean_text(values["note"], MAX_NOTES, what="note")
-            # Work on no deal is prospecting: it counts as Above-the-Funnel time.
-            activity = Activity(kind=kind, minutes=minutes, on=app.core.today, opportunity_id=opp_id, note=note)
-            app.commit(lambda: app.core.log_time(activity))
-
-        default_kind = "research" if opp_id is None else "call"
-        target = "prospecting (no deal)" if opp_id is None else item.title
-        self.app.push_screen(
-            FormModal(
-                f"Log time: {target}",
-                [
-                    Field("kind", "Kind (call, meeting, email, proposal, research, other)", default_kind),
-                    Field("minutes", "Minutes (45, 1h30, 1.5h)", "", "45"),
-                    Field("note", "Note (optional)", ""),
-                ],
-                apply,
-            )
-        )
+        deal = self._deal(item.opportunity_id) if item.opportunity_id is not None else None
+        log_time(self.planner, deal)
 
     @user_errors
     def action_reschedule(self) -> None:
