@@ -20,7 +20,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from planner.core.text import quota_today_text, streak_text, weekday_date
-from planner.domain.models import AgendaItem, AgendaKind, Bucket, Opportunity, ProspectQuota
+from planner.domain.models import AgendaItem, AgendaKind, Bucket, Opportunity, ProspectQuota, Role
 from planner.domain.text import shown_line
 from planner.errors import BadInput, Conflict
 from planner.ui.widgets.banner import ScreenBar
@@ -348,10 +348,12 @@ class TodayScreen(Screen):
         ]
         if not uncovered:
             if not deal.has_economic_buyer:
-                self.notify(
-                    f"{deal.title} has no Economic Buyer yet: add one in the deal's details on the Funnel screen.",
-                    markup=False,
-                )
+                # Straight to where one is added (the details' `b`), the role preset.
+                from planner.ui.screens.deal import edit_influences
+
+                self.notify(f"{deal.title} has no Economic Buyer yet: add one (enter adds, ctrl+s saves).",
+                            markup=False)
+                edit_influences(app, deal, Role.ECONOMIC)
             else:
                 self._done(item.opportunity_id)
             return

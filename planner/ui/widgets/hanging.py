@@ -58,3 +58,29 @@ class Hanging(Visual):
         if body_width < 8:
             return Content.assemble(self.gutter, self.body).get_height(rules, width)
         return max(self.gutter.get_height(rules, self.indent), self.body.get_height(rules, body_width))
+
+
+class Stacked(Visual):
+    """Visuals one under the other, each at the full width (a details page of rows and sections)."""
+
+    def __init__(self, parts: list[Visual]) -> None:
+        self.parts = parts
+
+    @property
+    def plain(self) -> str:
+        return "\n".join(part.plain for part in self.parts)  # type: ignore[attr-defined]
+
+    def __str__(self) -> str:
+        return self.plain
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        lines: list[Strip] = []
+        for part in self.parts:
+            lines.extend(part.render_strips(width, None, style, options) or [Strip.blank(0)])
+        return lines if height is None else lines[:height]
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return max((part.get_optimal_width(rules, container_width) for part in self.parts), default=0)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return sum(max(1, part.get_height(rules, width)) for part in self.parts)
