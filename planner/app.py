@@ -101,9 +101,9 @@ class PlannerApp(App[None]):
 
     # --- what the user's config directory holds: theme and keymap -------------------------------
     def _load_preferences(self) -> None:
-        """The theme last chosen and the keymap file (planner/ui/keymap.py): read once, before the
+        """The theme last chosen and the keymap file (planner/preferences.py): read once, before the
         first screen; whatever is wrong with them is one notice, never a failed start."""
-        from planner.ui import keymap as prefs
+        from planner import preferences as prefs
 
         known = {a.id for a in ACTIONS if a.keys}
         keymap, problem = prefs.read_keymap(prefs.keymap_path(), known)
@@ -127,7 +127,7 @@ class PlannerApp(App[None]):
         """The theme chosen in the palette is the theme of the next start."""
         if theme.name == self._remembered_theme:
             return
-        from planner.ui import keymap as prefs
+        from planner import preferences as prefs
 
         self._remembered_theme = theme.name
         try:

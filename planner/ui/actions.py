@@ -8,7 +8,7 @@ bindings from here (`BINDINGS = bindings("today")`). `?` on a screen lists that 
 then the "app" ones; the palette offers every row of every screen (see `anywhere`).
 
 Every row's binding has an id (`Action.id`: "undo", "go.today", "funnel.delete", "today.done"…):
-the keymap file (planner/ui/keymap.py, docs/keys.md) rebinds keys by it.
+the keymap file (planner/preferences.py, docs/keys.md) rebinds keys by it.
 """
 
 from __future__ import annotations
@@ -99,6 +99,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("cursor(-1)", "k", "Up", "Previous deal in the bucket (also ↑)", "Move around", show=False,
            palette=False, binding_id="funnel.up"),
     # --- the Today screen -----------------------------------------------------------------------
+    Action("details", "enter", "Details", "Open the selected item's deal: every field, its warnings, its history",
+           "Today", "today", key_display="⏎"),
     Action("done", "d", "Done", "Mark the selected next action done, then set the next one", "Today", "today"),
     Action("log", "l", "Log time", "Log minutes of work on the selected item", "Today", "today"),
     Action("reschedule", "r", "Reschedule", "Give the selected next action a new due date", "Today", "today"),
@@ -145,6 +147,7 @@ ACTIONS: tuple[Action, ...] = (
     # --- the deal details (enter on a deal) -----------------------------------------------------
     Action("close", "escape,q", "Close", "Close the deal details", "Deal", "deal", palette=False),
     Action("edit", "e", "Edit", "Edit every field of this deal, its influences and fit", "Deal", "deal"),
+    Action("influences", "b", "Buying influences", "Add, edit or remove the deal's buying influences", "Deal", "deal"),
     Action("next_action", "n", "Next action", "Set this deal's next action and its due date", "Deal", "deal"),
     Action("log_time", "t", "Log time", "Log time spent on this deal", "Deal", "deal"),
     # A dialog stops the app's keys: the details bind `?` themselves.

@@ -2,6 +2,7 @@
 serve` keeps its token: ~/.config/planner on Linux): the theme chosen in the palette, and the
 keymap file that rebinds keys by action id (docs/keys.md).
 
+Not under planner/ui: the UI writes no file itself (tests/test_import_hygiene.py); the app calls this.
 Neither ever blocks start-up: a file that cannot be read or makes no sense is reported in one line
 (a notice in the app) and ignored.
 """
