@@ -251,12 +251,13 @@ def keys(report: Report, sizes: list[int], presses: int, mutations: int) -> None
 
 
 def status(report: Report, runs: int) -> None:
-    log("planner status --json vs python -c 'import sqlite3'")
+    log("planner status --json and --line vs python -c 'import sqlite3'")
     db = database(BIG)
     commands = [
         Command("import sqlite3", [PY, "-c", "import sqlite3"], ENV),
         Command("import sqlite3, pendulum", [PY, "-c", "import sqlite3, pendulum"], ENV),
         Command("status", [PY, "-m", "planner", "--db", str(db), "status", "--json"], ENV),
+        Command("status line", [PY, "-m", "planner", "--db", str(db), "status", "--line"], ENV),
     ]
     results = measure(commands, max(runs, 5) * 2, log=lambda _: None)
     group = "Command line (whole process)"
@@ -272,6 +273,17 @@ def status(report: Report, runs: int) -> None:
         f"floor {floor.seconds.median * 1000:.0f} ms; with pendulum "
         f"{ratio(results['import sqlite3, pendulum'].seconds.median, floor.seconds.median):.1f}×",
         f"≤ 8× on the {BIG:,}-deal database", r <= 8, f"{r:.1f}×", "status ×floor"))
+    line = results["status line"]
+    _timed(report, group, f"planner status --line, {BIG:,}-deal database", line, floor)
+    # A tmux status bar runs it every few seconds: it must cost what --json costs, nothing more.
+    # Measured interleaved with --json in this run, so the ratio holds on a busy machine.
+    r_line = ratio(line.seconds.median, st.seconds.median)
+    report.verdicts.append(Verdict(
+        "planner status --line vs planner status --json",
+        f"{line.seconds.median * 1000:.0f} ms = **{r_line:.2f}×** --json (CPU time "
+        f"{ratio(line.cpu.median, st.cpu.median):.2f}×)",
+        f"--json {st.seconds.median * 1000:.0f} ms", f"≤ 1.1× --json on the {BIG:,}-deal database", r_line <= 1.1,
+        f"{r_line:.2f}×"))
 
 
 def csv_import(report: Report, rows: int, runs: int) -> None:

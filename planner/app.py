@@ -25,7 +25,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
 from planner.errors import Conflict, PlannerError
-from planner.ui.actions import ACTIONS, SCREENS, bindings
+from planner.ui.actions import ACTIONS, SCOPE_TITLES, SCREENS, Action, bindings, display_keys, rows
 
 if TYPE_CHECKING:
     from planner.core.core import Change, Core
@@ -95,6 +95,45 @@ class PlannerApp(App[None]):
         self.poll_timer = None  # the once-a-second check for other instances' writes, once running
         # The first screen opens the database, so a problem with it shows as a screen, not a traceback.
         self.add_mode("funnel", self._first_screen)
+        self._notices: list[str] = []  # what the preference files said (shown once the app runs)
+        self._remembered_theme: str | None = None
+        self._load_preferences()
+
+    # --- what the user's config directory holds: theme and keymap -------------------------------
+    def _load_preferences(self) -> None:
+        """The theme last chosen and the keymap file (planner/preferences.py): read once, before the
+        first screen; whatever is wrong with them is one notice, never a failed start."""
+        from planner import preferences as prefs
+
+        known = {a.id for a in ACTIONS if a.keys}
+        keymap, problem = prefs.read_keymap(prefs.keymap_path(), known)
+        if problem:
+            self._notices.append(problem)
+        elif keymap:
+            self.set_keymap(keymap)
+        name = prefs.read_theme(prefs.theme_path())
+        if name is not None and name in self.available_themes:
+            self.theme = name
+            self._remembered_theme = name
+        elif name is not None:
+            self._notices.append(f"Theme {name!r} (remembered in {prefs.theme_path()}) is not known; using the default")
+
+    def on_mount(self) -> None:
+        for notice in self._notices:
+            self.call_after_refresh(self.notify, notice, severity="warning", timeout=15)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme) -> None:
+        """The theme chosen in the palette is the theme of the next start."""
+        if theme.name == self._remembered_theme:
+            return
+        from planner import preferences as prefs
+
+        self._remembered_theme = theme.name
+        try:
+            prefs.write_theme(prefs.theme_path(), theme.name)
+        except PlannerError as error:
+            self.notify(f"The theme is not remembered: {error}", severity="warning")
 
     # --- opening --------------------------------------------------------------------------------
     def _first_screen(self) -> Screen:
@@ -262,67 +301,154 @@ class PlannerApp(App[None]):
         from planner.ui.screens.modals import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            screen = self.screen
-            title = SCREENS.get(self.current_mode, ("", ""))[1]
-            self.push_screen(HelpScreen(title, _own_bindings(screen)))
+            palette = next(a for a in ACTIONS if a.name == "command_palette")
+            palette_keys = "" if isinstance(self.screen, ModalScreen) else self.keys_of(palette)
+            self.push_screen(HelpScreen(self.help_sections(self.screen), palette_keys=palette_keys,
+                                        flag_marks=screen_scope(self.screen) in ("funnel", "today", "deal")))
+
+    def keys_of(self, action: Action) -> str:
+        """The keys of a row of the action table as shown to the user (the keymap's, if it rebinds it)."""
+        return display_keys(action, self._keymap)
+
+    def help_sections(self, screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
+        """What `?` shows on `screen`: its own keys first, then the keys that work everywhere
+        (less those the screen takes for itself; none on a dialog, which stops the app's keys);
+        never another screen's keys."""
+        scope = screen_scope(screen)
+        sections: list[tuple[str, list[tuple[str, str]]]] = []
+        taken: set[str] = set()
+        if scope is not None:
+            own = [a for a in rows(scope) if a.keys]
+            sections.append((f"On this screen ({SCOPE_TITLES[scope]})", [(self.keys_of(a), a.help) for a in own]))
+            taken = {k for a in own for k in self._keymap.get(a.id, a.keys).split(",")}
+        everywhere = []
+        # A dialog stops the app's own keys (Textual's modal binding chain): it lists its own only.
+        for action in rows("app") if not isinstance(screen, ModalScreen) else ():
+            if not action.keys or set(self._keymap.get(action.id, action.keys).split(",")) <= taken:
+                continue
+            if self._can_run(action.name, screen) is False:  # e.g. undo while the database cannot open
+                continue
+            everywhere.append((self.keys_of(action), action.help))
+        sections.append(("Everywhere", everywhere))
+        return sections
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("mode", "undo", "redo"):
+        return self._can_run(action, self.screen)
+
+    def _can_run(self, action: str, screen: Screen) -> bool | None:
+        """`check_action` as it is on `screen` (the palette asks for the screen under it)."""
+        if action in ("mode", "undo", "redo", "export", "backup"):
             if self.problem is not None or self.core is None:
                 return False
-            if isinstance(self.screen, ModalScreen):
+            if isinstance(screen, ModalScreen):
                 # A dialog is open: finish or escape it first. Greyed, not hidden, so the footer
                 # under the dialog keeps its shape and needs no rebuild when the dialog closes.
                 return None
         return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette: Textual's own commands (Theme, Quit…), then every row of the action table
+        that can run now: the screen's own, the app's (going to each screen, undo, redo, export,
+        backup), and the other screens' actions that need nothing selected there, which go to
+        their screen and run there."""
         yield from super().get_system_commands(screen)
+        scope = screen_scope(screen)
+        dialog = isinstance(screen, ModalScreen)
         for action in ACTIONS:
             if not action.palette:
                 continue
-            target = self if action.scope == "app" else screen
-            if action.scope == "funnel" and not hasattr(screen, f"action_{action.name}"):
-                continue
-            params = _parameters(action.action)
-            if target.check_action(action.name, params) is not True:
-                continue
-            yield SystemCommand(
-                f"{action.label}  ({_palette_keys(action)})",
-                action.help,
-                _runner(target, action.action),
-            )
-        # The keys of the screen itself (Today, Week, Profile…) are in the palette too.
-        for binding in _own_bindings(screen):
-            if binding.show and screen.check_action(binding.action.split("(", 1)[0], ()) is True:
-                keys = binding.key_display or binding.key
-                yield SystemCommand(
-                    f"{binding.description}  ({keys})", binding.tooltip or binding.description,
-                    _runner(screen, binding.action),
-                )
+            keys = self.keys_of(action)
+            title = action.label if action.name != "mode" else f"Go to {action.label}"
+            title = f"{title}  ({keys})" if keys else title
+            if action.scope == "app":
+                if self._can_run(action.name, screen) is True:
+                    yield SystemCommand(title, action.help, _runner(self, action.action))
+            elif action.scope == scope:
+                if hasattr(screen, f"action_{action.name}") and screen.check_action(action.name, action.parameters) is True:
+                    yield SystemCommand(title, action.help, _runner(screen, action.action))
+            elif action.anywhere and not dialog and scope is not None and action.scope in SCREENS and self.core:
+                where = SCOPE_TITLES[action.scope]
+                go = self.keys_of(next(a for a in ACTIONS if a.action == f"mode('{action.scope}')"))
+                there = f"{action.label}  ({go}, then {keys})" if keys else action.label
+                yield SystemCommand(f"{where}: {there}", f"{action.help} (goes to {where})", self._run_on(action))
+
+    def _run_on(self, action: Action) -> Callable[[], Any]:
+        """Go to the action's screen, then run it there once the screen shows what it is about."""
+
+        async def run() -> None:
+            await self.switch_mode(action.scope)
+            screen = self.screen
+            screen.call_later(self._run_there, screen, action)
+
+        return run
+
+    async def _run_there(self, screen: Screen, action: Action) -> None:
+        if self.screen is not screen:
+            return
+        if screen.check_action(action.name, action.parameters) is not True:
+            self.notify(f"{action.label}: nothing to do on {SCOPE_TITLES[action.scope]} now", timeout=4)
+            return
+        await screen.run_action(action.action)
+
+    # --- files: export and backup (the palette) -------------------------------------------------
+    def action_export(self, fmt: str) -> None:
+        """Every deal as CSV, or everything as JSON, where the user says (a download when served)."""
+        from planner.ui.delivery import in_browser, save_for_user
+
+        core = self.core
+        filename = f"planner-export-{core.today:%Y-%m-%d}.{fmt}"
+        mime = "text/csv" if fmt == "csv" else "application/json"
+
+        def apply(target: str | None) -> None:
+            # In a terminal the core makes the bytes as it writes them (a path refused first writes nothing).
+            data = core.export_data(fmt)[0] if in_browser(self) else b""
+            where = save_for_user(self, data, filename=filename, mime_type=mime, target=target,
+                                  write=lambda path: core.write_export(fmt, path).value)
+            self.notify(f"Export {where}")
+
+        what = "every deal as CSV" if fmt == "csv" else "everything as JSON"
+        self._ask_path(f"Export {what}", f"~/{filename}", apply, "A file of that name is replaced by the export.")
+
+    def action_backup(self) -> None:
+        """A consistent copy of the database, next to it by default (a download when served)."""
+        from datetime import datetime
+
+        from planner.ui.delivery import in_browser, save_for_user
+
+        core = self.core
+        source = core.database_path
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        default = source.with_name(f"{source.stem}-backup-{stamp}{source.suffix or '.db'}")
+
+        def apply(target: str | None) -> None:
+            data = core.backup_bytes() if in_browser(self) else b""
+            where = save_for_user(self, data, filename=default.name, mime_type="application/vnd.sqlite3",
+                                  target=target, write=lambda path: core.backup(path).value)
+            self.notify(f"Backup {where}")
+
+        self._ask_path("Back up the database", str(default), apply, "A backup never replaces an existing file.")
+
+    def _ask_path(self, title: str, default: str, apply: Callable[[str | None], None], hint: str) -> None:
+        from planner.ui.delivery import in_browser
+
+        if in_browser(self):  # served: a download, there is no path to ask for
+            try:
+                apply(None)
+            except PlannerError as error:
+                self.notify(str(error), severity="error")
+            return
+        from planner.ui.screens.today_forms import prompt
+
+        self.push_screen(prompt(title, "File", apply, value=default, hint=hint))
 
 
-def _parameters(action: str) -> tuple[object, ...]:
-    if "(" not in action:
-        return ()
-    from ast import literal_eval
-
-    inside = action[action.index("(") + 1 : -1]
-    value = literal_eval(f"({inside},)")
-    return tuple(value)
-
-
-def _palette_keys(action) -> str:
-    from planner.ui.actions import display_keys
-
-    return display_keys(action)
-
-
-def _own_bindings(screen: Screen) -> list[Binding]:
-    """Bindings a screen declares itself, beyond the one action table (which the funnel uses)."""
-    table = {a.action for a in ACTIONS}
-    own = [b for b in getattr(type(screen), "BINDINGS", ()) if isinstance(b, Binding)]
-    return [b for b in own if b.action not in table and b.description]
+def screen_scope(screen: Screen) -> str | None:
+    """The action table's scope whose keys `screen` has ("today" for the Today screen), or None."""
+    for binding in getattr(type(screen), "BINDINGS", ()):
+        scope = (getattr(binding, "id", None) or "").partition(".")[0]
+        if scope in SCOPE_TITLES and scope != "app":
+            return scope
+    return None
 
 
 def _runner(target, action: str) -> Callable[[], Any]:

@@ -187,7 +187,10 @@ def _args_log(p: argparse.ArgumentParser) -> None:
 
 
 def _args_status(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print one JSON object")
+    form.add_argument("--line", action="store_true",
+                      help="print one short line, for a tmux status bar or a shell prompt (e.g. '▲ top empty · 2 overdue · BF 3')")
 
 
 def _args_plan(p: argparse.ArgumentParser) -> None:
@@ -824,8 +827,37 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(status_record(status))
         return 0
+    if args.line:
+        print(status_line(status, ascii_only=not _stdout_is_utf8()))
+        return 0
     print("\n".join(status_lines(status, snapshot.settings.money_style)))
     return 0
+
+
+def status_line(status: Status, *, ascii_only: bool = False) -> str:
+    """`planner status --line`: what needs doing first, in one short line (no user text in it):
+    the top of the funnel empty or thin, overdue next actions, today's prospects still to find, then
+    the Best Few count. "ok" when nothing needs doing."""
+    from planner.domain.models import Bucket
+
+    codes = [f.code for f in status.flags]
+    alert, dot = ("^", " | ") if ascii_only else ("▲", " · ")
+    parts: list[str] = []
+    if "empty_top" in codes:
+        parts.append(f"{alert} top empty")
+    elif "thin_top" in codes:
+        parts.append(f"{alert} top thin")
+    overdue = codes.count("overdue_action")
+    if overdue:
+        parts.append(f"{overdue} overdue")
+    quota = status.quota
+    if quota is not None and quota.today > quota.done_today:
+        left = quota.today - quota.done_today
+        parts.append(f"{left} prospect{'s' if left != 1 else ''} to find")
+    if not parts:
+        parts.append("ok")
+    parts.append(f"BF {status.counts[Bucket.BEST_FEW]}")
+    return dot.join(parts)
 
 
 def status_lines(status: Status, style: Any = None) -> list[str]:

@@ -645,6 +645,55 @@ class Core:
         path = write_file(str(target).strip(), self.week_calendar(), database=self.database_path)
         return Change(f"Wrote {len(plan.blocks)} time blocks to {path}", changed=False, value=path)
 
+    def export_data(self, fmt: str) -> tuple[bytes, int]:
+        """(bytes, number of deals): every deal as CSV, or everything as JSON (`planner export`)."""
+        import io
+
+        if fmt == "json":
+            from planner.importing.export import complete_export, write_complete_json
+
+            histories, prospecting = self._repo.export_histories()
+            export = complete_export(histories, prospecting, self._repo.criteria(), self._repo.settings_mapping(),
+                                     self.today)
+            buffer = io.StringIO(newline="")
+            count = write_complete_json(export, buffer)
+        else:
+            from planner.importing.export import write_csv
+
+            buffer = io.StringIO(newline="")
+            count = write_csv(list(self._repo.export_rows()), buffer)
+        return buffer.getvalue().encode("utf-8"), count
+
+    def write_export(self, fmt: str, target: str | Path) -> Change:
+        """The export written to `target` through the one writer (never over the database)."""
+        from planner.files import write_file
+
+        if not str(target).strip():
+            raise BadInput("type a file path for the export")
+        data, count = self.export_data(fmt)
+        path = write_file(str(target).strip(), data, database=self.database_path)
+        return Change(f"Exported {count} deal{'s' if count != 1 else ''} to {path}", changed=False, value=path)
+
+    def backup(self, target: str | Path) -> Change:
+        """A consistent copy of the database at `target` (`planner backup -o`); an existing file is refused."""
+        from planner.files import check_target
+        from planner.store.connection import file_status
+
+        if not str(target).strip():
+            raise BadInput("type a file path for the backup")
+        path = check_target(str(target).strip(), database=self.database_path)
+        if file_status(path) is not None:
+            raise BadInput(f"{path} already exists; choose another name")
+        written = self._repo.backup(str(path))
+        return Change(f"Backed up the database to {written}", changed=False, value=written)
+
+    def backup_bytes(self) -> bytes:
+        """The backup as bytes (a browser download when served): made in a private temporary folder."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            return Path(self._repo.backup(str(Path(folder) / "backup.db"))).read_bytes()
+
     def import_deals(self, opps: list[Opportunity]) -> Change:
         """The seam for `planner import`: deals already read and checked, all in one transaction.
         (Not undoable yet: the import is being rebuilt; the CLI still calls the repository.)"""

@@ -1,12 +1,19 @@
-"""The one action table (SPEC §5): it feeds the key bindings, the command palette and the `?` help.
+"""The one action table (SPEC §5): it feeds the key bindings, the footer, the command palette and
+the `?` help of every screen.
 
-Each row names the action, its keys, a short footer label and a sentence of help. `scope` says who
-runs it: "app" actions work on every screen, "funnel" actions act on the selected deal of the
-Funnel screen. Motion aliases (h j k l) exist as bindings but are hidden from the footer.
+Each row names the action, its keys, a short footer label and a sentence of help. `scope` says
+where it runs: "app" actions work on every screen; "funnel", "today", "week", "insights",
+"profile" and "deal" (the deal details) rows are the keys of that screen, which takes its
+bindings from here (`BINDINGS = bindings("today")`). `?` on a screen lists that screen's rows,
+then the "app" ones; the palette offers every row of every screen (see `anywhere`).
+
+Every row's binding has an id (`Action.id`: "undo", "go.today", "funnel.delete", "today.done"…):
+the keymap file (planner/preferences.py, docs/keys.md) rebinds keys by it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding
@@ -15,23 +22,38 @@ from textual.binding import Binding
 @dataclass(frozen=True, slots=True)
 class Action:
     action: str  # the Textual action string, e.g. "add" or "mode('today')"
-    keys: str  # Textual key names, comma separated
-    label: str  # short, for the footer
+    keys: str  # Textual key names, comma separated; "" for a palette-only action
+    label: str  # short, for the footer and the palette
     help: str  # one sentence, for the palette and the help screen
     group: str
-    scope: str = "funnel"  # "app" or "funnel"
+    scope: str = "funnel"  # "app", or the screen whose key it is
     show: bool = True  # shown in the footer
     key_display: str | None = None
     palette: bool = True  # offered in the command palette
+    #: Offered in the palette on every screen: choosing it from another screen goes to this
+    #: row's screen and runs it there. Rows that act on what is selected on their screen are
+    #: offered only on that screen (and only when they can run).
+    anywhere: bool = False
+    binding_id: str | None = None  # when the id cannot be derived from the action's name
 
     @property
     def id(self) -> str:
-        return self.action.replace("('", "-").replace("')", "")
+        if self.binding_id is not None:
+            return self.binding_id
+        return self.name if self.scope == "app" else f"{self.scope}.{self.name}"
 
     @property
     def name(self) -> str:
         """The action's method name without arguments, as `check_action` receives it."""
         return self.action.split("(", 1)[0]
+
+    @property
+    def parameters(self) -> tuple[object, ...]:
+        if "(" not in self.action:
+            return ()
+        from ast import literal_eval
+
+        return tuple(literal_eval(f"({self.action[self.action.index('(') + 1 : -1]},)"))
 
     def binding(self) -> Binding:
         # Single keys are never priority bindings: typing "a" or "q" into an input stays text.
@@ -46,9 +68,14 @@ class Action:
         )
 
 
+def _go(mode: str, key: str, title: str, help: str) -> Action:
+    return Action(f"mode('{mode}')", key, title, help, "Screens", scope="app", show=False, binding_id=f"go.{mode}")
+
+
 ACTIONS: tuple[Action, ...] = (
-    # --- deals (Funnel screen) ------------------------------------------------------------------
-    Action("add", "a", "Add", "Add a deal to the focused bucket (Above the Funnel by default)", "Deals"),
+    # --- the Funnel screen ----------------------------------------------------------------------
+    Action("add", "a", "Add", "Add a deal to the focused bucket (Above the Funnel by default)", "Deals",
+           anywhere=True),
     Action("edit", "e", "Edit", "Edit every field of the selected deal, its influences and fit", "Deals"),
     Action("details", "enter", "Details", "Show everything about the selected deal", "Deals", key_display="⏎"),
     Action("move_on", "greater_than_sign", "Move on", "Move the selected deal one bucket down the funnel", "Deals",
@@ -60,31 +87,94 @@ ACTIONS: tuple[Action, ...] = (
     Action("log_time", "t", "Log", "Log time spent on the selected deal (or prospecting)", "Deals"),
     Action("next_action", "n", "Next", "Set the selected deal's next action and its due date", "Deals"),
     Action("filter", "slash", "Filter", "Filter deals by title, account or contact (escape clears)", "Deals",
-           key_display="/"),
+           key_display="/", anywhere=True),
     Action("delete", "d", "Delete", "Delete the selected deal (u undoes it)", "Deals"),
-    # --- moving around the Funnel screen --------------------------------------------------------
+    Action("clear_filter", "escape", "Clear filter", "Clear the filter", "Deals", show=False, palette=False),
     Action("focus_bucket(-1)", "h,left", "Left", "Go to the bucket on the left", "Move around", show=False,
-           palette=False),
+           palette=False, binding_id="funnel.left"),
     Action("focus_bucket(1)", "l,right", "Right", "Go to the bucket on the right", "Move around", show=False,
-           palette=False),
-    Action("cursor(1)", "j", "Down", "Next deal in the bucket (also ↓)", "Move around", show=False, palette=False),
+           palette=False, binding_id="funnel.right"),
+    Action("cursor(1)", "j", "Down", "Next deal in the bucket (also ↓)", "Move around", show=False, palette=False,
+           binding_id="funnel.down"),
     Action("cursor(-1)", "k", "Up", "Previous deal in the bucket (also ↑)", "Move around", show=False,
-           palette=False),
+           palette=False, binding_id="funnel.up"),
+    # --- the Today screen -----------------------------------------------------------------------
+    Action("details", "enter", "Details", "Open the selected item's deal: every field, its warnings, its history",
+           "Today", "today", key_display="⏎"),
+    Action("done", "d", "Done", "Mark the selected next action done, then set the next one", "Today", "today"),
+    Action("log", "l", "Log time", "Log minutes of work on the selected item", "Today", "today"),
+    Action("reschedule", "r", "Reschedule", "Give the selected next action a new due date", "Today", "today"),
+    Action("prospect", "p", "Add prospect", "Add a new prospect above the funnel", "Today", "today", anywhere=True),
+    Action("finish", "f", "Finish check-in", "Record today's check-in and see the streak", "Today", "today",
+           anywhere=True),
+    Action("cursor_down", "j", "Down", "Next item (also ↓)", "Today", "today", show=False, palette=False,
+           binding_id="today.down"),
+    Action("cursor_up", "k", "Up", "Previous item (also ↑)", "Today", "today", show=False, palette=False,
+           binding_id="today.up"),
+    # --- the Week screen ------------------------------------------------------------------------
+    Action("hours", "H", "Hours", "Set the selling hours of this week only (the normal week stays)", "Week", "week",
+           anywhere=True),
+    Action("edit_split", "e", "Edit split", "Set your own split of the week (three percentages summing to 100)",
+           "Week", "week", anywhere=True),
+    Action("reset_split", "r", "Reset split", "Go back to the suggested split", "Week", "week", anywhere=True),
+    Action("export_ics", "i", "iCal export", "Write this week's time blocks as an iCalendar file", "Week", "week",
+           anywhere=True),
+    Action("cursor_down", "j", "Down", "Next bucket of the split (also ↓)", "Week", "week", show=False,
+           palette=False, binding_id="week.down"),
+    Action("cursor_up", "k", "Up", "Previous bucket of the split (also ↑)", "Week", "week", show=False,
+           palette=False, binding_id="week.up"),
+    # --- the Insights screen --------------------------------------------------------------------
+    Action("scroll(1)", "j", "Down", "Scroll down (also ↓)", "Insights", "insights", show=False, palette=False,
+           binding_id="insights.down"),
+    Action("scroll(-1)", "k", "Up", "Scroll up (also ↑)", "Insights", "insights", show=False, palette=False,
+           binding_id="insights.up"),
+    # --- the Profile screen ---------------------------------------------------------------------
+    Action("edit", "e", "Edit", "Change the selected setting, or rename the selected criterion", "Profile", "profile"),
+    Action("add_criterion", "a", "Add criterion", "Add an ideal-customer criterion", "Profile", "profile",
+           anywhere=True),
+    Action("weight(1)", "plus,equals_sign", "Weight +", "Raise the selected criterion's weight (up to 3)", "Profile",
+           "profile", key_display="+", binding_id="profile.weight_up"),
+    Action("weight(-1)", "minus", "Weight −", "Lower the selected criterion's weight (down to 1)", "Profile",
+           "profile", key_display="-", binding_id="profile.weight_down"),
+    Action("switch_kind", "s", "Demo/psycho", "Switch the selected criterion between demographic and psychographic",
+           "Profile", "profile"),
+    Action("delete_criterion", "d", "Delete criterion", "Delete the selected ideal-customer criterion", "Profile",
+           "profile"),
+    Action("cursor(1)", "j", "Down", "Next row (also ↓)", "Profile", "profile", show=False, palette=False,
+           binding_id="profile.down"),
+    Action("cursor(-1)", "k", "Up", "Previous row (also ↑)", "Profile", "profile", show=False, palette=False,
+           binding_id="profile.up"),
+    # --- the deal details (enter on a deal) -----------------------------------------------------
+    Action("close", "escape,q", "Close", "Close the deal details", "Deal", "deal", palette=False),
+    Action("edit", "e", "Edit", "Edit every field of this deal, its influences and fit", "Deal", "deal"),
+    Action("influences", "b", "Buying influences", "Add, edit or remove the deal's buying influences", "Deal", "deal"),
+    Action("next_action", "n", "Next action", "Set this deal's next action and its due date", "Deal", "deal"),
+    Action("log_time", "t", "Log time", "Log time spent on this deal", "Deal", "deal"),
+    # A dialog stops the app's keys: the details bind `?` themselves.
+    Action("app.help", "question_mark,f1", "Help", "Show these keys", "Deal", "deal", show=False, palette=False,
+           key_display="?", binding_id="deal.help"),
     # --- everywhere -----------------------------------------------------------------------------
     Action("undo", "u", "Undo", "Undo the latest change, on whichever screen it was made", "General", scope="app"),
     Action("redo", "ctrl+r", "Redo", "Make the latest undone change again", "General", scope="app", show=False),
-    Action("help", "question_mark,f1", "Help", "Show every key and what the flag marks mean", "General", scope="app",
-           key_display="?"),
-    Action("command_palette", "ctrl+p", "Palette", "Search every action by name", "General", scope="app",
-           show=False, palette=False),
+    Action("help", "question_mark,f1", "Help", "Show the keys of this screen and what the flag marks mean", "General",
+           scope="app", key_display="?"),
+    Action("command_palette", "ctrl+p", "Palette", "Search every action of every screen by name", "General",
+           scope="app", show=False, palette=False, binding_id="palette"),
     # Textual's palette already offers Quit.
     Action("quit", "q", "Quit", "Quit the planner", "General", scope="app", palette=False),
-    Action("mode('funnel')", "1", "Funnel", "The funnel: three buckets side by side", "Screens", scope="app", show=False),
-    Action("mode('today')", "2", "Today", "The daily check-in in priority order", "Screens", scope="app", show=False),
-    Action("mode('week')", "3", "Week", "This week's plan: hours, split and time blocks", "Screens", scope="app", show=False),
-    Action("mode('insights')", "4", "Insights", "Cycle, conversion, forecast and the roller-coaster projection",
-           "Screens", scope="app", show=False),
-    Action("mode('profile')", "5", "Profile", "Ideal-customer profile and settings", "Screens", scope="app", show=False),
+    # Files, from the palette only (no key of their own; the keymap file can give them one).
+    Action("export('csv')", "", "Export deals as CSV", "Every deal as a CSV file (what planner export writes)",
+           "Files", scope="app", show=False, binding_id="export.csv"),
+    Action("export('json')", "", "Export everything as JSON",
+           "Every deal with its history, the settings and criteria (planner export --format json)", "Files",
+           scope="app", show=False, binding_id="export.json"),
+    Action("backup", "", "Back up the database", "A consistent copy of the database (what planner backup makes)",
+           "Files", scope="app", show=False),
+    _go("funnel", "1", "Funnel", "The funnel: three buckets side by side"),
+    _go("today", "2", "Today", "The daily check-in in priority order"),
+    _go("week", "3", "Week", "This week's plan: hours, split and time blocks"),
+    _go("insights", "4", "Insights", "Cycle, conversion, forecast and the roller-coaster projection"),
+    _go("profile", "5", "Profile", "Ideal-customer profile and settings"),
 )
 
 #: The screens reachable by number, in key order: mode name → (key, title).
@@ -96,25 +186,50 @@ SCREENS: dict[str, tuple[str, str]] = {
     "profile": ("5", "Profile"),
 }
 
+#: Every scope's title, as help and the palette name it.
+SCOPE_TITLES: dict[str, str] = {**{mode: title for mode, (_key, title) in SCREENS.items()}, "deal": "Deal details",
+                                "app": "Everywhere"}
+
+
+def rows(scope: str) -> tuple[Action, ...]:
+    """The table's rows of one scope, in table order."""
+    return tuple(a for a in ACTIONS if a.scope == scope)
+
 
 def bindings(scope: str) -> list[Binding]:
-    return [a.binding() for a in ACTIONS if a.scope == scope]
+    """The key bindings of one scope (a screen's BINDINGS, or the app's)."""
+    return [a.binding() for a in ACTIONS if a.scope == scope and a.keys]
 
 
-def display_keys(action: Action) -> str:
-    """Keys as a person reads them in the help screen."""
-    names = {
-        "greater_than_sign": ">",
-        "less_than_sign": "<",
-        "slash": "/",
-        "question_mark": "?",
-        "enter": "enter",
-        "left": "←",
-        "right": "→",
-        "ctrl+p": "ctrl+p",
-        "ctrl+r": "ctrl+r",
-    }
-    return " ".join(names.get(k, k) for k in action.keys.split(","))
+def by_id() -> dict[str, Action]:
+    return {a.id: a for a in ACTIONS}
+
+
+_KEY_NAMES = {
+    "greater_than_sign": ">",
+    "less_than_sign": "<",
+    "slash": "/",
+    "question_mark": "?",
+    "plus": "+",
+    "equals_sign": "=",
+    "minus": "-",
+    "left": "←",
+    "right": "→",
+    "up": "↑",
+    "down": "↓",
+    "escape": "escape",
+}
+
+
+def key_text(key: str) -> str:
+    return _KEY_NAMES.get(key, key)
+
+
+def display_keys(action: Action, keymap: Mapping[str, str] | None = None) -> str:
+    """Keys as a person reads them in the help screen and the palette: the keymap file's, when it
+    rebinds this action, else the table's."""
+    keys = (keymap or {}).get(action.id, action.keys)
+    return " ".join(key_text(k.strip()) for k in keys.split(",") if k.strip())
 
 
 #: The flag marks shown beside a deal, in display order: (flag code, mark, meaning).

@@ -35,6 +35,13 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> date:
     return TODAY
 
 
+@pytest.fixture(autouse=True)
+def own_config_dir(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """The theme and keymap files (planner/preferences.py) of a test are its own, never the user's."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return tmp_path / "config" / "planner"
+
+
 @pytest.fixture
 def db(tmp_path) -> str:
     return str(tmp_path / "p.db")

@@ -356,7 +356,7 @@ async def test_command_palette_offers_the_deal_actions(db):
     async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
         app = pilot.app
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for label in ("Add", "Edit", "Move on", "Won", "Lost", "Delete", "Today", "Help"):
+        for label in ("Add", "Edit", "Move on", "Won", "Lost", "Delete", "Go to Today", "Help"):
             assert any(t.startswith(label + " ") for t in titles), label
         # Move back cannot run above the funnel, so the palette does not offer it.
         assert not any(t.startswith("Move back") for t in titles)

@@ -12,18 +12,20 @@ async def test_help_on_a_screen_lists_that_screens_own_keys_first(db):
         assert isinstance(app.screen, HelpScreen)
         text = app.screen.text()
         assert "On this screen (Today)" in text
-        assert text.index("Record today's check-in") < text.index("Add a deal to the focused bucket")
+        assert text.index("Record today's check-in") < text.index("Undo the latest change")
+        assert "Add a deal to the focused bucket" not in text  # a Funnel key, not Today's
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_help_on_the_funnel_has_no_separate_screen_section(db):
+async def test_help_on_the_funnel_lists_the_funnels_keys_as_its_own(db):
     app = PlannerApp(db=db)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
-        assert "On this screen" not in app.screen.text()
+        text = app.screen.text()
+        assert text.index("On this screen (Funnel)") < text.index("Add a deal to the focused bucket") < text.index("Everywhere")
 
 
 async def test_palette_offers_the_active_screens_own_actions(db):

@@ -28,7 +28,7 @@ from planner.core.text import due_text, money
 from planner.domain.models import Criterion, Influence, Opportunity, Role
 from planner.domain.text import shown, shown_line
 from planner.errors import Conflict, PlannerError
-from planner.ui.actions import FLAG_MARKS
+from planner.ui.actions import FLAG_MARKS, bindings
 from planner.ui.widgets.hanging import Hanging, Stacked
 
 if TYPE_CHECKING:
@@ -40,13 +40,7 @@ _MARK_OF = {code: mark for code, mark, _ in FLAG_MARKS}
 class DealDetailsScreen(ModalScreen[None]):
     """Everything about one deal. Refreshes itself when the deal changes underneath."""
 
-    BINDINGS = [
-        Binding("escape,q", "close", "Close"),
-        Binding("e", "edit", "Edit"),
-        Binding("b", "influences", "Buying influences", tooltip="Add, edit or remove the deal's buying influences"),
-        Binding("n", "next_action", "Next action"),
-        Binding("t", "log_time", "Log time"),
-    ]
+    BINDINGS = bindings("deal")
     DEFAULT_CLASSES = "dialog"
 
     app: PlannerApp

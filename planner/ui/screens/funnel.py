@@ -13,7 +13,6 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.reactive import Reactive
@@ -37,10 +36,7 @@ _DEAL_ACTIONS = {"edit", "details", "move_on", "move_back", "won", "lost", "next
 
 
 class FunnelScreen(Screen[None]):
-    BINDINGS = [
-        *bindings("funnel"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-    ]
+    BINDINGS = bindings("funnel")
     AUTO_FOCUS = "#list-above"
     # Screen.focused repaints the whole screen when it changes; moving focus between buckets
     # restyles the two lists (and their titles) anyway, so a full repaint is a frame's work for

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from planner.ui.actions import bindings
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -245,10 +245,7 @@ class InsightsScreen(Screen):
     }
     """
 
-    BINDINGS = [
-        Binding("j", "scroll(1)", "Down", show=False),
-        Binding("k", "scroll(-1)", "Up", show=False),
-    ]
+    BINDINGS = bindings("insights")
 
     def __init__(self) -> None:
         super().__init__()

@@ -289,44 +289,40 @@ class ConfirmModal(ModalScreen[bool]):
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key from the one action table, and what the flag marks beside a deal mean."""
+    """The keys of the screen it was opened on, then the keys that work everywhere (both from the
+    one action table, as `PlannerApp.help_sections` picks them), and what the flag marks mean."""
 
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
     DEFAULT_CLASSES = "dialog"
 
-    def __init__(self, screen_title: str = "", screen_bindings: list[Binding] | None = None) -> None:
+    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]] | None = None, *,
+                 flag_marks: bool = True, palette_keys: str = "ctrl+p") -> None:
         super().__init__()
-        self.screen_title = screen_title
-        # The keys of the screen help was opened on (Today, Week, Profile…), listed first.
-        self.screen_bindings = [b for b in screen_bindings or () if b.description and b.show]
+        self.sections = [(title, keys) for title, keys in sections or () if keys]
+        self.flag_marks = flag_marks
+        self.palette_keys = palette_keys
 
     def compose(self) -> ComposeResult:
-        from planner.ui.actions import ACTIONS, FLAG_MARKS, display_keys
+        from planner.ui.actions import FLAG_MARKS
 
         with VerticalScroll(classes="dialog-box help-box", id="help-text"):
             yield Static(Content("Keys"), classes="dialog-title")
-            if self.screen_bindings:
-                yield Static(Content(f"On this screen ({self.screen_title})"), classes="section-title")
+            for title, keys in self.sections:
+                yield Static(Content(title), classes="section-title")
                 with Grid(classes="help-grid"):
-                    for binding in self.screen_bindings:
-                        keys = binding.key_display or " ".join(binding.key.split(","))
-                        yield Static(Content(keys), classes="help-key")
-                        yield Static(Content(binding.tooltip or binding.description))
-            groups: dict[str, list] = {}
-            for action in ACTIONS:
-                groups.setdefault(action.group, []).append(action)
-            for group, actions in groups.items():
-                yield Static(Content(group), classes="section-title")
+                    for key, meaning in keys:
+                        yield Static(Content(key), classes="help-key")
+                        yield Static(Content(meaning))
+            if self.flag_marks:
+                yield Static(Content("Flag marks beside a deal"), classes="section-title")
                 with Grid(classes="help-grid"):
-                    for action in actions:
-                        yield Static(Content(display_keys(action)), classes="help-key")
-                        yield Static(Content(action.help))
-            yield Static(Content("Flag marks beside a deal"), classes="section-title")
-            with Grid(classes="help-grid"):
-                for _code, mark, meaning in FLAG_MARKS:
-                    yield Static(Content(mark), classes="help-key help-mark")
-                    yield Static(Content(meaning))
-            yield Static(Content("Escape closes this help and every dialog."), classes="dialog-hint")
+                    for _code, mark, meaning in FLAG_MARKS:
+                        yield Static(Content(mark), classes="help-key help-mark")
+                        yield Static(Content(meaning))
+            hint = "Escape closes this help and every dialog"
+            if self.palette_keys:  # none on a dialog: the palette opens from a screen
+                hint += f" · {self.palette_keys} finds every action of every screen"
+            yield Static(Content(hint), classes="dialog-hint")
 
     def text(self) -> str:
         """Everything the help says, as plain text (for tests and screen readers)."""

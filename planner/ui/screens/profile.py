@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from planner.ui.actions import bindings
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -115,54 +115,7 @@ class ProfileScreen(Screen):
     }
     """
 
-    BINDINGS = [
-        Binding(
-            "e",
-            "edit",
-            "Edit",
-            tooltip="Change the selected setting, or rename the selected criterion",
-            id="profile.edit",
-        ),
-        Binding(
-            "a",
-            "add_criterion",
-            "Add criterion",
-            tooltip="Add an ideal-customer criterion",
-            id="profile.add_criterion",
-        ),
-        Binding(
-            "plus,equals_sign",
-            "weight(1)",
-            "Weight +",
-            key_display="+",
-            tooltip="Raise the selected criterion's weight (up to 3)",
-            id="profile.weight_up",
-        ),
-        Binding(
-            "minus",
-            "weight(-1)",
-            "Weight −",
-            key_display="-",
-            tooltip="Lower the selected criterion's weight (down to 1)",
-            id="profile.weight_down",
-        ),
-        Binding(
-            "s",
-            "switch_kind",
-            "Demo/psycho",
-            tooltip="Switch the selected criterion between demographic and psychographic",
-            id="profile.switch_kind",
-        ),
-        Binding(
-            "d",
-            "delete_criterion",
-            "Delete criterion",
-            tooltip="Delete the selected ideal-customer criterion",
-            id="profile.delete_criterion",
-        ),
-        Binding("j", "cursor(1)", "Down", show=False),
-        Binding("k", "cursor(-1)", "Up", show=False),
-    ]
+    BINDINGS = bindings("profile")
 
     def __init__(self) -> None:
         super().__init__()

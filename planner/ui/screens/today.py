@@ -23,6 +23,7 @@ from planner.core.text import quota_today_text, streak_text, weekday_date
 from planner.domain.models import AgendaItem, AgendaKind, Bucket, Opportunity, ProspectQuota, Role
 from planner.domain.text import shown_line
 from planner.errors import BadInput, Conflict
+from planner.ui.actions import bindings
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
 from planner.ui.widgets.hanging import Hanging
@@ -110,46 +111,7 @@ class TodayScreen(Screen):
     }
     """
 
-    BINDINGS = [
-        Binding(
-            "enter",
-            "details",
-            "Details",
-            tooltip="Open the selected item's deal: every field, its warnings, its history",
-            id="today.details",
-        ),
-        Binding(
-            "d",
-            "done",
-            "Done",
-            tooltip="Mark the selected next action done, then set the next one",
-            id="today.done",
-        ),
-        Binding("l", "log", "Log time", tooltip="Log minutes of work on the selected item", id="today.log"),
-        Binding(
-            "r",
-            "reschedule",
-            "Reschedule",
-            tooltip="Give the selected next action a new due date",
-            id="today.reschedule",
-        ),
-        Binding(
-            "p",
-            "prospect",
-            "Add prospect",
-            tooltip="Add a new prospect above the funnel",
-            id="today.prospect",
-        ),
-        Binding(
-            "f",
-            "finish",
-            "Finish check-in",
-            tooltip="Record today's check-in and see the streak",
-            id="today.finish",
-        ),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-    ]
+    BINDINGS = bindings("today")
 
     def __init__(self) -> None:
         super().__init__()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from planner.ui.actions import bindings
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -116,33 +116,7 @@ class WeekScreen(Screen):
     }
     """
 
-    BINDINGS = [
-        Binding("H", "hours", "Hours", tooltip="Set the selling hours of this week only (the normal week stays)",
-                id="week.hours"),
-        Binding(
-            "e",
-            "edit_split",
-            "Edit split",
-            tooltip="Set your own split of the week (three percentages summing to 100)",
-            id="week.edit_split",
-        ),
-        Binding(
-            "r",
-            "reset_split",
-            "Reset split",
-            tooltip="Go back to the suggested split",
-            id="week.reset_split",
-        ),
-        Binding(
-            "i",
-            "export_ics",
-            "iCal export",
-            tooltip="Write this week's time blocks as an iCalendar file",
-            id="week.export_ics",
-        ),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-    ]
+    BINDINGS = bindings("week")
 
     def __init__(self) -> None:
         super().__init__()

@@ -1,0 +1,108 @@
+"""What the TUI keeps in the user's config directory: the theme chosen in the palette, and the
+keymap file that rebinds keys by action id (docs/keys.md). A bad file is one notice; the app starts."""
+
+from __future__ import annotations
+
+from planner.app import PlannerApp
+from planner.domain.models import Opportunity
+
+from .conftest import funnel, notifications, repository, seed
+
+SIZE = (120, 40)
+
+
+async def settle(pilot, times: int = 3) -> None:
+    for _ in range(times):
+        await pilot.pause()
+
+
+async def test_the_theme_chosen_in_the_palette_is_the_theme_of_the_next_start(db, own_config_dir):
+    first = PlannerApp(db=db)
+    default = first.theme
+    async with first.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"theme")
+        await settle(pilot)
+        await pilot.press("enter")  # Textual's Theme command: the list of themes
+        await settle(pilot)
+        await pilot.press(*"nord")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert first.theme == "nord" != default
+    assert (own_config_dir / "theme").read_text(encoding="utf-8").strip() == "nord"
+    second = PlannerApp(db=db)
+    async with second.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert second.theme == "nord"
+        assert not notifications(second)
+
+
+async def test_an_unknown_remembered_theme_is_one_notice_and_the_default(db, own_config_dir):
+    own_config_dir.mkdir(parents=True)
+    (own_config_dir / "theme").write_text("no-such-theme\n", encoding="utf-8")
+    app = PlannerApp(db=db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        funnel(app)
+        assert app.theme == PlannerApp().theme
+        assert [n for n in notifications(app) if "no-such-theme" in n and "not known" in n]
+
+
+async def test_a_keymap_file_rebinds_an_action_by_its_id(db, own_config_dir):
+    [deal_id] = seed(db, Opportunity("Website revamp"))
+    own_config_dir.mkdir(parents=True)
+    (own_config_dir / "keys.toml").write_text('"funnel.delete" = "D"\n[go]\ntoday = "2,g"\n', encoding="utf-8")
+    app = PlannerApp(db=db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not notifications(app)
+        await pilot.press("d")  # not Delete any more
+        await settle(pilot)
+        with repository(db) as repo:
+            assert [d.id for d in repo.list()] == [deal_id]
+        await pilot.press("question_mark")  # help shows the keys as rebound
+        await settle(pilot)
+        text = app.screen.text()
+        assert "D\nDelete the selected deal" in text and "2 g\nThe daily check-in" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Delete  (D)" in titles
+        await pilot.press("D")
+        await settle(pilot)
+        with repository(db) as repo:
+            assert repo.list() == []
+        await pilot.press("g")  # the second key given to go.today
+        await settle(pilot)
+        assert app.current_mode == "today"
+
+
+async def test_a_bad_keymap_file_is_one_notice_and_the_app_starts_with_its_keys(db, own_config_dir):
+    seed(db, Opportunity("Website revamp"))
+    own_config_dir.mkdir(parents=True)
+    for content, says in (('"funnel.delete = "D"\n', "not valid TOML"),
+                          ('"funnel.destroy" = "D"\n', "'funnel.destroy'"),
+                          ('"funnel.delete" = 4\n', "needs keys as text"),
+                          (b"\xff\xfe bad", "not UTF-8")):
+        path = own_config_dir / "keys.toml"
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        app = PlannerApp(db=db)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            funnel(app)  # started, on the Funnel
+            [notice] = [n for n in notifications(app) if "keys.toml" in n]
+            assert "ignored" in notice and says in notice and "\n" not in notice
+            await pilot.press("question_mark")
+            await settle(pilot)
+            assert "d\nDelete the selected deal" in app.screen.text()  # the table's keys
+
+
+async def test_a_keymap_that_is_a_folder_is_one_notice(db, own_config_dir):
+    (own_config_dir / "keys.toml").mkdir(parents=True)
+    app = PlannerApp(db=db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        funnel(app)
+        assert [n for n in notifications(app) if "keys.toml" in n and "not a plain file" in n]
