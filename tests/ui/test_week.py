@@ -209,27 +209,41 @@ async def test_ics_export_writes_the_same_calendar_as_the_cli(db, tmp_path, monk
     app = PlannerApp(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_week(pilot)
-        blocks = len(screen(app).plan.blocks)
+        plan = screen(app).plan
+        from_today = [b for b in plan.blocks if b.day >= TODAY]
+        assert 0 < len(from_today) < len(plan.blocks)
         await pilot.press("i")
         await pilot.pause()
         field = app.screen.query_one("#field-value")
         assert field.value == "~/planner-week-2026-03-02.ics"
+        assert app.screen.query_one("#field-past").value == "no"
         await fill(pilot, value=str(tmp_path))  # a folder: refused
         assert "folder" in text_of(app, "#error")
-        await fill(pilot, value="~/planner-week-2026-03-02.ics")
-    written = tmp_path / "planner-week-2026-03-02.ics"
-    calendar = icalendar.Calendar.from_ical(written.read_bytes())
-    events = [c for c in calendar.walk("VEVENT")]
-    assert len(events) == blocks > 0
-    first = min(events, key=lambda e: e.decoded("dtstart"))
-    assert first.decoded("dtstart").date() == MONDAY
+        await fill(pilot, value="~/planner-week-2026-03-02.ics", past="maybe")
+        assert "answer yes or no" in text_of(app, "#error")
+        await fill(pilot, value="~/planner-week-2026-03-02.ics", past="no")
+        # Monday and Tuesday are past: left out, and said so.
+        written = tmp_path / "planner-week-2026-03-02.ics"
+        events = icalendar.Calendar.from_ical(written.read_bytes()).walk("VEVENT")
+        assert len(events) == len(from_today)
+        assert min(e.decoded("dtstart") for e in events).date() == TODAY
+        assert "Best Few: close — Close 0" in {str(e["summary"]) for e in events}  # the deal to close, by name
+        await pilot.press("i")
+        await pilot.pause()
+        await fill(pilot, value="~/every-day.ics", past="yes")
+        every = icalendar.Calendar.from_ical((tmp_path / "every-day.ics").read_bytes()).walk("VEVENT")
+        assert len(every) == len(plan.blocks)
+        assert min(e.decoded("dtstart") for e in every).date() == MONDAY
 
     assert run(["--db", db, "plan", "--ics", str(tmp_path / "cli.ics")]) == 0
+    assert run(["--db", db, "plan", "--include-past", "--ics", str(tmp_path / "cli-every.ics")]) == 0
 
     def without_stamp(data: bytes) -> list[bytes]:
-        return [line for line in data.splitlines() if not line.startswith(b"DTSTAMP")]
+        return [line for line in data.splitlines() if not line.startswith((b"DTSTAMP", b"SEQUENCE"))]
 
     assert without_stamp(written.read_bytes()) == without_stamp((tmp_path / "cli.ics").read_bytes())
+    assert without_stamp((tmp_path / "every-day.ics").read_bytes()) == without_stamp(
+        (tmp_path / "cli-every.ics").read_bytes())
 
 
 async def test_ics_export_onto_the_database_is_refused_and_the_database_is_unchanged(db, tmp_path):

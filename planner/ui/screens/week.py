@@ -27,6 +27,7 @@ from planner.core import text
 from planner.domain.models import OPEN_BUCKETS, PRIORITY, Bucket, WeekPlan
 from planner.domain.settings import SETTING_SPECS
 from planner.domain.text import shown_line
+from planner.errors import BadInput
 from planner.ui.delivery import in_browser, save_for_user
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
@@ -328,16 +329,29 @@ class WeekScreen(Screen):
         core = self.planner.core
         plan = self.plan
 
-        def apply(target: str | None) -> None:
+        def export(target: str | None, include_past: bool) -> None:
+            count = sum(1 for b in plan.blocks if include_past or b.day >= core.today)
             where = save_for_user(
-                self.app, core.week_calendar(), filename=Path(default_ics_path(plan)).name, mime_type="text/calendar",
-                target=target, write=lambda path: core.write_week_calendar(path).value,
+                self.app, core.week_calendar(include_past=include_past), filename=Path(default_ics_path(plan)).name,
+                mime_type="text/calendar", target=target,
+                write=lambda path: core.write_week_calendar(path, include_past=include_past).value,
             )
-            self.notify(f"{len(plan.blocks)} time blocks {where}", markup=False)
+            left_out = "" if include_past or count == len(plan.blocks) else " (days already past left out)"
+            self.notify(f"{count} time block{'s' if count != 1 else ''}{left_out} {where}", markup=False)
 
         if in_browser(self.app):  # served: a download, not a file on the server's disk
-            apply(None)
+            export(None, False)
             return
-        self.app.push_screen(
-            prompt("Export this week's time blocks (iCalendar)", "File", apply, value=default_ics_path(self.plan))
-        )
+
+        def apply(values: dict[str, str]) -> None:
+            answer = values["past"].strip().lower()
+            if answer not in ("y", "yes", "n", "no", ""):
+                raise BadInput(f"days already past: answer yes or no, not {values['past'].strip()!r}")
+            export(values["value"], answer in ("y", "yes"))
+
+        fields = [
+            Field("value", "File", default_ics_path(plan)),
+            Field("past", "Also the days already past this week? (yes / no)", "no"),
+        ]
+        hint = "Import it again after changing the plan: the same events are updated, not doubled."
+        self.app.push_screen(FormModal("Export this week's time blocks (iCalendar)", fields, apply, hint=hint))
