@@ -71,6 +71,11 @@ class SettingSpec:
         return self.label or self.key
 
     @property
+    def meaning(self) -> str:
+        """The help as a sentence on its own ("Selling hours available per week")."""
+        return self.help[:1].upper() + self.help[1:]
+
+    @property
     def accepts(self) -> str:
         """What may be typed, for help lines: "1 to 3650", "on or off", "a currency code or sign…"."""
         if self.kind is bool:
@@ -89,31 +94,32 @@ def _bucket_specs(prefix: str, kind: type, lo: float, hi: float, help_: str, opt
 SETTING_SPECS: dict[str, SettingSpec] = {
     s.key: s
     for s in [
-        SettingSpec("hours_per_week", float, 0.5, 100, "selling hours available per week",
-                    label="Selling hours in a normal week"),
-        SettingSpec("cycle_days", int, 1, 3650, "normal sales cycle in days when fewer than 3 won deals are measurable",
+        SettingSpec("hours_per_week", float, 0.5, 100,
+                    "selling hours available per week (a normal week; the Week's H changes one week only)",
+                    label="Selling hours, normal week"),
+        SettingSpec("cycle_days", int, 1, 3650, "sales cycle in days, used while fewer than 3 won deals can be measured",
                     label="Normal sales cycle (days)"),
-        SettingSpec("goal_wins_per_month", float, 0.1, 1000, "wins wanted per month", label="Wins wanted per month"),
+        SettingSpec("goal_wins_per_month", float, 0.1, 1000, "wins wanted per month: the flow the split and the forecast aim for", label="Wins wanted per month"),
         SettingSpec("goal_value_per_month", float, 0, 1e12,
                     "revenue wanted per month (money forecast and coverage); 'none' = no money goal",
                     optional=True, money=True, label="Revenue wanted per month"),
-        *_bucket_specs("effort_hours", float, 0.1, 500, "hours one deal needs during its stay", False,
-                       "Work one deal needs in {bucket} (hours)"),
+        *_bucket_specs("effort_hours", float, 0.1, 500, "hours of work one deal needs during its whole stay", False,
+                       "Hours per deal, {bucket}"),
         SettingSpec("prospect_hours", float, 0.1, 100, "hours to find and first-contact one new prospect",
-                    label="Hours to find one new prospect"),
-        *_bucket_specs("residence_days", float, 1, 3650, "typical stay in days; 'auto' = measured or default", True,
+                    label="Hours to find one prospect"),
+        *_bucket_specs("residence_days", float, 1, 3650, "days a deal stays before it moves on; 'auto' = measured or default", True,
                        "Typical stay in {bucket} (days)"),
-        *_bucket_specs("pass_rate", float, 0.01, 1, "share that moves on; 'auto' = measured or default", True,
+        *_bucket_specs("pass_rate", float, 0.01, 1, "share of its deals that move on (or win); 'auto' = measured or default", True,
                        "Pass rate {bucket}"),
-        SettingSpec("prospecting_floor", float, 0, 0.9, "share of the week never taken from prospecting",
-                    label="Prospecting floor (share of the week)"),
+        SettingSpec("prospecting_floor", float, 0, 0.9, "share of the week never taken from prospecting, however full the funnel",
+                    label="Prospecting floor (share)"),
         # The selling day the week's time blocks are laid out in (and exported to a calendar).
-        SettingSpec("day_start_hour", int, 0, 23, "hour the selling day starts, for the week's time blocks",
+        SettingSpec("day_start_hour", int, 0, 23, "hour the selling day starts; the week's time blocks begin then",
                     label="Selling day starts (hour)"),
         SettingSpec("day_end_hour", int, 1, 24,
                     "hour the selling day ends; a day with more work starts earlier", label="Selling day ends (hour)"),
         SettingSpec("lunch_hour", int, 0, 23, "hour the lunch break starts; no time block runs through it",
-                    label="Lunch break starts (hour)"),
+                    label="Lunch starts (hour)"),
         SettingSpec("lunch_minutes", int, 0, 240, "length of the lunch break in minutes; 0 = no lunch break",
                     label="Lunch break (minutes)"),
         SettingSpec("serve_connections", int, 1, 64, "browser tabs 'planner serve' runs at once",
