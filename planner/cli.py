@@ -666,14 +666,14 @@ def cmd_move(args: argparse.Namespace) -> int:
 def cmd_log(args: argparse.Namespace) -> int:
     """`planner log [ID] --kind K --minutes N [--on DATE] [--note T]` (SPEC §2 "Log activities")."""
     from planner.domain.models import Activity
-    from planner.domain.parse import MAX_NOTES, clean_text, parse_date, parse_kind, parse_minutes
+    from planner.domain.parse import MAX_NOTES, clean_text, parse_kind, parse_minutes, parse_past_day
 
     today = _today()
     opp_id = _parse_id(args.id) if args.id is not None else None
     activity = Activity(
         kind=parse_kind(args.kind),
         minutes=parse_minutes(args.minutes, what="--minutes"),
-        on=parse_date(args.on, today, what="--on") if args.on else today,
+        on=parse_past_day(args.on, today, what="--on") if args.on else today,
         opportunity_id=opp_id,
         note=clean_text(args.note, MAX_NOTES, multiline=True, what="--note"),
     )

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
-from planner.domain.models import Allocation, Bucket, Opportunity
+from planner.domain.models import Allocation, Bucket, Opportunity, ProspectQuota
 
 if TYPE_CHECKING:
     from planner.domain.parse import MoneyStyle
@@ -125,6 +125,16 @@ def quota_text(allocation: Allocation) -> str:
     """"4 new prospects this week (3.9 needed a week)"."""
     n = quota(allocation)
     return f"{n} new prospect{'' if n == 1 else 's'} this week ({allocation.prospects_per_week:.1f} needed a week)"
+
+
+def quota_today_text(q: ProspectQuota) -> str:
+    """Today's share of the week's prospecting quota, from the engine's `ProspectQuota`:
+    "1 of 2 today (3 working days left) · 4 of 6 new prospects this week"."""
+    days = f"{q.working_days_left} working day{'' if q.working_days_left == 1 else 's'} left"
+    week = f"{q.done_week} of {q.week} new prospect{'' if q.week == 1 else 's'} this week"
+    if q.today == 0:
+        return f"{q.done_today} today · {week} — quota met"
+    return f"{q.done_today} of {q.today} today ({days}) · {week}"
 
 
 def streak_text(days: int) -> str:

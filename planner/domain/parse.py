@@ -97,6 +97,21 @@ def parse_date(text: str, today: date, *, what: str = "date") -> date:
     raise BadInput(f"{what} {quoted(raw)} is not a date; {_DATE_HINT}")
 
 
+def parse_past_day(text: str, today: date, *, what: str = "day") -> date:
+    """The day some work was done (SPEC §2 "Log activities"): like `parse_date`, except that a
+    weekday name (`fri`) is the most recent such day, today included, never one ahead; empty is
+    today. A day after today is refused: time is logged on the day it was spent."""
+    text = text.strip()
+    if not text:
+        return today
+    if text.lower() in _WEEKDAYS:
+        return today - timedelta(days=(today.weekday() - _WEEKDAYS[text.lower()]) % 7)
+    day = parse_date(text, today, what=what)
+    if day > today:
+        raise BadInput(f"{what} {day.isoformat()} is after today; time is logged on the day it was spent")
+    return day
+
+
 def quoted(text: str, limit: int = 60) -> str:
     """A cell between quotes as the user sees it: any kind of space shown as a space, invisible
     and control characters as U+XXXX, long text cut with an ellipsis. Never a Python escape."""

@@ -134,6 +134,17 @@ def test_log_on_a_deal_and_on_prospecting_shows_in_the_week_plan(cli) -> None:
     assert plan["split"]["above"]["logged_hours"] == 0.75
 
 
+def test_log_on_a_weekday_name_is_the_one_just_gone(cli, db) -> None:
+    # Today is a Monday: Friday's calls logged now land on the Friday just gone, never the next one.
+    assert cli("log", "--kind", "call", "--minutes", "30", "--on", "fri").code == 0
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT day FROM activity").fetchall() == [("2026-11-20",)]
+    refused = cli("log", "--kind", "call", "--minutes", "30", "--on", "tomorrow")
+    assert refused.code == 2 and "after today" in refused.err
+
+
 # --- status / plan -------------------------------------------------------------------------------
 
 

@@ -173,17 +173,21 @@ async def test_log_time_on_a_deal_and_on_prospecting(db, ids):
         await open_today(pilot)
         select(app, f"close-{ids['later']}")
         await pilot.press("l")
-        await fill(pilot, kind="meeting", minutes="1h30", note="went well 很好")
+        await pilot.pause()
+        app.screen.query_one("#kind").value = ActivityKind.MEETING  # the one log-time form: a kind to choose
+        app.screen.query_one("#note").value = "went well 很好"
+        await pilot.press(*"1h30", "enter")
+        await pilot.pause()
         select(app, "prospect-0")
-        await pilot.press("l", "tab", *"45", "enter")  # kind defaults to prospecting research
+        await pilot.press("l", *"45", "enter")  # kind defaults to prospecting research
         await pilot.pause()
         # Bad minutes: refused with a one-line error, nothing logged.
-        await pilot.press("l")
-        await fill(pilot, minutes="lots")
-        assert "minutes" in str(app.screen.query_one("#error").render())
+        await pilot.press("l", *"lots", "enter")
+        await pilot.pause()
+        assert "minutes" in str(app.screen.query_one(".dialog-error").render())
         await pilot.press("escape")
         # Prospecting time is undoable like any other change.
-        await pilot.press("l", "tab", *"20", "enter", "u")
+        await pilot.press("l", *"20", "enter", "u")
         await pilot.pause()
     with repository(db) as repo:
         on_deal = repo.activities(ids["later"])
@@ -277,3 +281,104 @@ async def test_a_deal_deleted_elsewhere_gives_a_message_not_a_traceback(db, ids)
         assert any(n.severity == "error" and "deleted" in n.message for n in app._notifications)
         assert f"close-{ids['overdue']}" not in [o.id for o in agenda(app).options]  # shown as it is now
         assert app.is_running
+
+
+def agenda_text(app) -> list[str]:
+    """The agenda as painted at the terminal's width."""
+    widget = agenda(app)
+    strips = widget.render_lines(widget.region.reset_offset)
+    return ["".join(segment.text for segment in strip).rstrip() for strip in strips]
+
+
+async def test_enter_on_an_item_opens_its_deal_and_time_logged_there_lands_on_it(db, ids):
+    from planner.app import PlannerApp
+    from planner.ui.screens.deal import DealDetailsScreen
+
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_today(pilot)
+        select(app, f"cover-{ids['in']}")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DealDetailsScreen) and app.screen.deal_id == ids["in"]
+        assert "培训 🎉 rollout" in str(app.screen.query_one("#details-title").render())
+        await pilot.press("t", *"25", "enter")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert agenda(app).highlighted_option.id == f"cover-{ids['in']}"  # back where it was
+        select(app, "prospect-0")
+        await pilot.press("enter")  # the prospecting item has no deal to open
+        await pilot.pause()
+        assert agenda(app)
+    with repository(db) as repo:
+        assert [(a.minutes, a.on) for a in repo.activities(ids["in"])] == [(25, TODAY)]
+
+
+async def test_reschedule_is_not_offered_on_an_item_without_a_date(db, ids):
+    from planner.app import PlannerApp
+    from planner.ui.screens.today import TodayScreen
+
+    with repository(db) as repo:
+        undated = repo.add(Opportunity("Undated", bucket=Bucket.BEST_FEW, next_action="Call", influences=()),
+                           on=EARLIER)
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_today(pilot)
+        screen = app.screen
+        select(app, f"close-{undated}")
+        await pilot.pause()
+        assert screen.check_action("reschedule", ()) is False
+        assert not any(b.binding.action == "reschedule" for b in screen.active_bindings.values())  # not in the footer
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)  # no form
+        select(app, "prospect-0")
+        await pilot.pause()
+        assert screen.check_action("reschedule", ()) is False
+        select(app, f"close-{ids['later']}")  # a dated one still offers it
+        await pilot.pause()
+        assert screen.check_action("reschedule", ()) is True
+    with repository(db) as repo:
+        assert repo.get(undated).next_action_due is None
+
+
+async def test_long_agenda_lines_wrap_under_their_text_not_across_the_date_column(db):
+    from planner.app import PlannerApp
+
+    with repository(db) as repo:
+        repo.add(Opportunity("Change management coaching with a long title", bucket=Bucket.BEST_FEW,
+                             account="Greenway Energy and Partners", next_action="Negotiate the terms of the contract",
+                             next_action_due=TODAY - timedelta(days=1)), on=EARLIER)
+    app = PlannerApp(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_today(pilot)
+        painted = agenda_text(app)
+    first = next(i for i, line in enumerate(painted) if "OVERDUE" in line)
+    assert "Negotiate the terms" in painted[first]
+    # The rest of the title and the detail sit under the text column (20 cells in: the list pads by 1).
+    for line in painted[first + 1:first + 3]:
+        assert line.startswith(" " * 20) and line[20] != " ", painted
+    assert "Partners)" in "".join(painted[first:first + 3])
+
+
+async def test_today_shows_todays_share_of_the_weeks_quota_from_the_engine(db, ids):
+    from planner.app import PlannerApp
+    from planner.core.text import quota_today_text
+
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_today(pilot)
+        quota = app.core.status().quota
+        assert quota.today > 0 and quota.working_days_left == 3  # Wednesday: Wed, Thu, Fri
+        text = "\n".join(lines(app))
+        assert f"0 of {quota.today} today (3 working days left) · 0 of {quota.week} new prospect" in text
+        assert quota_today_text(quota) in text
+        await pilot.press("p")
+        await fill(pilot, title="New lead")
+        text = "\n".join(lines(app))
+        quota = app.core.status().quota  # a new prospect changes the funnel, so the engine's quota too
+        assert quota.done_today == 1
+        assert f"1 of {quota.today} today (3 working days left) · 1 of {quota.week}" in text
+    with repository(db) as repo:
+        assert repo.snapshot(TODAY).prospects_today == 1

@@ -29,6 +29,7 @@ from planner.domain.models import Criterion, Influence, Opportunity, Role
 from planner.domain.text import shown, shown_line
 from planner.errors import Conflict, PlannerError
 from planner.ui.actions import FLAG_MARKS
+from planner.ui.widgets.hanging import Hanging, Stacked
 
 if TYPE_CHECKING:
     from planner.app import PlannerApp
@@ -42,6 +43,7 @@ class DealDetailsScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,q", "close", "Close"),
         Binding("e", "edit", "Edit"),
+        Binding("b", "influences", "Buying influences", tooltip="Add, edit or remove the deal's buying influences"),
         Binding("n", "next_action", "Next action"),
         Binding("t", "log_time", "Log time"),
     ]
@@ -58,7 +60,8 @@ class DealDetailsScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog-box details-box"):
             yield Static("", id="details-title", classes="dialog-title")
             yield Static("", id="details-body")
-            yield Static(Content("e edit · n next action · t log time · escape close"), classes="dialog-hint")
+            yield Static(Content("e edit · b buying influences · n next action · t log time · escape close"),
+                         classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.refresh_data()
@@ -94,6 +97,10 @@ class DealDetailsScreen(ModalScreen[None]):
         if self.deal is not None:
             edit_deal(self.app, self.deal)
 
+    def action_influences(self) -> None:
+        if self.deal is not None:
+            edit_influences(self.app, self.deal)
+
     def action_next_action(self) -> None:
         from planner.ui.screens.modals import set_next_action
 
@@ -107,8 +114,13 @@ class DealDetailsScreen(ModalScreen[None]):
             log_time(self.app, self.deal)
 
 
-def details_content(app: PlannerApp, deal: Opportunity) -> Content:
-    """The details of one deal as text; user text is always literal."""
+#: The label column of the details: a long value wraps under itself, not under the label.
+LABEL_WIDTH = 15
+
+
+def details_content(app: PlannerApp, deal: Opportunity) -> Stacked:
+    """The details of one deal; user text is always literal, and long values and warnings wrap
+    under their own first letter (readable whole at 80 columns)."""
     from planner.domain.fit import FIT_NOT_ASSESSED, fit_score
 
     core = app.core
@@ -144,52 +156,57 @@ def details_content(app: PlannerApp, deal: Opportunity) -> Content:
         met = [c.name for c in criteria if c.id in deal.criteria_met]
         rows.append(("Fit", f"{score} / 100" + (f"  (meets: {', '.join(met)})" if met else "  (meets none)")))
 
-    parts: list[str | tuple[str, str] | Content] = []
-    for label, value in rows:
-        parts.append((f"{label:<15}", "$text-muted"))
-        parts.append(value if isinstance(value, Content) else Content(shown_line(value)))
-        parts.append("\n")
+    parts: list = []
 
+    def heading(text: str) -> None:
+        parts.append(Content(""))
+        parts.append(Content.styled(text, "bold $text-accent"))
+
+    def item(mark: Content, text: Content, indent: int = 4) -> None:
+        parts.append(Hanging(mark, text, indent))
+
+    for label, value in rows:
+        text = value if isinstance(value, Content) else Content(shown_line(value))
+        parts.append(Hanging(Content.styled(f"{label:<{LABEL_WIDTH}}", "$text-muted"), text, LABEL_WIDTH))
+
+    # The method's warnings for this deal as they stand now (planner.domain.flags), each whole:
+    # what a move warned about stays here until it is fixed.
     flags = core.status().flags_for(deal.id) if deal.is_open else ()
-    parts.append(("\nFlags\n", "bold $text-accent"))
+    heading("Method warnings")
     if flags:
         for flag in flags:
             style = "$text-error" if flag.severity == "critical" else "$text-warning"
-            parts.append((f"  {_MARK_OF.get(flag.code, '•')} ", f"bold {style}"))
-            parts.append(Content(shown_line(flag.message)))
-            parts.append("\n")
+            item(Content.styled(f"  {_MARK_OF.get(flag.code, '•')} ", f"bold {style}"), Content(shown_line(flag.message)))
     else:
-        parts.append(("  none\n", "$text-muted"))
+        parts.append(Content.styled("  none", "$text-muted"))
 
-    parts.append(("\nBuying influences\n", "bold $text-accent"))
+    heading("Buying influences  (b to add, edit or remove)")
     if deal.influences:
         for inf in deal.influences:
-            parts.append(("  ✓ " if inf.covered else "  ◌ ", "$text-success" if inf.covered else "$text-warning"))
-            parts.append(Content(shown_line(inf.name)))
-            parts.append((f" — {inf.role.label}{'' if inf.covered else ' (not covered)'}\n", "$text-muted"))
+            mark = Content.styled("  ✓ " if inf.covered else "  ◌ ", "$text-success" if inf.covered else "$text-warning")
+            item(mark, Content.assemble(Content(shown_line(inf.name)),
+                                        (f" — {inf.role.label}{'' if inf.covered else ' (not covered)'}", "$text-muted")))
     else:
-        parts.append(("  none recorded\n", "$text-muted"))
+        parts.append(Content.styled("  none recorded (b adds one)", "$text-muted"))
 
     if deal.notes:
-        parts.append(("\nNotes\n", "bold $text-accent"))
-        parts.append(Content(shown(deal.notes, multiline=True)))
-        parts.append("\n")
+        heading("Notes")
+        item(Content("  "), Content(shown(deal.notes, multiline=True)), 2)
 
-    parts.append(("\nMoves\n", "bold $text-accent"))
+    heading("Moves")
     for move in core.moves(deal.id):
         origin = move.from_bucket.label if move.from_bucket else "created"
-        parts.append(f"  {move.at.date().isoformat()}  {origin} → {move.to_bucket.label}\n")
+        parts.append(Content(f"  {move.at.date().isoformat()}  {origin} → {move.to_bucket.label}"))
 
-    parts.append(("\nActivities\n", "bold $text-accent"))
+    heading("Activities")
     activities = core.activities(deal.id, limit=50)
     if activities:
         for act in activities:
-            parts.append(f"  {act.on.isoformat()}  {act.minutes:>4} min  {act.kind.label:<21}")
-            parts.append(Content(shown_line(act.note)))
-            parts.append("\n")
+            item(Content(f"  {act.on.isoformat()}  {act.minutes:>4} min  {act.kind.label:<21}"),
+                 Content(shown_line(act.note)), 2 + 10 + 2 + 8 + 2 + 21)
     else:
-        parts.append(("  none logged yet (t logs time)\n", "$text-muted"))
-    return Content.assemble(*parts)
+        parts.append(Content.styled("  none logged yet (t logs time)", "$text-muted"))
+    return Stacked(parts)
 
 
 def edit_deal(app: PlannerApp, deal: Opportunity) -> None:
@@ -256,6 +273,130 @@ class InfluenceList(OptionList):
             self.rebuild()
 
 
+def edit_influences(app: PlannerApp, deal: Opportunity, role: Role = Role.ECONOMIC) -> None:
+    """Add, edit or remove the deal's buying influences; saved in one undoable step
+    (`Core.set_influences`) on the deal as shown (refused in the dialog if it changed meanwhile)."""
+
+    def save(influences: list[Influence], base: Opportunity) -> None:
+        if list(influences) == list(base.influences):
+            return
+        assert base.id is not None
+        app.commit(lambda: app.core.set_influences(base.id, influences, base=base))
+
+    app.push_screen(InfluencesModal(deal, save, role=role))
+
+
+class InfluencesModal(ModalScreen[None]):
+    """The buying influences of one deal (SPEC §2): type a name and enter adds it; enter on a row
+    edits it (its name, role and covered go back into the fields); space covered on/off; delete
+    removes; ctrl+s saves them all at once; escape leaves them as they were."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+    DEFAULT_CLASSES = "dialog"
+
+    def __init__(self, deal: Opportunity, save: Callable[[list[Influence], Opportunity], None], *,
+                 role: Role = Role.ECONOMIC) -> None:
+        super().__init__()
+        self.deal = deal
+        self._save = save
+        self._role = role
+        self.editing: int | None = None  # the row being edited, put back where it was
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog-box"):
+            yield Static(Content.assemble("Buying influences of ", (shown_line(self.deal.title), "bold")),
+                         classes="dialog-title")
+            yield InfluenceList(list(self.deal.influences), id="influences", compact=True)
+            with Horizontal(classes="field influence-add"):
+                yield Input(placeholder="name, e.g. Lee Chan (CFO)", id="influence-name", classes="influence-name",
+                            compact=True)
+                yield Select([(r.label, r) for r in Role], value=self._role, allow_blank=False, id="influence-role",
+                             compact=True)
+                yield Checkbox("covered", False, id="influence-covered", compact=True)
+            yield Static("", classes="dialog-error")
+            yield Static(Content("enter in the name adds it · enter on a row edits it · space covered on/off · "
+                                 "delete removes · ctrl+s saves · escape cancels"), classes="dialog-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#influence-name", Input).focus()
+
+    @property
+    def influences(self) -> list[Influence]:
+        return self.query_one(InfluenceList).influences
+
+    def show_error(self, message: str) -> None:
+        self.query_one(".dialog-error", Static).update(Content(shown_line(message)))
+
+    def add_influence(self) -> None:
+        from planner.domain.parse import MAX_FIELD, clean_text
+
+        box = self.query_one("#influence-name", Input)
+        try:
+            name = clean_text(box.value, MAX_FIELD, what="influence name")
+        except PlannerError as error:
+            self.show_error(str(error))
+            return
+        if not name:
+            self.show_error("type the influence's name first")
+            return
+        role = self.query_one("#influence-role", Select).value
+        covered = self.query_one("#influence-covered", Checkbox).value
+        rows = self.query_one(InfluenceList)
+        if self.editing is not None and self.editing < len(rows.influences):
+            index = self.editing
+            rows.influences[index] = replace(rows.influences[index], name=name, role=role, covered=covered)
+        else:
+            rows.influences.append(Influence(name=name, role=role, covered=covered))
+            index = len(rows.influences) - 1
+        self.editing = None
+        rows.rebuild(highlight=index)
+        box.value = ""
+        self.query_one("#influence-covered", Checkbox).value = False
+        self.show_error("")
+        box.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        index = event.option_index
+        inf = self.influences[index]
+        self.editing = index
+        self.query_one("#influence-name", Input).value = inf.name
+        self.query_one("#influence-role", Select).value = inf.role
+        self.query_one("#influence-covered", Checkbox).value = inf.covered
+        self.show_error(f"editing {inf.name}: change it and press enter")
+        self.query_one("#influence-name", Input).focus()
+
+    def action_save(self) -> None:
+        if self.query_one("#influence-name", Input).value.strip():
+            self.add_influence()  # what is typed but not yet added is saved too
+        try:
+            self._save(list(self.influences), self.deal)
+        except PlannerError as error:
+            self.show_error(str(error).splitlines()[0] if str(error) else "not saved")
+            return
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.add_influence()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+
 class EditDealScreen(ModalScreen[Opportunity | None]):
     """Every field of a deal (SPEC §2). enter in a field or ctrl+s saves; escape cancels."""
 
@@ -264,6 +405,13 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
         Binding("ctrl+s", "save", "Save", priority=True),
     ]
     DEFAULT_CLASSES = "dialog"
+    # A TextArea pads its text by one cell; the compact Inputs above it do not: without this the
+    # notes start one column right of every other field.
+    DEFAULT_CSS = """
+    EditDealScreen TextArea.notes {
+        padding: 0;
+    }
+    """
 
     def __init__(self, deal: Opportunity, criteria: list[Criterion], today: date,
                  save: Callable[[dict, Opportunity], None] | None = None) -> None:

@@ -151,7 +151,8 @@ class LostReasonModal(Dialog):
 
 
 class LogTimeModal(Dialog):
-    """Log selling time on a deal, or prospecting time on no deal (counts above the funnel)."""
+    """The one log-time form (Funnel `t`, the deal's details `t`, Today `l`): selling time on a
+    deal, or prospecting time on no deal (counts above the funnel), on the day it was spent."""
 
     save_label = "Log"
 
@@ -173,11 +174,12 @@ class LogTimeModal(Dialog):
             )
         yield from self.field("Minutes", "minutes", placeholder="e.g. 30, 1h30, 90m")
         yield from self.field("Note", "note", placeholder="optional")
-        yield from self.field("Day", "day", placeholder="today, or yesterday, -2d, 2026-03-02")
+        yield from self.field("Day", "day", placeholder="today; or yesterday, fri, -2d, 2026-03-02")
         if self.deal is not None:
             with Horizontal(classes="field"):
                 yield Label("", classes="field-label")
-                yield Checkbox("Prospecting, not this deal (counts above the funnel)", False,
+                # Short enough for the field at 80 columns (a checkbox label does not wrap).
+                yield Checkbox("Prospecting instead (counts above the funnel)", False,
                                id="prospecting", compact=True)
 
     def on_mount(self) -> None:
@@ -192,12 +194,12 @@ class LogTimeModal(Dialog):
 
     def result(self):
         from planner.domain.models import Activity
-        from planner.domain.parse import MAX_FIELD, clean_text, parse_date, parse_minutes
+        from planner.domain.parse import MAX_FIELD, clean_text, parse_minutes, parse_past_day
 
         minutes = parse_minutes(self.value("minutes"))
         note = clean_text(self.value("note"), MAX_FIELD, what="note")
-        day = self.value("day").strip()
-        on = parse_date(day, self.today, what="day") if day else self.today
+        # "fri" on a Monday is the Friday just gone: the day the calls were made.
+        on = parse_past_day(self.value("day"), self.today, what="day")
         kind = self.query_one("#kind", Select).value
         deal = self.on_deal
         return Activity(

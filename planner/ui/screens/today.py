@@ -19,12 +19,13 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from planner.core.text import streak_text, weekday_date
-from planner.domain.models import Activity, AgendaItem, AgendaKind, Bucket, Opportunity
+from planner.core.text import quota_today_text, streak_text, weekday_date
+from planner.domain.models import AgendaItem, AgendaKind, Bucket, Opportunity, ProspectQuota, Role
 from planner.domain.text import shown_line
 from planner.errors import BadInput, Conflict
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
+from planner.ui.widgets.hanging import Hanging
 from planner.ui.screens.today_forms import (
     ChoiceModal,
     Field,
@@ -51,22 +52,38 @@ day_label = weekday_date
 streak_label = streak_text
 
 
-def item_content(item: AgendaItem, today: date) -> Content:
-    """One agenda line (and its detail underneath), user text kept literal."""
-    parts: list[str | tuple[str, str]] = [("OVERDUE " if item.overdue else " " * 8, "$text-error bold")]
+#: The gutter: the OVERDUE mark (8 cells) and the date column (11); an item's text wraps under itself.
+GUTTER = 19
+
+
+def item_content(item: AgendaItem, today: date, quota: ProspectQuota | None = None) -> Hanging:
+    """One agenda line (and its detail underneath), user text kept literal; long text wraps under
+    the text column, never back across the date column."""
+    gutter: list[str | tuple[str, str]] = [("OVERDUE " if item.overdue else " " * 8, "$text-error bold")]
     if item.due is not None:
         when = "today" if item.due == today else day_label(item.due)
-        parts.append((f"{when:<11}", "$text-error" if item.overdue else "$text-accent"))
+        gutter.append((f"{when:<11}", "$text-error" if item.overdue else "$text-accent"))
     elif item.kind in (AgendaKind.CLOSE, AgendaKind.ACTION):
-        parts.append(("no date    ", "$text-muted"))
-    else:
-        parts.append(" " * 11)
-    parts.append(shown_line(item.title))
-    line = Content.assemble(*parts)
+        gutter.append(("no date    ", "$text-muted"))
+    body = Content(shown_line(item.title))
+    detail = item.detail
+    if item.kind is AgendaKind.PROSPECT and quota is not None:
+        detail = quota_today_text(quota)  # the engine's quota, in the one wording of planner.core.text
     # "due 2026-03-06" / "due today" repeat the date column; anything else says something new.
-    if item.detail and not item.detail.startswith("due "):
-        line = line + Content.assemble("\n", (" " * 19 + shown_line(item.detail), "$text-muted"))
-    return line
+    if detail and not detail.startswith("due "):
+        body = Content.assemble(body, "\n", (shown_line(detail), "$text-muted"))
+    return Hanging(Content.assemble(*gutter), body, GUTTER)
+
+
+def reschedulable(item: AgendaItem | None) -> bool:
+    """A next action with a due date (the prospecting item, a cover item and an undated action have none)."""
+    return item is not None and item.opportunity_id is not None and item.due is not None
+
+
+class AgendaList(OptionList):
+    """The agenda: `enter` opens the selected item's deal, and the footer says so."""
+
+    BINDINGS = [Binding("enter", "select", "Details", tooltip="Open the selected item's deal")]
 
 
 class TodayScreen(Screen):
@@ -94,6 +111,13 @@ class TodayScreen(Screen):
     """
 
     BINDINGS = [
+        Binding(
+            "enter",
+            "details",
+            "Details",
+            tooltip="Open the selected item's deal: every field, its warnings, its history",
+            id="today.details",
+        ),
         Binding(
             "d",
             "done",
@@ -140,7 +164,7 @@ class TodayScreen(Screen):
     def compose(self) -> ComposeResult:
         yield ScreenBar("today")
         yield Static("", id="today-header")
-        yield OptionList(id="today-agenda")
+        yield AgendaList(id="today-agenda")
         yield Static("", id="today-hint")
         yield PlannerFooter()
 
@@ -158,15 +182,16 @@ class TodayScreen(Screen):
 
         core = self.planner.core
         snapshot = core.snapshot()
-        items = agenda(snapshot, core.status())
+        status = core.status()
+        items = agenda(snapshot, status)
         today = core.today
         self._deals = {d.id: d for d in snapshot.open_deals if d.id is not None}
 
         header = Content.assemble(
             (f"Today · {today:%A %d %B %Y}", "bold"),
-            "  ·  ",
+            " · ",
             (streak_label(snapshot.checkin_streak), "$text-success" if snapshot.checkin_streak else "$text-muted"),
-            "  ·  ",
+            " · ",
             ("check-in done" if snapshot.checked_in_today else "f finishes the check-in", "$text-muted"),
         )
         self.query_one("#today-header", Static).update(header)
@@ -200,7 +225,7 @@ class TodayScreen(Screen):
             if option_id in self._items:
                 option_id = f"{option_id}-{index}"
             self._items[option_id] = item
-            rendered.append(Option(item_content(item, today), id=option_id))
+            rendered.append(Option(item_content(item, today, status.quota), id=option_id))
         if not items:
             rendered.append(Option(Content("Nothing on the agenda today. p adds a prospect."), disabled=True))
         options.set_options(rendered)
@@ -212,7 +237,7 @@ class TodayScreen(Screen):
             enabled = [i for i, o in enumerate(options.options) if not o.disabled]
             options.highlighted = min(enabled, key=lambda i: (i < previous_index, abs(i - previous_index)))
 
-        refresh_bindings_if_changed(self, ("done", "log", "reschedule"))
+        refresh_bindings_if_changed(self, ("done", "log", "reschedule", "details"))
 
     def selected(self) -> AgendaItem | None:
         option = self.query_one("#today-agenda", OptionList).highlighted_option
@@ -220,13 +245,31 @@ class TodayScreen(Screen):
             return None
         return self._items.get(option.id)
 
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """`enter` (or a click) on an item opens its deal (OptionList takes `enter` for itself)."""
+        event.stop()
+        self.action_details()
+
+    @user_errors
+    def action_details(self) -> None:
+        from planner.ui.screens.deal import DealDetailsScreen
+
+        item = self.selected()
+        if item is None or item.opportunity_id is None:
+            return
+        self._deal(item.opportunity_id)  # still open: else a message, and the agenda as it is now
+        self.app.push_screen(DealDetailsScreen(item.opportunity_id))
+
     def on_option_list_option_highlighted(self, _: OptionList.OptionHighlighted) -> None:
-        refresh_bindings_if_changed(self, ("done", "log", "reschedule"))
+        refresh_bindings_if_changed(self, ("done", "log", "reschedule", "details"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("done", "log"):
             return True if self.selected() is not None else None
         if action == "reschedule":
+            # Only an item with a date has one to move; `d` sets a first one (Done, then the form).
+            return reschedulable(self.selected())
+        if action == "details":
             item = self.selected()
             return True if item is not None and item.opportunity_id is not None else None
         return True
@@ -305,10 +348,12 @@ class TodayScreen(Screen):
         ]
         if not uncovered:
             if not deal.has_economic_buyer:
-                self.notify(
-                    f"{deal.title} has no Economic Buyer yet: add one in the deal's details on the Funnel screen.",
-                    markup=False,
-                )
+                # Straight to where one is added (the details' `b`), the role preset.
+                from planner.ui.screens.deal import edit_influences
+
+                self.notify(f"{deal.title} has no Economic Buyer yet: add one (enter adds, ctrl+s saves).",
+                            markup=False)
+                edit_influences(app, deal, Role.ECONOMIC)
             else:
                 self._done(item.opportunity_id)
             return
@@ -326,42 +371,21 @@ class TodayScreen(Screen):
 
     @user_errors
     def action_log(self) -> None:
-        from planner.domain.parse import MAX_NOTES, clean_text, parse_kind, parse_minutes
+        """The one log-time form (the Funnel's `t`): on the item's deal, or prospecting time."""
+        from planner.ui.screens.modals import log_time
 
         item = self.selected()
         if item is None:
             return
-        app = self.planner
-        opp_id = item.opportunity_id
-
-        def apply(values: dict[str, str]) -> None:
-            kind = parse_kind(values["kind"])
-            minutes = parse_minutes(values["minutes"])
-            note = clean_text(values["note"], MAX_NOTES, what="note")
-            # Work on no deal is prospecting: it counts as Above-the-Funnel time.
-            activity = Activity(kind=kind, minutes=minutes, on=app.core.today, opportunity_id=opp_id, note=note)
-            app.commit(lambda: app.core.log_time(activity))
-
-        default_kind = "research" if opp_id is None else "call"
-        target = "prospecting (no deal)" if opp_id is None else item.title
-        self.app.push_screen(
-            FormModal(
-                f"Log time: {target}",
-                [
-                    Field("kind", "Kind (call, meeting, email, proposal, research, other)", default_kind),
-                    Field("minutes", "Minutes (45, 1h30, 1.5h)", "", "45"),
-                    Field("note", "Note (optional)", ""),
-                ],
-                apply,
-            )
-        )
+        deal = self._deal(item.opportunity_id) if item.opportunity_id is not None else None
+        log_time(self.planner, deal)
 
     @user_errors
     def action_reschedule(self) -> None:
         from planner.domain.parse import parse_date
 
         item = self.selected()
-        if item is None or item.opportunity_id is None:
+        if not reschedulable(item):
             return
         app = self.planner
         opp_id = item.opportunity_id
