@@ -199,6 +199,8 @@ def _args_plan(p: argparse.ArgumentParser) -> None:
                    help="your own split of the week in percent, Above/In/Best Few (20/40/40); 'suggested' clears it")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--ics", metavar="FILE", help="also write the time blocks as an iCalendar file ('-' for stdout)")
+    p.add_argument("--include-past", action="store_true",
+                   help="with --ics: also the days of this week already past (default: from today on)")
 
 
 def _args_config(p: argparse.ArgumentParser) -> None:
@@ -1111,15 +1113,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
                 notes.extend(f"warning: {w}" for w in change.warnings)
         snapshot, status, plan = core.snapshot(), core.status(), core.week_plan()
         if args.ics and args.ics != "-":
-            written = core.write_week_calendar(args.ics)
-            notes.append(f"wrote {len(plan.blocks)} time blocks to {written.value}")
+            written = core.write_week_calendar(args.ics, include_past=args.include_past)
+            notes.append(written.description[:1].lower() + written.description[1:])  # "wrote 12 time blocks to …"
+        calendar = core.week_calendar(include_past=args.include_past) if args.ics == "-" else b""
     for note in notes:
         print(note, file=sys.stderr)
     if args.ics == "-":
-        from planner.ics import week_ics
-
         sys.stdout.flush()
-        sys.stdout.buffer.write(week_ics(plan))
+        sys.stdout.buffer.write(calendar)
         sys.stdout.buffer.flush()
         return 0  # the calendar went to stdout; do not mix text into it
     if args.json:

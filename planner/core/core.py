@@ -235,7 +235,7 @@ class Core:
 
             snapshot = self.snapshot()
             self._plan = week_plan(self.today, snapshot.settings_this_week, self.status().allocation,
-                                   snapshot.week_minutes)
+                                   snapshot.week_minutes, snapshot.open_deals)
         return self._plan
 
     def deal(self, deal_id: int) -> Opportunity:
@@ -628,22 +628,25 @@ class Core:
         return self._made(step, None, value=streak)
 
     # --- files --------------------------------------------------------------------------------
-    def week_calendar(self) -> bytes:
-        """This week's time blocks as iCalendar bytes (what `write_week_calendar` writes)."""
+    def week_calendar(self, *, include_past: bool = False) -> bytes:
+        """This week's time blocks as iCalendar bytes (what `write_week_calendar` writes): from
+        today on, or every day of the week with `include_past`."""
         from planner.ics import week_ics
 
-        return week_ics(self.week_plan())
+        return week_ics(self.week_plan(), today=self.today, include_past=include_past)
 
-    def write_week_calendar(self, target: str | Path) -> Change:
+    def write_week_calendar(self, target: str | Path, *, include_past: bool = False) -> Change:
         """This week's time blocks as an iCalendar file (the Week screen's `i`, `planner plan
         --ics`), through the one writer that refuses the database and its own files."""
         from planner.files import write_file
+        from planner.ics import exported_blocks
 
         if not str(target).strip():
             raise BadInput("type a file path for the calendar")
-        plan = self.week_plan()
-        path = write_file(str(target).strip(), self.week_calendar(), database=self.database_path)
-        return Change(f"Wrote {len(plan.blocks)} time blocks to {path}", changed=False, value=path)
+        count = len(exported_blocks(self.week_plan(), today=self.today, include_past=include_past))
+        data = self.week_calendar(include_past=include_past)
+        path = write_file(str(target).strip(), data, database=self.database_path)
+        return Change(f"Wrote {count} time block{'s' if count != 1 else ''} to {path}", changed=False, value=path)
 
     def export_data(self, fmt: str) -> tuple[bytes, int]:
         """(bytes, number of deals): every deal as CSV, or everything as JSON (`planner export`)."""

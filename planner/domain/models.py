@@ -537,6 +537,7 @@ class TimeBlock:
     minutes: int
     bucket: Bucket
     title: str  # e.g. "Best Few: close — Acme"
+    detail: str = ""  # the deals to work on and their next actions, one a line (the calendar's description)
 
 
 @dataclass(frozen=True, slots=True)

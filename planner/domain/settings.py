@@ -35,8 +35,12 @@ class Settings:
     prospecting_floor: float = 0.15
     # The user's own split of the week in percent (Week view); None follows the suggestion.
     user_split: Mapping[Bucket, int] | None = None
-    # When the selling day starts, for the week's time blocks (hour of day, local time).
+    # The selling day, for the week's time blocks (hours of day, local time): when it starts and
+    # ends, and the lunch break inside it (lunch_minutes 0: no lunch break).
     day_start_hour: int = 9
+    day_end_hour: int = 18
+    lunch_hour: int = 12
+    lunch_minutes: int = 60
     # How many browser tabs `planner serve` runs at once (each tab is one app process).
     serve_connections: int = 4
     # Money (SPEC §4 "Amounts on input"): the one currency of this database ("" = none shown) and
@@ -59,6 +63,17 @@ class SettingSpec:
     help: str
     optional: bool = False  # accepts "auto" / "" to go back to measured-or-default
     money: bool = False  # an amount, read as amounts are everywhere (12,500 · 12.5k · €12 500)
+    label: str = ""  # the setting's name in words, as the Profile screen shows it
+
+    @property
+    def name(self) -> str:
+        """The human name ("Typical stay in Best Few (days)"); the key when there is none."""
+        return self.label or self.key
+
+    @property
+    def meaning(self) -> str:
+        """The help as a sentence on its own ("Selling hours available per week")."""
+        return self.help[:1].upper() + self.help[1:]
 
     @property
     def accepts(self) -> str:
@@ -70,29 +85,50 @@ class SettingSpec:
         return f"{self.minimum:g} to {self.maximum:g}" + (", or auto" if self.optional else "")
 
 
-def _bucket_specs(prefix: str, kind: type, lo: float, hi: float, help_: str, optional: bool) -> list[SettingSpec]:
-    return [SettingSpec(f"{prefix}.{b.value}", kind, lo, hi, f"{help_} ({b.label})", optional) for b in OPEN_BUCKETS]
+def _bucket_specs(prefix: str, kind: type, lo: float, hi: float, help_: str, optional: bool,
+                  label: str) -> list[SettingSpec]:
+    return [SettingSpec(f"{prefix}.{b.value}", kind, lo, hi, f"{help_} ({b.label})", optional,
+                        label=label.format(bucket=b.label)) for b in OPEN_BUCKETS]
 
 
 SETTING_SPECS: dict[str, SettingSpec] = {
     s.key: s
     for s in [
-        SettingSpec("hours_per_week", float, 0.5, 100, "selling hours available per week"),
-        SettingSpec("cycle_days", int, 1, 3650, "normal sales cycle in days when fewer than 3 won deals are measurable"),
-        SettingSpec("goal_wins_per_month", float, 0.1, 1000, "wins wanted per month"),
+        SettingSpec("hours_per_week", float, 0.5, 100,
+                    "selling hours available per week (a normal week; the Week's H changes one week only)",
+                    label="Selling hours, normal week"),
+        SettingSpec("cycle_days", int, 1, 3650, "sales cycle in days, used while fewer than 3 won deals can be measured",
+                    label="Normal sales cycle (days)"),
+        SettingSpec("goal_wins_per_month", float, 0.1, 1000, "wins wanted per month: the flow the split and the forecast aim for", label="Wins wanted per month"),
         SettingSpec("goal_value_per_month", float, 0, 1e12,
                     "revenue wanted per month (money forecast and coverage); 'none' = no money goal",
-                    optional=True, money=True),
-        *_bucket_specs("effort_hours", float, 0.1, 500, "hours one deal needs during its stay", False),
-        SettingSpec("prospect_hours", float, 0.1, 100, "hours to find and first-contact one new prospect"),
-        *_bucket_specs("residence_days", float, 1, 3650, "typical stay in days; 'auto' = measured or default", True),
-        *_bucket_specs("pass_rate", float, 0.01, 1, "share that moves on; 'auto' = measured or default", True),
-        SettingSpec("prospecting_floor", float, 0, 0.9, "share of the week never taken from prospecting"),
-        SettingSpec("day_start_hour", int, 0, 23, "hour the selling day starts, for the week's time blocks"),
-        SettingSpec("serve_connections", int, 1, 64, "browser tabs 'planner serve' runs at once"),
+                    optional=True, money=True, label="Revenue wanted per month"),
+        *_bucket_specs("effort_hours", float, 0.1, 500, "hours of work one deal needs during its whole stay", False,
+                       "Hours per deal, {bucket}"),
+        SettingSpec("prospect_hours", float, 0.1, 100, "hours to find and first-contact one new prospect",
+                    label="Hours to find one prospect"),
+        *_bucket_specs("residence_days", float, 1, 3650, "days a deal stays before it moves on; 'auto' = measured or default", True,
+                       "Typical stay in {bucket} (days)"),
+        *_bucket_specs("pass_rate", float, 0.01, 1, "share of its deals that move on (or win); 'auto' = measured or default", True,
+                       "Pass rate {bucket}"),
+        SettingSpec("prospecting_floor", float, 0, 0.9, "share of the week never taken from prospecting, however full the funnel",
+                    label="Prospecting floor (share)"),
+        # The selling day the week's time blocks are laid out in (and exported to a calendar).
+        SettingSpec("day_start_hour", int, 0, 23, "hour the selling day starts; the week's time blocks begin then",
+                    label="Selling day starts (hour)"),
+        SettingSpec("day_end_hour", int, 1, 24,
+                    "hour the selling day ends; a day with more work starts earlier", label="Selling day ends (hour)"),
+        SettingSpec("lunch_hour", int, 0, 23, "hour the lunch break starts; no time block runs through it",
+                    label="Lunch starts (hour)"),
+        SettingSpec("lunch_minutes", int, 0, 240, "length of the lunch break in minutes; 0 = no lunch break",
+                    label="Lunch break (minutes)"),
+        SettingSpec("serve_connections", int, 1, 64, "browser tabs 'planner serve' runs at once",
+                    label="Browser tabs served at once"),
         # Money: one currency per database, and how amounts are written (SPEC §4).
-        SettingSpec("currency", str, 0, 0, "the currency of every amount, shown beside them ('none' to show none)"),
-        SettingSpec("decimal_comma", bool, 0, 1, "amounts are written 12.500,50 (on) rather than 12,500.50 (off)"),
+        SettingSpec("currency", str, 0, 0, "the currency of every amount, shown beside them ('none' to show none)",
+                    label="Currency"),
+        SettingSpec("decimal_comma", bool, 0, 1, "amounts are written 12.500,50 (on) rather than 12,500.50 (off)",
+                    label="Decimal comma"),
     ]
 }
 

@@ -109,3 +109,38 @@ def test_blocks_always_add_up_to_the_week_rounded_to_a_quarter_hour(hours, start
     for bucket in OPEN:
         assert abs(planned.get(bucket, 0) - plan.planned_hours[bucket] * 60) <= 15 + 1e-6
     assert all(0 <= b.start_minute and b.start_minute + b.minutes <= 24 * 60 for b in plan.blocks)
+
+
+def test_no_block_runs_through_the_lunch_break():
+    plan = plan_for(Settings(hours_per_week=30))  # 6 h a day from 09:00: the day goes on after lunch
+    lunch = (12 * 60, 13 * 60)
+    assert any(b.start_minute >= lunch[1] for b in plan.blocks)
+    assert all(b.start_minute + b.minutes <= lunch[0] or b.start_minute >= lunch[1] for b in plan.blocks)
+    assert sum(b.minutes for b in plan.blocks) == 30 * 60
+    # Without a lunch break the work runs straight on (with its short breaks only).
+    straight = plan_for(Settings(hours_per_week=30, lunch_minutes=0))
+    assert any(lunch[0] <= b.start_minute < lunch[1] for b in straight.blocks)
+
+
+def test_a_day_longer_than_the_selling_day_starts_earlier_to_end_by_the_day_end():
+    plan = plan_for(Settings(hours_per_week=40, day_start_hour=9, day_end_hour=17))
+    for offset in range(5):
+        blocks = [b for b in plan.blocks if b.day == MONDAY + timedelta(days=offset)]
+        assert blocks[-1].start_minute + blocks[-1].minutes <= 17 * 60
+        assert blocks[0].start_minute < 9 * 60  # 8 h of work, a lunch hour and breaks do not fit 09–17
+    # A short day stays where the user starts it.
+    short = plan_for(Settings(hours_per_week=10, day_start_hour=9, day_end_hour=17))
+    assert {b.start_minute for b in short.blocks if b.start_minute == min(x.start_minute for x in short.blocks)} == {540}
+
+
+@hyp_settings(max_examples=150, deadline=None)
+@given(st.floats(0.5, 100), st.integers(0, 23), st.integers(1, 24), st.integers(0, 23), st.integers(0, 240))
+def test_any_selling_day_keeps_the_week_and_blocks_never_overlap(hours, start, end, lunch, lunch_minutes):
+    plan = plan_for(Settings(hours_per_week=hours, day_start_hour=start, day_end_hour=end, lunch_hour=lunch,
+                             lunch_minutes=lunch_minutes))
+    assert sum(b.minutes for b in plan.blocks) == 15 * round(hours * 4)
+    assert all(0 <= b.start_minute and b.start_minute + b.minutes <= 24 * 60 for b in plan.blocks)
+    for offset in range(5):
+        blocks = sorted((b for b in plan.blocks if b.day == MONDAY + timedelta(days=offset)),
+                        key=lambda b: b.start_minute)
+        assert all(a.start_minute + a.minutes <= b.start_minute for a, b in zip(blocks, blocks[1:]))

@@ -59,13 +59,49 @@ async def test_every_setting_is_listed_with_its_value_and_meaning(db):
         await open_profile(pilot)
         shown = rows(app, "settings")
         assert list(shown) == list(SETTING_SPECS)
+        # Human names, not the keys of the command line.
+        assert shown["residence_days.best_few"][0] == "Typical stay in Best Few (days)"
+        assert shown["pass_rate.in"][0] == "Pass rate In the Funnel"
+        assert shown["hours_per_week"][0] == "Selling hours, normal week"
+        assert not any("_" in row[0] for row in shown.values())
         assert shown["hours_per_week"][1] == "15"
         assert shown["effort_hours.in"][1] == "6"
         assert shown["pass_rate.above"][1] == "auto"
         assert shown["pass_rate.above"][2] == "default: 0.50"  # what the engine uses, and why
         assert shown["residence_days.in"][2] == "default: 27 days"  # 0.45 × 60
         await select_setting(pilot, "prospect_hours")
-        assert "hours to find and first-contact one new prospect" in text_of(app, "#profile-setting-help")
+        hint = " ".join(text_of(app, "#profile-setting-help").split())
+        # The highlighted setting in full: its name, the key to use with planner config, its meaning.
+        assert "Hours to find one prospect · planner config prospect_hours" in hint
+        assert "Hours to find and first-contact one new prospect (0.1 to 100)" in hint
+        await pilot.press("e")
+        await pilot.pause()
+        assert "planner config prospect_hours VALUE" in text_of(app, "#hint")
+
+
+async def test_the_meaning_stays_readable_in_a_small_terminal(db):
+    from planner.app import PlannerApp
+
+    app = PlannerApp(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_profile(pilot)
+        await pilot.pause()
+        settings = table(app, "settings")
+        lines = text_of(app, "#settings-table").splitlines()
+        header = lines[0]
+        assert "Meaning" in header
+        meaning_at = header.index("Meaning")
+        row = next(line for line in lines if "Selling hours, normal week" in line)
+        meaning = row[meaning_at:].strip()
+        # More than a couple of letters of it, and an ellipsis where it is cut, not a hard cut.
+        assert len(meaning) >= 15 and meaning.endswith("…") and meaning.startswith("Selling hours"), meaning
+        assert settings.virtual_size.width <= settings.scrollable_content_region.width  # no sideways scrolling
+        # Made wider, the names come back whole and the meaning gets the room.
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        await pilot.pause()
+        lines = text_of(app, "#settings-table").splitlines()
+        assert any("Typical stay in Above the Funnel (days)" in line for line in lines)
 
 
 async def test_setting_saved_bad_value_refused_and_auto_resets(db):
@@ -172,3 +208,58 @@ async def test_criterion_keys_do_nothing_on_the_settings_table_and_small_termina
         await pilot.press("tab")
         await pilot.pause()
         assert app.screen.focused is table(app, "criteria")
+
+
+async def test_the_selling_day_is_set_here_and_the_week_is_laid_out_in_it(db):
+    from planner.app import PlannerApp
+    from planner.ui.screens.today_forms import FormModal
+
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_profile(pilot)
+        shown = rows(app, "settings")
+        assert [shown[k][0:2] for k in ("day_end_hour", "lunch_hour", "lunch_minutes")] == [
+            ["Selling day ends (hour)", "18"], ["Lunch starts (hour)", "12"], ["Lunch break (minutes)", "60"]]
+        await select_setting(pilot, "day_end_hour")
+        await pilot.press("e")
+        await fill(pilot, value="25")  # refused: an hour of the day, 1 to 24
+        assert isinstance(app.screen, FormModal)
+        assert "day_end_hour must be between 1 and 24" in text_of(app, "#error")
+        await fill(pilot, value="16")
+        await select_setting(pilot, "lunch_hour")
+        await pilot.press("e")
+        await fill(pilot, value="11")
+        await select_setting(pilot, "lunch_minutes")
+        await pilot.press("e")
+        await fill(pilot, value="45")
+        assert [rows(app, "settings")[k][1] for k in ("day_end_hour", "lunch_hour", "lunch_minutes")] == [
+            "16", "11", "45"]
+        await pilot.press("3")  # the Week is laid out in that day at once
+        await pilot.pause()
+        assert "your day 09:00–16:00, lunch 11:00–11:45" in text_of(app, "#week-blocks-title")
+        blocks = app.core.week_plan().blocks
+        assert all(b.start_minute + b.minutes <= 11 * 60 or b.start_minute >= 11 * 60 + 45 for b in blocks)
+        assert all(b.start_minute + b.minutes <= 16 * 60 for b in blocks)
+        await pilot.press("u")  # undone like any other change
+        await pilot.pause()
+        assert "lunch 11:00–12:00" in text_of(app, "#week-blocks-title")
+    with repository(db) as repo:
+        settings = repo.settings()
+    assert (settings.day_end_hour, settings.lunch_hour, settings.lunch_minutes) == (16, 11, 60)
+
+
+async def test_this_weeks_own_hours_show_beside_the_normal_week(db):
+    from planner.app import PlannerApp
+
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_profile(pilot)
+        assert rows(app, "settings")["hours_per_week"][1:3] == ["15", ""]
+        await pilot.press("3", "H")
+        await fill(pilot, value="22")
+        await pilot.press("5")
+        await pilot.pause()
+        # The normal week stays 15 h; what the engine plans this week with is beside it.
+        assert rows(app, "settings")["hours_per_week"][1:3] == ["15", "this week: 22 h"]
+    with repository(db) as repo:
+        assert repo.settings().hours_per_week == 15

@@ -46,6 +46,7 @@ def text_of(app, selector: str) -> str:
 
 def split_rows(app) -> dict[str, list[str]]:
     table = screen(app).query_one("#week-split", DataTable)
+    # Columns: bucket, asked, suggested, your split, planned, logged.
     return {str(key.value): [str(c) for c in table.get_row(key)] for key in table.rows}
 
 
@@ -74,20 +75,82 @@ async def test_week_shows_hours_split_reasons_logged_time_and_blocks(db):
         rows = split_rows(app)
         assert list(rows) == ["best_few", "above", "in"]  # the method's priority order
         for bucket in (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN):
-            assert rows[bucket.value][1] == f"{status.allocation[bucket].percent} %"
+            assert rows[bucket.value][2] == f"{status.allocation[bucket].percent} %"
         assert sum(status.allocation[b].percent for b in (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN)) == 100
         reasons = " ".join(text_of(app, "#week-reasons").split())  # long reasons wrap
         for bucket in (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN):
             assert status.allocation[bucket].reason in reasons
         quota = status.allocation.prospect_quota
         assert f"Prospecting quota: {quota} new prospects this week" in reasons  # the engine's one quota
-        assert rows["best_few"][4] == "1.5 h" and rows["above"][4] == "0.5 h"  # logged this week
+        assert rows["best_few"][5] == "1.5 h" and rows["above"][5] == "0.5 h"  # logged this week
         bars = text_of(app, "#week-bars")
         assert "1.5 h logged of" in bars and "0.5 h logged of" in bars
         blocks = text_of(app, "#week-blocks")
         for day in ("Mon 02 Mar", "Tue 03 Mar", "Wed 04 Mar", "Thu 05 Mar", "Fri 06 Mar"):
             assert day in blocks
-        assert "09:00" in blocks and "Best Few: close" in blocks
+        assert "09:00–" in blocks and "Best Few" in blocks
+        # Each block names the deals to work on: the Best Few deals to close, the In deals to cover.
+        assert "Close 0" in blocks and "Close 1" in blocks and "Cover 0" in blocks
+        assert "your day 09:00–18:00, lunch 12:00–13:00" in text_of(app, "#week-blocks-title")
+
+
+async def test_each_buckets_demand_is_shown_beside_its_share(db):
+    from planner.app import PlannerApp
+
+    seed(db)
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_week(pilot)
+        allocation = app.core.status().allocation
+        rows = split_rows(app)
+        for bucket in (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN):
+            assert rows[bucket.value][1] == f"{allocation[bucket].demanded_hours:.1f} h", bucket
+        assert rows["in"][1] != rows["best_few"][1]
+        # The normal week is said even when this week has no hours of its own.
+        assert "15 h of selling time (normal week)" in text_of(app, "#week-header")
+
+
+async def test_under_your_own_split_the_overload_says_what_your_split_gives(db):
+    from planner.app import PlannerApp
+
+    seed(db)  # 2 Best Few, 4 In: the funnel asks more than 15 h
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_week(pilot)
+        assert "so the suggestion gives every bucket" in " ".join(text_of(app, "#week-overload").split())
+        await pilot.press("e")
+        await fill(pilot, best_few="10", above="80", **{"in": "10"})
+        status = app.core.status()
+        own = status.own_split
+        assert own is not None and Bucket.IN in own.underserved
+        said = " ".join(text_of(app, "#week-overload").split())
+        assert "so the suggestion gives every bucket" not in said  # the split in use is the user's
+        assert (f"your split gives Best Few {own[Bucket.BEST_FEW].hours:.1f} h of "
+                f"{own[Bucket.BEST_FEW].demanded_hours:.1f} h") in said
+        assert f"In {own[Bucket.IN].hours:.1f} h of {own[Bucket.IN].demanded_hours:.1f} h" in said
+        # The bucket it starves is named with its hours (split_underserves).
+        assert "Your split gives In the Funnel 1.5 h a week (10 %), under half of the" in said
+        reasons = " ".join(text_of(app, "#week-reasons").split())
+        assert own[Bucket.IN].reason in reasons
+        await pilot.press("r")  # back to the suggestion: the overload speaks of it again
+        await pilot.pause()
+        assert "so the suggestion gives every bucket" in " ".join(text_of(app, "#week-overload").split())
+
+
+async def test_the_prospecting_floor_is_said_when_it_holds(db):
+    from planner.app import PlannerApp
+
+    seed(db, best_few=12, in_funnel=15)  # SPEC §3.3's second example: Above gets the floor
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_week(pilot)
+        allocation = app.core.status().allocation
+        assert allocation.floor_binds
+        reasons = " ".join(text_of(app, "#week-reasons").split())
+        assert "The prospecting floor holds: Above the Funnel keeps 15 % of the week (2.2 h)" in reasons
+        said = " ".join(text_of(app, "#week-overload").split())
+        assert "the suggestion keeps the prospecting floor" in said
+        assert "every bucket gets" not in said and "so the suggestion gives every bucket" not in said
 
 
 async def test_overload_is_said_and_absent_when_the_week_suffices(db):
@@ -132,7 +195,7 @@ async def test_hours_are_validated_and_bad_input_changes_nothing(db):
         # Both are shown: this week's hours and the normal week's.
         assert "20 h of selling time this week (normal week 15 h)" in text_of(app, "#week-header")
         rows = split_rows(app)
-        assert sum(float(rows[b][3].removesuffix(" h")) for b in rows) == 20
+        assert sum(float(rows[b][4].removesuffix(" h")) for b in rows) == 20
         await pilot.press("u")  # the week's hours are undone like any other change
         await pilot.pause()
         assert "15 h of selling time" in text_of(app, "#week-header")
@@ -185,15 +248,15 @@ async def test_own_split_saved_refused_when_not_100_and_reset_to_the_suggestion(
         await fill(pilot, best_few="20", above="50", **{"in": "30"})
         assert not isinstance(app.screen, FormModal)
         rows = split_rows(app)
-        assert [rows[b][2] for b in ("best_few", "above", "in")] == ["20 %", "50 %", "30 %"]
-        assert rows["above"][3] == "7.5 h"  # 50 % of 15 h
+        assert [rows[b][3] for b in ("best_few", "above", "in")] == ["20 %", "50 %", "30 %"]
+        assert rows["above"][4] == "7.5 h"  # 50 % of 15 h
         assert "your split" in text_of(app, "#week-header")
         with repository(db) as repo:
             assert repo.settings().user_split == {Bucket.BEST_FEW: 20, Bucket.ABOVE: 50, Bucket.IN: 30}
         await pilot.press("r")
         await pilot.pause()
         rows = split_rows(app)
-        assert [rows[b.value][2] for b in suggested] == [f"{v} %" for v in suggested.values()]
+        assert [rows[b.value][3] for b in suggested] == [f"{v} %" for v in suggested.values()]
     with repository(db) as repo:
         assert repo.settings().user_split is None
 
@@ -209,27 +272,41 @@ async def test_ics_export_writes_the_same_calendar_as_the_cli(db, tmp_path, monk
     app = PlannerApp(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_week(pilot)
-        blocks = len(screen(app).plan.blocks)
+        plan = screen(app).plan
+        from_today = [b for b in plan.blocks if b.day >= TODAY]
+        assert 0 < len(from_today) < len(plan.blocks)
         await pilot.press("i")
         await pilot.pause()
         field = app.screen.query_one("#field-value")
         assert field.value == "~/planner-week-2026-03-02.ics"
+        assert app.screen.query_one("#field-past").value == "no"
         await fill(pilot, value=str(tmp_path))  # a folder: refused
         assert "folder" in text_of(app, "#error")
-        await fill(pilot, value="~/planner-week-2026-03-02.ics")
-    written = tmp_path / "planner-week-2026-03-02.ics"
-    calendar = icalendar.Calendar.from_ical(written.read_bytes())
-    events = [c for c in calendar.walk("VEVENT")]
-    assert len(events) == blocks > 0
-    first = min(events, key=lambda e: e.decoded("dtstart"))
-    assert first.decoded("dtstart").date() == MONDAY
+        await fill(pilot, value="~/planner-week-2026-03-02.ics", past="maybe")
+        assert "answer yes or no" in text_of(app, "#error")
+        await fill(pilot, value="~/planner-week-2026-03-02.ics", past="no")
+        # Monday and Tuesday are past: left out, and said so.
+        written = tmp_path / "planner-week-2026-03-02.ics"
+        events = icalendar.Calendar.from_ical(written.read_bytes()).walk("VEVENT")
+        assert len(events) == len(from_today)
+        assert min(e.decoded("dtstart") for e in events).date() == TODAY
+        assert "Best Few: close — Close 0" in {str(e["summary"]) for e in events}  # the deal to close, by name
+        await pilot.press("i")
+        await pilot.pause()
+        await fill(pilot, value="~/every-day.ics", past="yes")
+        every = icalendar.Calendar.from_ical((tmp_path / "every-day.ics").read_bytes()).walk("VEVENT")
+        assert len(every) == len(plan.blocks)
+        assert min(e.decoded("dtstart") for e in every).date() == MONDAY
 
     assert run(["--db", db, "plan", "--ics", str(tmp_path / "cli.ics")]) == 0
+    assert run(["--db", db, "plan", "--include-past", "--ics", str(tmp_path / "cli-every.ics")]) == 0
 
     def without_stamp(data: bytes) -> list[bytes]:
-        return [line for line in data.splitlines() if not line.startswith(b"DTSTAMP")]
+        return [line for line in data.splitlines() if not line.startswith((b"DTSTAMP", b"SEQUENCE"))]
 
     assert without_stamp(written.read_bytes()) == without_stamp((tmp_path / "cli.ics").read_bytes())
+    assert without_stamp((tmp_path / "every-day.ics").read_bytes()) == without_stamp(
+        (tmp_path / "cli-every.ics").read_bytes())
 
 
 async def test_ics_export_onto_the_database_is_refused_and_the_database_is_unchanged(db, tmp_path):

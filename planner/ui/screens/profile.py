@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from planner.domain.models import Bucket, Criterion, CriterionKind, Status
-from planner.domain.settings import SETTING_SPECS, Settings, format_setting, setting_value
+from planner.domain.settings import SETTING_SPECS, SettingSpec, Settings, format_setting, setting_value
 from planner.domain.text import shown_line
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
@@ -63,11 +63,16 @@ def parse_weight(text: str) -> int:
 
 
 
-def in_use(key: str, settings: Settings, status: Status) -> str:
-    """What the engine actually uses for a setting when it differs from what is typed in."""
+def in_use(key: str, settings: Settings, status: Status, week_hours: float | None = None) -> str:
+    """What the engine actually uses for a setting when it differs from what is typed in, short
+    enough for its column: "58 days (18 wins)", "16 days (67 stays)", "default: 0.50", and the
+    hours of this week when the Week's H set them for this week only ("this week: 20 h")."""
     params = status.parameters
+    if key == "hours_per_week" and week_hours is not None:
+        return f"this week: {format_setting(week_hours)} h"
     if key == "cycle_days" and status.cycle.source == "measured":
-        return f"in use: {status.cycle.days:.0f} days, {status.cycle.description}"
+        wins = status.cycle.samples
+        return f"{status.cycle.days:.0f} days ({wins} win{'s' if wins != 1 else ''})"
     if "." in key:
         group, bucket = key.split(".", 1)
         if group in ("residence_days", "pass_rate"):
@@ -75,10 +80,33 @@ def in_use(key: str, settings: Settings, status: Status) -> str:
             shown = f"{p.value:.0f} days" if group == "residence_days" else f"{p.value:.2f}"
             if p.source == "measured":
                 unit = "stays" if group == "residence_days" else "outcomes"
-                return f"measured: {shown} ({p.samples} {unit})"
+                return f"{shown} ({p.samples} {unit})"
             if setting_value(settings, key) is None:
                 return f"default: {shown}"
     return ""
+
+
+def setting_hint(spec: SettingSpec) -> Content:
+    """The highlighted setting in full: its name, the key the CLI knows it by, what it means."""
+    return Content.assemble((spec.name, "bold"), "  ·  ", (f"planner config {spec.key}", "$text-accent"), "\n",
+                            f"{spec.meaning} ({spec.accepts})")
+
+
+def settings_widths(width: int, cells: list[tuple[str, str, str, str]], padding: int) -> tuple[int, int, int, int]:
+    """Widths of Setting, Value, In use and Meaning in a table `width` cells wide: Value and In use
+    as wide as they need, the rest shared so the Meaning keeps a readable part (an ellipsis ends
+    what does not fit) and the names stay whole when there is room for them."""
+    from rich.cells import cell_len
+
+    heads = ("Setting", "Value", "In use", "Meaning")
+    need = [max([cell_len(h)] + [cell_len(row[i]) for row in cells]) for i, h in enumerate(heads)]
+    rest = width - need[1] - need[2] - 4 * 2 * padding
+    meaning_least = max(18, round(rest * 0.4))
+    name = max(12, min(need[0], rest - meaning_least))
+    return name, need[1], need[2], max(8, min(need[3], rest - name))
+
+
+_SETTING_COLUMNS = (("Setting", "key"), ("Value", "value"), ("In use", "in_use"), ("Meaning", "help"))
 
 
 class ProfileScreen(Screen):
@@ -120,6 +148,7 @@ class ProfileScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._criteria: dict[str, Criterion] = {}
+        self._widths: tuple[int, int, int, int] | None = None
 
     @property
     def planner(self) -> PlannerApp:
@@ -140,10 +169,8 @@ class ProfileScreen(Screen):
 
     def on_mount(self) -> None:
         settings = self.query_one("#settings-table", DataTable)
-        settings.add_column("Setting", key="key")
-        settings.add_column("Value", key="value")
-        settings.add_column("In use", key="in_use")
-        settings.add_column("Meaning", key="help")
+        for label, key in _SETTING_COLUMNS:
+            settings.add_column(label, key=key)
         criteria = self.query_one("#criteria-table", DataTable)
         criteria.add_column("Criterion", key="name")
         criteria.add_column("Kind", key="kind")
@@ -163,15 +190,19 @@ class ProfileScreen(Screen):
         settings = core.settings()
         status = core.status()
 
+        week_hours = core.snapshot().week_hours
         table = self.query_one("#settings-table", DataTable)
         row = table.cursor_row
+        cells = [(spec.name, format_setting(setting_value(settings, key), key), in_use(key, settings, status, week_hours),
+                  spec.meaning) for key, spec in SETTING_SPECS.items()]
+        self._fit_settings_columns(table, cells)
         table.clear()
-        for key, spec in SETTING_SPECS.items():
+        for key, (name, value, used, meaning) in zip(SETTING_SPECS, cells, strict=True):
             table.add_row(
-                Text(key),
-                Text(format_setting(setting_value(settings, key), key), style="bold"),
-                Text(in_use(key, settings, status), style="dim"),
-                Text(spec.help),
+                Text(name, no_wrap=True, overflow="ellipsis"),
+                Text(value, style="bold", no_wrap=True, overflow="ellipsis"),
+                Text(used, style="dim", no_wrap=True, overflow="ellipsis"),
+                Text(meaning, no_wrap=True, overflow="ellipsis"),
                 key=key,
             )
         if table.row_count:
@@ -198,6 +229,22 @@ class ProfileScreen(Screen):
         self.query_one("#profile-header", Static).update(header)
         refresh_bindings_if_changed(self, ("weight", "switch_kind", "delete_criterion"))
 
+    def _fit_settings_columns(self, table: DataTable, cells: list[tuple[str, str, str, str]]) -> None:
+        """(Re)make the settings columns at widths that fit the table as it is now."""
+        # Room kept for the vertical scrollbar whether it shows yet or not (the rows come after).
+        width = (table.content_region.width or self.size.width - 2) - table.styles.scrollbar_size_vertical
+        widths = settings_widths(width, cells, table.cell_padding) if width > 0 else None
+        if widths is None or widths == self._widths:
+            return
+        self._widths = widths
+        table.clear(columns=True)
+        for (label, key), w in zip(_SETTING_COLUMNS, widths, strict=True):
+            table.add_column(label, key=key, width=w)
+
+    def on_resize(self) -> None:
+        # The terminal changed size: the columns are fitted again once the layout has settled.
+        self.call_after_refresh(self.refresh_data)
+
     def _focused_table(self) -> str | None:
         focused = self.focused
         return focused.id if isinstance(focused, DataTable) else None
@@ -221,7 +268,7 @@ class ProfileScreen(Screen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "settings-table" and event.row_key.value in SETTING_SPECS:
             spec = SETTING_SPECS[event.row_key.value]
-            self.query_one("#profile-setting-help", Static).update(Content(f"{spec.key}: {spec.help} ({spec.accepts})"))
+            self.query_one("#profile-setting-help", Static).update(setting_hint(spec))
         refresh_bindings_if_changed(self, ("weight", "switch_kind", "delete_criterion"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -264,7 +311,8 @@ class ProfileScreen(Screen):
             app.commit(lambda: app.core.set_setting(key, value))
 
         self.app.push_screen(
-            prompt(f"Setting {key}", f"{spec.help} ({spec.accepts})", apply, value=format_setting(current, key))
+            prompt(spec.name, f"{spec.meaning} ({spec.accepts})", apply, value=format_setting(current, key),
+                   hint=f"The same as: planner config {key} VALUE")
         )
 
     def _criterion_form(self, title: str, criterion: Criterion | None) -> FormModal:

@@ -24,9 +24,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from planner.core import text
-from planner.domain.models import OPEN_BUCKETS, PRIORITY, Bucket, WeekPlan
-from planner.domain.settings import SETTING_SPECS
+from planner.domain.models import OPEN_BUCKETS, PRIORITY, Allocation, Bucket, OwnSplit, WeekPlan
+from planner.domain.settings import SETTING_SPECS, Settings
 from planner.domain.text import shown_line
+from planner.errors import BadInput
 from planner.ui.delivery import in_browser, save_for_user
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
@@ -64,13 +65,51 @@ def blocks_table(plan: WeekPlan) -> Table:
             blocks = by_day[day]
             if row < len(blocks):
                 b = blocks[row]
-                cell = Text(f"{text.time_span(b.start_minute, b.minutes)}\n", style="bold")
-                cell.append(Text(shown_line(b.title)))  # literal text, never markup
+                # "09:00–09:45 Best Few" over what to do: the deals by name, else the bucket's work.
+                work, _, deals = b.title.partition(" — ")
+                cell = Text(f"{text.time_span(b.start_minute, b.minutes)} ", style="bold")
+                cell.append(b.bucket.short_label, style="italic")
+                cell.append("\n")
+                cell.append(Text(shown_line(deals or work.partition(": ")[2] or work)))  # literal text, never markup
                 cells.append(cell)
             else:
                 cells.append(Text(""))
         table.add_row(*cells)
     return table
+
+
+def day_line(settings: Settings) -> Content:
+    """The blocks' heading with the selling day they are laid out in (Profile's day settings)."""
+    end = settings.day_end_hour if settings.day_end_hour > settings.day_start_hour else 24
+    day = f"your day {text.clock(settings.day_start_hour * 60)}–{text.clock(end * 60)}"
+    if settings.lunch_minutes:
+        day += f", lunch {text.time_span(settings.lunch_hour * 60, settings.lunch_minutes)}"
+    return Content.assemble("Time blocks, Monday to Friday", ("  ·  " + day, "not bold $text-muted"))
+
+
+def overload_lines(allocation: Allocation, own: OwnSplit | None, hours: float) -> list[Content]:
+    """The overload warning, said of the split in use: the suggestion's proportional cut (or the
+    prospecting floor it keeps), or what the user's own split gives each bucket of what it asks."""
+    if allocation.overloaded_hours <= 0:
+        return []
+    asked = allocation.demanded_hours
+    head = (f"Overloaded: the funnel asks for {text.hours(asked)} a week, {text.hours(allocation.overloaded_hours)} "
+            f"more than your {text.whole_hours(hours)} this week,")
+    shares = own if own is not None else allocation
+    if own is None and not allocation.floor_binds:
+        said = f" so the suggestion gives every bucket {hours / asked:.0%} of what it asks"
+    else:
+        parts = []
+        for bucket in PRIORITY:
+            share = shares[bucket]
+            part = f"{bucket.short_label} {text.hours(share.hours)} of {text.hours(share.demanded_hours)}"
+            if share.demanded_hours > 0:
+                part += f" ({min(share.hours / share.demanded_hours, 9.99):.0%})"
+            parts.append(part)
+        who = "your split gives" if own is not None else "the suggestion keeps the prospecting floor and gives"
+        said = f" and {who} {', '.join(parts)}"
+    return [Content(f"{head}{said}. Drop poor-fit prospects, move Best Few deals that are not nearly sure back, "
+                    "or raise your hours (H).")]
 
 
 class WeekScreen(Screen):
@@ -136,13 +175,14 @@ class WeekScreen(Screen):
             yield Static("", id="week-reasons")
             yield Static("Logged against the plan", classes="section")
             yield PlanBars(id="week-bars")
-            yield Static("Time blocks, Monday to Friday", classes="section")
+            yield Static("Time blocks, Monday to Friday", id="week-blocks-title", classes="section")
             yield Static("", id="week-blocks")
         yield PlannerFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#week-split", DataTable)
         table.add_column("Bucket", key="bucket")
+        table.add_column("Asked", key="asked")  # what the bucket's deals ask for a week (SPEC §3.3 D_s)
         table.add_column("Suggested", key="suggested")
         table.add_column("Your split", key="split")
         table.add_column("Planned", key="planned")
@@ -168,6 +208,8 @@ class WeekScreen(Screen):
         hours = f"{text.whole_hours(plan.hours)} of selling time"
         if snapshot.week_hours is not None:
             hours += f" this week (normal week {text.whole_hours(normal)})"
+        else:
+            hours += " (normal week)"
         self.query_one("#week-header", Static).update(
             Content.assemble(
                 (f"Week of {plan.week_start:%a %d %b %Y}", "bold"),
@@ -180,16 +222,14 @@ class WeekScreen(Screen):
             )
         )
 
+        status = core.status()
+        own = status.own_split if plan.is_custom else None
         overload = self.query_one("#week-overload", Static)
-        if allocation.overloaded_hours > 0:
-            overload.update(
-                Content(
-                    f"Overloaded: the funnel asks for {text.hours(allocation.overloaded_hours)} more than "
-                    f"your {text.whole_hours(plan.hours)} this week, so every bucket gets "
-                    f"{plan.hours / allocation.demanded_hours:.0%} of what it asks: "
-                    "drop poor-fit prospects, move Best Few deals that are not nearly sure back, or raise your hours (H)."
-                )
-            )
+        warnings = overload_lines(allocation, own, plan.hours)
+        warnings += [Content(f.message.rstrip(".") + ".") for f in status.flags
+                     if f.code == "split_underserves"] if own else []
+        if warnings:
+            overload.update(Content("\n").join(warnings))
             overload.add_class("overloaded")
         else:
             overload.update("")
@@ -200,18 +240,19 @@ class WeekScreen(Screen):
         table.clear()
         for bucket in PRIORITY:
             custom = plan.split[bucket] != plan.suggested[bucket]
+            short = own is not None and bucket in own.underserved
             table.add_row(
                 Text(bucket.label, style="bold"),
+                Text(text.hours(allocation[bucket].demanded_hours), justify="right"),
                 Text(f"{plan.suggested[bucket]} %", justify="right"),
                 Text(f"{plan.split[bucket]} %", justify="right", style="bold" if custom else ""),
-                Text(text.hours(plan.planned_hours[bucket]), justify="right"),
+                Text(text.hours(plan.planned_hours[bucket]), justify="right", style="bold" if short else ""),
                 Text(text.hours(plan.logged_hours.get(bucket, 0.0)), justify="right"),
                 key=bucket.value,
             )
         if table.row_count:
             table.move_cursor(row=min(max(selected, 0), table.row_count - 1))
 
-        own = core.status().own_split if plan.is_custom else None
         if own is not None:
             # What the user's own split does to each bucket; the suggestion's reasons under their own heading.
             reasons = [Content.styled("What your split does:", "bold")]
@@ -220,11 +261,17 @@ class WeekScreen(Screen):
         else:
             reasons = []
         reasons += [Content(allocation[b].reason) for b in PRIORITY]  # each reason names its bucket
+        if allocation.floor_binds:
+            floor = allocation[Bucket.ABOVE]
+            reasons.append(Content(
+                f"The prospecting floor holds: Above the Funnel keeps {floor.percent} % of the week "
+                f"({text.hours(floor.hours)}) however full the funnel is below it."))
         reasons.append(Content(f"Prospecting quota: {text.quota_text(allocation)}."))
         if plan.is_custom:
             reasons.append(Content("Your own split is in use: r resets it to the suggestion."))
         self.query_one("#week-reasons", Static).update(Content("\n").join(reasons))
 
+        self.query_one("#week-blocks-title", Static).update(day_line(snapshot.settings))
         self.query_one("#week-bars", PlanBars).show_plan(plan.planned_hours, plan.logged_hours)
         blocks = self.query_one("#week-blocks", Static)
         if plan.blocks:
@@ -302,16 +349,29 @@ class WeekScreen(Screen):
         core = self.planner.core
         plan = self.plan
 
-        def apply(target: str | None) -> None:
+        def export(target: str | None, include_past: bool) -> None:
+            count = sum(1 for b in plan.blocks if include_past or b.day >= core.today)
             where = save_for_user(
-                self.app, core.week_calendar(), filename=Path(default_ics_path(plan)).name, mime_type="text/calendar",
-                target=target, write=lambda path: core.write_week_calendar(path).value,
+                self.app, core.week_calendar(include_past=include_past), filename=Path(default_ics_path(plan)).name,
+                mime_type="text/calendar", target=target,
+                write=lambda path: core.write_week_calendar(path, include_past=include_past).value,
             )
-            self.notify(f"{len(plan.blocks)} time blocks {where}", markup=False)
+            left_out = "" if include_past or count == len(plan.blocks) else " (days already past left out)"
+            self.notify(f"{count} time block{'s' if count != 1 else ''}{left_out} {where}", markup=False)
 
         if in_browser(self.app):  # served: a download, not a file on the server's disk
-            apply(None)
+            export(None, False)
             return
-        self.app.push_screen(
-            prompt("Export this week's time blocks (iCalendar)", "File", apply, value=default_ics_path(self.plan))
-        )
+
+        def apply(values: dict[str, str]) -> None:
+            answer = values["past"].strip().lower()
+            if answer not in ("y", "yes", "n", "no", ""):
+                raise BadInput(f"days already past: answer yes or no, not {values['past'].strip()!r}")
+            export(values["value"], answer in ("y", "yes"))
+
+        fields = [
+            Field("value", "File", default_ics_path(plan)),
+            Field("past", "Also the days already past this week? (yes / no)", "no"),
+        ]
+        hint = "Import it again after changing the plan: the same events are updated, not doubled."
+        self.app.push_screen(FormModal("Export this week's time blocks (iCalendar)", fields, apply, hint=hint))
