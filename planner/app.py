@@ -403,7 +403,7 @@ class PlannerApp(App[None]):
             # In a terminal the core makes the bytes as it writes them (a path refused first writes nothing).
             data = core.export_data(fmt)[0] if in_browser(self) else b""
             where = save_for_user(self, data, filename=filename, mime_type=mime, target=target,
-                                  write=lambda path: core.write_export(fmt, path).value)
+                                  write=lambda path: core.write_export(fmt, path).value.path)
             self.notify(f"Export {where}")
 
         what = "every deal as CSV" if fmt == "csv" else "everything as JSON"
@@ -411,14 +411,10 @@ class PlannerApp(App[None]):
 
     def action_backup(self) -> None:
         """A consistent copy of the database, next to it by default (a download when served)."""
-        from datetime import datetime
-
         from planner.ui.delivery import in_browser, save_for_user
 
         core = self.core
-        source = core.database_path
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        default = source.with_name(f"{source.stem}-backup-{stamp}{source.suffix or '.db'}")
+        default = core.default_backup_path()
 
         def apply(target: str | None) -> None:
             data = core.backup_bytes() if in_browser(self) else b""

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
     from planner.core.core import Change, Core
     from planner.domain.models import Bucket, Opportunity, Status, WeekPlan
-    from planner.store.repository import Repository
 
 PROG = "planner"
 
@@ -407,19 +406,6 @@ def _today() -> date:
     from planner.clock import plain_today
 
     return plain_today()
-
-
-@contextmanager
-def _repository(args: argparse.Namespace) -> Iterator[Repository]:
-    from planner.store import open_repository
-
-    repo = open_repository(args.db)
-    try:
-        yield repo
-    finally:
-        repo.close()
-    if repo.notice:
-        _warn(repo.notice)  # e.g. read-only because the disk is full (a refused change says so itself)
 
 
 @contextmanager
@@ -1137,13 +1123,6 @@ def _refuse_database_target(target: str, db: str | None) -> None:
     refuse_database_target(target, resolve(db))
 
 
-def _write_file(target: str, data: bytes, db: str | None) -> None:
-    from planner.files import write_file
-    from planner.store.location import resolve
-
-    write_file(target, data, database=resolve(db))
-
-
 # --- config -------------------------------------------------------------------------------------
 
 
@@ -1208,28 +1187,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     """`planner import FILE [--dry-run] [--map …] [--stage …] [--date-format] [--decimal-comma]
     [--update] [--sheet]`: all or nothing, every problem listed by line (SPEC §4)."""
     from planner.files import check_readable_file
-    from planner.importing import ImportOptions, ImportProblem, parse_map, parse_stage, read_import
+    from planner.importing import ImportProblem, parse_map, parse_stage
 
-    path = check_readable_file(args.file, what="file to import")  # not a FIFO or device: never blocks
+    check_readable_file(args.file, what="file to import")  # before the database is opened
     maps = dict(parse_map(text) for text in args.map)
     stages = dict(parse_stage(text) for text in args.stage)
-    today = _today()
-    with _repository(args) as repo:
-        settings = repo.settings()
-        options = ImportOptions(
-            maps=maps,
-            stages=stages,
-            date_format=args.date_format,
-            decimal_comma=args.decimal_comma,
-            decimal_comma_setting=settings.decimal_comma,
-            currency=settings.currency,
-            update=args.update,
-            sheet=args.sheet,
-            database_is_empty=repo.is_empty(),
-        )
+    with _core(args) as core:
         try:
-            # The ids already there are read only if the file has an id column in use.
-            plan = read_import(path, today, options, existing_ids=repo.opportunity_ids)
+            change = core.import_file(args.file, dry_run=args.dry_run, maps=maps, stages=stages,
+                                      date_format=args.date_format, decimal_comma=args.decimal_comma,
+                                      update=args.update, sheet=args.sheet)
         except ImportProblem as problem:
             if len(problem.problems) == 1:
                 raise
@@ -1237,8 +1204,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             for line in problem.problems:
                 print(f"  {line}", file=sys.stderr)
             return problem.exit_code
-        if not args.dry_run and (plan.new or plan.updates or plan.batch_extra or plan.settings):
-            repo.apply_import(plan.batch(), on=today)
+    plan = change.value
     print("\n".join(import_summary(plan, args.file, dry_run=args.dry_run)))
     if not args.dry_run:
         for warning in plan.warnings:
@@ -1278,66 +1244,53 @@ def import_summary(plan: Any, name: str, *, dry_run: bool) -> list[str]:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """`planner export [--format csv|json] [-o FILE]`: every deal as CSV, or everything as JSON
-    (SPEC §4 "Export is complete"); stdout by default."""
-    import io
-
+    (SPEC §4 "Export is complete"); stdout by default. A file goes through the core's one writer."""
     from planner.csvio import csv_text, write_csv
 
     fmt = args.format or ("json" if args.output and args.output.lower().endswith(".json") else "csv")
     to_stdout = args.output in (None, "-")
     if not to_stdout:
-        _refuse_database_target(args.output, args.db)
-    with _repository(args) as repo:
-        if fmt == "json":
-            from planner.importing.export import complete_export, write_complete_json
+        _refuse_database_target(args.output, args.db)  # before the database is opened
+        with _core(args) as core:
+            count = core.write_export(fmt, args.output).value.count
+        print(f"exported {count} opportunit{'y' if count == 1 else 'ies'} to {args.output}")
+        return 0
+    with _core(args) as core:
+        records = core.export_records(fmt)
+    if fmt == "json":
+        from planner.importing.export import write_complete_json
 
-            histories, prospecting = repo.export_histories()
-            export = complete_export(histories, prospecting, repo.criteria(), repo.settings_mapping(), _today())
-        else:
-            opps = list(repo.export_rows())
-    if to_stdout and fmt == "json":
-        write_complete_json(export, _JsonStream(_raw(sys.stdout)), ascii_only=not _stdout_is_utf8())
+        write_complete_json(records, _JsonStream(_raw(sys.stdout)), ascii_only=not _stdout_is_utf8())
         return 0
-    if to_stdout and _raw(sys.stdout).isatty():
-        write_csv(opps, sys.stdout)  # read on a terminal: shown text, like every other output there
+    if _raw(sys.stdout).isatty():
+        write_csv(records, sys.stdout)  # read on a terminal: shown text, like every other output there
         return 0
-    if to_stdout and _stdout_is_utf8():
-        write_csv(opps, _raw(sys.stdout))  # to a file or a pipe: exactly what is stored
+    if _stdout_is_utf8():
+        write_csv(records, _raw(sys.stdout))  # to a file or a pipe: exactly what is stored
         return 0
-    if to_stdout:
-        # The CSV is UTF-8 by contract (SPEC §4), whatever the terminal's encoding: `planner export
-        # > deals.csv` in a latin-1 locale must not turn characters into escapes or '?'.
-        sys.stdout.flush()
-        sys.stdout.buffer.write(csv_text(opps).encode("utf-8"))
-        sys.stdout.buffer.flush()
-        return 0
-    buffer = io.StringIO(newline="")
-    count = write_complete_json(export, buffer) if fmt == "json" else write_csv(opps, buffer)
-    _write_file(args.output, buffer.getvalue().encode("utf-8"), args.db)
-    print(f"exported {count} opportunit{'y' if count == 1 else 'ies'} to {args.output}")
+    # The CSV is UTF-8 by contract (SPEC §4), whatever the terminal's encoding: `planner export
+    # > deals.csv` in a latin-1 locale must not turn characters into escapes or '?'.
+    sys.stdout.flush()
+    sys.stdout.buffer.write(csv_text(records).encode("utf-8"))
+    sys.stdout.buffer.flush()
     return 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """`planner backup [-o FILE]`: a consistent copy of the database; prints its path."""
-    from datetime import datetime
-
+    from planner.core.core import backup_path_for
     from planner.files import check_target
     from planner.store.connection import file_status
     from planner.store.location import resolve
 
     source = resolve(args.db)
-    if file_status(source) is None:
+    if file_status(source) is None:  # checked before opening, which would create it
         raise BadInput(f"no database at {source} yet; nothing to back up")
-    if args.output:
-        target = check_target(args.output, database=source)
-    else:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = source.with_name(f"{source.stem}-backup-{stamp}{source.suffix or '.db'}")
+    target = check_target(args.output, database=source) if args.output else backup_path_for(source)
     if file_status(target) is not None:
         raise BadInput(f"{target} already exists; choose another name")
-    with _repository(args) as repo:
-        repo.backup(str(target))
+    with _core(args) as core:
+        core.backup(target)
     print(target)
     return 0
 
@@ -1345,10 +1298,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     """`planner restore FILE`: check the backup, keep a copy of the current database, put the
     backup in its place with no stale -wal/-shm (SPEC §4)."""
-    from planner.store.location import resolve
-    from planner.store.restore import restore_database
+    from planner.core.core import Core
 
-    done = restore_database(args.file, resolve(args.db))
+    done = Core.restore(args.file, args.db).value
     deals = f"{done.deals} deal{'' if done.deals == 1 else 's'}"
     print(f"restored {deals} from {args.file} into {done.database}")
     if done.kept is not None:
@@ -1366,9 +1318,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from planner.demo import build_demo
-    from planner.store import open_repository
-
+    from planner.demo import write_demo
     from planner.files import check_target
     from planner.store.connection import file_status
 
@@ -1379,13 +1329,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     folder = Path(tempfile.mkdtemp(prefix="planner-demo-"))
     try:
         db = folder / "demo.db"
-        repo = open_repository(str(db))
-        try:
-            build_demo(repo, today, seed=args.seed)
-            if keep is not None:
-                repo.backup(str(keep))
-        finally:
-            repo.close()
+        write_demo(db, today, seed=args.seed, keep=keep)
         if keep is not None:
             print(f"demo database written to {keep}")
             return 0

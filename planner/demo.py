@@ -30,6 +30,8 @@ from planner.domain.models import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from planner.store.repository import Repository
 
 DEFAULT_SEED = 7
@@ -170,6 +172,20 @@ def build_demo(repo: Repository, today: date, seed: int = DEFAULT_SEED) -> None:
         repo.log(Activity(ActivityKind.RESEARCH, rng.choice((30, 45, 60, 90)), day, note="prospect list research"))
     for back in range(1, 7):  # a streak of morning check-ins up to yesterday
         repo.record_checkin(today - timedelta(days=back))
+
+
+def write_demo(path: Path, today: date, *, seed: int = DEFAULT_SEED, keep: Path | None = None) -> None:
+    """A new demo database at `path` (a file in a fresh folder, never the user's), and with `keep`
+    a consistent copy of it there (through the one writer of files, `Repository.backup`)."""
+    from planner.store import open_repository
+
+    repo = open_repository(str(path))
+    try:
+        build_demo(repo, today, seed=seed)
+        if keep is not None:
+            repo.backup(str(keep))
+    finally:
+        repo.close()
 
 
 def _apply(repo: Repository, plan: _Plan, criterion_ids: list[int]) -> None:

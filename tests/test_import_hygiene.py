@@ -115,3 +115,17 @@ def test_screens_reach_data_only_through_the_core():
             if re.search(pattern, text):
                 offenders.append(f"{path.relative_to(root)}: {pattern}")
     assert offenders == []
+
+
+def test_the_cli_changes_nothing_except_through_the_core():
+    """Every command that writes the user's data or a file for the user goes through `Core` (its
+    use cases, its writer of files): the command line opens no repository, restores no file and
+    writes no file itself."""
+    import re
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parent.parent / "planner" / "cli.py").read_text(encoding="utf-8")
+    offenders = [pattern for pattern in (r"open_repository", r"\bRepository\b", r"\brepo\.", r"restore_database",
+                                         r"write_file\(", r"\breplacing\(", r"apply_import", r"build_demo")
+                 if re.search(pattern, source)]
+    assert offenders == []

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from planner.core import text
 from planner.domain.models import OPEN_BUCKETS, Activity, Bucket, Criterion, Influence, Opportunity
@@ -60,6 +60,13 @@ class Change:
     redoable: bool = False  # `redo()` makes it again (after an undo)
     changed: bool = True  # False: nothing needed changing (e.g. already in that bucket)
     value: Any = None  # what the use case made: the new deal's id, the logged Activity, a criterion's id, a Path
+
+
+class Written(NamedTuple):
+    """A file written for the user: where, and how many things it holds."""
+
+    path: Path
+    count: int
 
 
 # --- undo and redo ------------------------------------------------------------------------------
@@ -648,40 +655,59 @@ class Core:
         path = write_file(str(target).strip(), data, database=self.database_path)
         return Change(f"Wrote {count} time block{'s' if count != 1 else ''} to {path}", changed=False, value=path)
 
+    def export_records(self, fmt: str) -> Any:
+        """What an export holds, before it is written: every deal (oldest first) for "csv", the
+        complete export (deals with their history, prospecting, criteria, settings) for "json"."""
+        if fmt == "json":
+            from planner.importing.export import complete_export
+
+            histories, prospecting = self._repo.export_histories()
+            return complete_export(histories, prospecting, self._repo.criteria(), self._repo.settings_mapping(),
+                                   self.today)
+        if fmt != "csv":
+            raise BadInput(f"an export is csv or json, not {fmt!r}")
+        return list(self._repo.export_rows())
+
     def export_data(self, fmt: str) -> tuple[bytes, int]:
         """(bytes, number of deals): every deal as CSV, or everything as JSON (`planner export`)."""
         import io
 
+        records = self.export_records(fmt)
+        buffer = io.StringIO(newline="")
         if fmt == "json":
-            from planner.importing.export import complete_export, write_complete_json
+            from planner.importing.export import write_complete_json
 
-            histories, prospecting = self._repo.export_histories()
-            export = complete_export(histories, prospecting, self._repo.criteria(), self._repo.settings_mapping(),
-                                     self.today)
-            buffer = io.StringIO(newline="")
-            count = write_complete_json(export, buffer)
+            count = write_complete_json(records, buffer)
         else:
             from planner.importing.export import write_csv
 
-            buffer = io.StringIO(newline="")
-            count = write_csv(list(self._repo.export_rows()), buffer)
+            count = write_csv(records, buffer)
         return buffer.getvalue().encode("utf-8"), count
 
     def write_export(self, fmt: str, target: str | Path) -> Change:
-        """The export written to `target` through the one writer (never over the database)."""
+        """The export written to `target` through the one writer (never over the database).
+        `value` is `Written(path, count)`: where, and how many deals."""
         from planner.files import write_file
 
         if not str(target).strip():
             raise BadInput("type a file path for the export")
         data, count = self.export_data(fmt)
         path = write_file(str(target).strip(), data, database=self.database_path)
-        return Change(f"Exported {count} deal{'s' if count != 1 else ''} to {path}", changed=False, value=path)
+        return Change(f"Exported {count} deal{'s' if count != 1 else ''} to {path}", changed=False,
+                      value=Written(path, count))
 
-    def backup(self, target: str | Path) -> Change:
-        """A consistent copy of the database at `target` (`planner backup -o`); an existing file is refused."""
+    def default_backup_path(self) -> Path:
+        """Where a backup goes when the user names no file: beside the database, timestamped."""
+        return backup_path_for(self.database_path)
+
+    def backup(self, target: str | Path | None = None) -> Change:
+        """A consistent copy of the database at `target` (`planner backup -o`, the palette's
+        backup), else beside the database with a timestamp; an existing file is refused."""
         from planner.files import check_target
         from planner.store.connection import file_status
 
+        if target is None:
+            target = self.default_backup_path()
         if not str(target).strip():
             raise BadInput("type a file path for the backup")
         path = check_target(str(target).strip(), database=self.database_path)
@@ -697,12 +723,59 @@ class Core:
         with tempfile.TemporaryDirectory() as folder:
             return Path(self._repo.backup(str(Path(folder) / "backup.db"))).read_bytes()
 
-    def import_deals(self, opps: list[Opportunity]) -> Change:
-        """The seam for `planner import`: deals already read and checked, all in one transaction.
-        (Not undoable yet: the import is being rebuilt; the CLI still calls the repository.)"""
-        ids = self._repo.import_opportunities(opps, on=self.today) if opps else []
+    # --- bringing a funnel in, and a backup back -----------------------------------------------
+    def import_file(self, source: str | Path, *, dry_run: bool = False, maps: Mapping[str, str] | None = None,
+                    stages: Mapping[str, Bucket] | None = None, date_format: str | None = None,
+                    decimal_comma: bool = False, update: bool = False, sheet: str | None = None) -> Change:
+        """`planner import FILE` (SPEC §4 "Switching in"): the file read whole and checked with this
+        database's money convention, then, unless `dry_run`, written all or nothing in one
+        transaction. `value` is the `ImportPlan` (what was, or would be, imported: counts,
+        mapping, warnings). `ImportProblem` when the file cannot be imported: nothing is written.
+        Not undoable: it can bring in thousands of deals at once (restore the backup instead)."""
+        from planner.files import check_readable_file
+        from planner.importing import ImportOptions, read_import
+
+        path = check_readable_file(str(source), what="file to import")  # not a FIFO or device: never blocks
+        settings = self._repo.settings()
+        options = ImportOptions(
+            maps=dict(maps or {}),
+            stages=dict(stages or {}),
+            date_format=date_format,
+            decimal_comma=decimal_comma,
+            decimal_comma_setting=settings.decimal_comma,
+            currency=settings.currency,
+            update=update,
+            sheet=sheet,
+            database_is_empty=self._repo.is_empty(),
+        )
+        # The ids already there are read only if the file has an id column in use.
+        plan = read_import(path, self.today, options, existing_ids=self._repo.opportunity_ids)
+        added = len(plan.new) + len(plan.batch_extra.get("histories", ()))
+        what = f"{added} deal{'' if added == 1 else 's'}" + (f", {len(plan.updates)} updated" if plan.updates else "")
+        if dry_run:
+            return Change(f"Would import {what} from {source}; nothing changed (dry run)", changed=False, value=plan)
+        if not (plan.new or plan.updates or plan.batch_extra or plan.settings):
+            return Change(f"Nothing to import from {source}", changed=False, value=plan)
+        self._repo.apply_import(plan.batch(), on=self.today)
         self.refresh()
-        return Change(f"Imported {len(ids)} deal{'s' if len(ids) != 1 else ''}", value=ids)
+        return Change(f"Imported {what} from {source}", value=plan)
+
+    @classmethod
+    def restore(cls, source: str | Path, db: str | None = None) -> Change:
+        """`planner restore FILE` (SPEC §4): check that FILE is a whole planner database, keep a
+        copy of the current database beside it, put FILE in its place with no stale -wal/-shm.
+        A class method: it runs with no connection to the database open in this process (closing
+        one would drop SQLite's locks, and a damaged database, the reason to restore, may not
+        open at all). `value` is the `Restored` record."""
+        from planner.store.location import resolve
+        from planner.store.restore import restore_database
+
+        done = restore_database(source, resolve(db))
+        deals = f"{done.deals} deal{'' if done.deals == 1 else 's'}"
+        description = f"Restored {deals} from {source} into {done.database}"
+        if done.kept is not None:
+            description += f"; the database as it was before is kept in {done.kept}"
+        return Change(description, value=done)
 
     # --- helpers ------------------------------------------------------------------------------
     def _made(self, step: _Step, deal: Opportunity | None, *, warnings: tuple[str, ...] = (), value: Any = None) -> Change:
@@ -743,6 +816,14 @@ def changed_fields(base: Opportunity, current: Opportunity) -> list[str]:
     a, b = plain(base), plain(current)
     return [f.name.replace("_cents", "").replace("_", " ") for f in fields(Opportunity)
             if getattr(a, f.name) != getattr(b, f.name)]
+
+
+def backup_path_for(database: Path) -> Path:
+    """`planner-backup-20260304-101500.db` beside the database: where a backup goes by default."""
+    from datetime import datetime
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return database.with_name(f"{database.stem}-backup-{stamp}{database.suffix or '.db'}")
 
 
 def check_split(split: Mapping[Bucket, int]) -> dict[Bucket, int]:

@@ -327,3 +327,57 @@ def test_undo_puts_the_days_derived_from_history_back(core, db):
     core.redo()
     moved = core.deal(deal_id)
     assert (moved.bucket, moved.entered_bucket_on, moved.last_touched_on) == (Bucket.IN, TODAY, TODAY)
+
+
+def test_import_reads_the_file_with_the_databases_money_and_writes_all_or_nothing(core, db, tmp_path):
+    core.set_setting("decimal_comma", "yes")
+    source = tmp_path / "deals.csv"
+    source.write_text("Title;Stage;Value\nAudit;Qualified;12.500,50\nWebsite;Lead;900\n", encoding="utf-8")
+    assert core.snapshot().open_deals == ()
+
+    dry = core.import_file(source, dry_run=True)
+    assert dry.changed is False and len(dry.value.new) == 2
+    with stored(db) as repo:
+        assert repo.list() == []  # a dry run writes nothing
+
+    change = core.import_file(source)
+    assert change.description == f"Imported 2 deals from {source}" and change.changed
+    assert not change.undoable  # thousands of deals at once: the backup is the way back
+    # The core's own picture follows at once (no stale snapshot after an import).
+    shown = {d.title: d.value_cents for d in core.snapshot().open_deals}
+    assert shown == {"Audit": 1_250_050, "Website": 90_000}
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Title;Value\nOne;12\nTwo;twelve\n", encoding="utf-8")
+    with pytest.raises(BadInput):
+        core.import_file(bad)
+    assert len(core.deals()) == 2
+
+
+def test_export_and_backup_are_written_through_the_one_writer(core, db, tmp_path):
+    core.add(Opportunity("Audit"))
+    exported = core.write_export("csv", tmp_path / "deals.csv")
+    assert exported.value.count == 1 and exported.value.path.read_text(encoding="utf-8").startswith("id,")
+    for target in (str(db), str(db) + "-wal", str(db) + "-shm"):
+        with pytest.raises(BadInput, match="database itself"):
+            core.write_export("json", target)
+        with pytest.raises(BadInput, match="database itself"):
+            core.backup(target)
+    backup = core.backup().value  # beside the database, timestamped
+    assert backup.parent == db.parent and backup.name.startswith("planner-backup-")
+    with pytest.raises(BadInput, match="already exists"):
+        core.backup(backup)
+
+
+def test_restore_puts_a_backup_in_place_and_keeps_the_current_database(db, tmp_path):
+    with Core.open(str(db)) as core:
+        core.add(Opportunity("Kept in the backup"))
+        backup = core.backup(tmp_path / "copy.db").value
+        core.add(Opportunity("Made after the backup"))
+    change = Core.restore(backup, str(db))  # with no connection to the database open
+    assert change.value.deals == 1 and change.value.kept is not None
+    assert change.description.startswith(f"Restored 1 deal from {backup} into {db}")
+    with Core.open(str(db)) as core:
+        assert [d.title for d in core.deals()] == ["Kept in the backup"]
+    with Core.open(str(change.value.kept)) as before:
+        assert len(before.deals()) == 2
