@@ -150,7 +150,12 @@ ACTIONS: tuple[Action, ...] = (
     Action("influences", "b", "Buying influences", "Add, edit or remove the deal's buying influences", "Deal", "deal"),
     Action("next_action", "n", "Next action", "Set this deal's next action and its due date", "Deal", "deal"),
     Action("log_time", "t", "Log time", "Log time spent on this deal", "Deal", "deal"),
-    # A dialog stops the app's keys: the details bind `?` themselves.
+    # A dialog stops the app's keys: the details bind `?`, `u` and `ctrl+r` themselves (a change
+    # made from the details is undone there, and the details show the deal as it is again).
+    Action("undo", "u", "Undo", "Undo the latest change (from here too), then show this deal as it is", "Deal",
+           "deal"),
+    Action("redo", "ctrl+r", "Redo", "Redo the latest undone change, then show this deal as it is", "Deal",
+           "deal", show=False),
     Action("app.help", "question_mark,f1", "Help", "Show these keys", "Deal", "deal", show=False, palette=False,
            key_display="?", binding_id="deal.help"),
     # --- everywhere -----------------------------------------------------------------------------

@@ -257,3 +257,33 @@ async def test_undo_on_one_screen_takes_back_what_another_screen_did(db):
         assert "Undone: Selling hours this week: 20 h" in top_bar(pilot.app)
         with repository(db) as repo:
             assert repo.snapshot(TODAY).week_hours is None
+
+
+async def test_a_change_made_from_the_deal_details_is_undone_and_redone_there(db):
+    """The deal details are a dialog (the app's keys stop there), yet changes are made from them
+    (b, e, n, t): `u` and `ctrl+r` work in them too, and the details show the deal as it is after."""
+    from planner.ui.screens.deal import DealDetailsScreen
+
+    seed(db, Opportunity("Audit", bucket=Bucket.IN))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("l", "enter")  # the details of the deal In the Funnel
+        await pilot.pause()
+        details = pilot.app.screen
+        assert isinstance(details, DealDetailsScreen)
+        body = lambda: str(details.query_one("#details-body").render())  # noqa: E731
+        below = lambda: str(pilot.app.screen_stack[-2].query_one(".screen-bar").render())  # noqa: E731
+        before = rows(db)
+        await pilot.press("n", *"Call Dana", "tab", *"fri", "enter")
+        await pilot.pause()
+        after = rows(db)
+        assert pilot.app.screen is details and "Call Dana" in body()
+
+        await pilot.press("u")
+        await pilot.pause()
+        assert pilot.app.screen is details  # still open, showing the deal as it is now
+        assert rows(db) == before and "Call Dana" not in body()
+        assert "Undone: Next action for “Audit”: Call Dana" in below()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert rows(db) == after and "Call Dana" in body()
+        assert "Redone: Next action for “Audit”: Call Dana" in below()

@@ -54,7 +54,7 @@ class DealDetailsScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog-box details-box"):
             yield Static("", id="details-title", classes="dialog-title")
             yield Static("", id="details-body")
-            yield Static(Content("e edit · b buying influences · n next action · t log time · escape close"),
+            yield Static(Content("e edit · b influences · n next action · t log · u undo · escape close"),
                          classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -86,6 +86,14 @@ class DealDetailsScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_undo(self) -> None:
+        # The app's own keys stop at a dialog; these are the same undo and redo, and the details
+        # (refreshed with every screen) show the deal as it is afterwards, or close if it went.
+        self.app.action_undo()
+
+    def action_redo(self) -> None:
+        self.app.action_redo()
 
     def action_edit(self) -> None:
         if self.deal is not None:
