@@ -11,7 +11,7 @@ from planner.app import PlannerApp
 from planner.cli import run
 from planner.domain.models import Bucket, Opportunity
 
-from .conftest import funnel, notifications, repository, seed
+from .conftest import TODAY, funnel, notifications, repository, seed
 
 SIZE = (120, 40)
 
@@ -108,3 +108,48 @@ async def test_a_deal_deleted_elsewhere_while_its_details_and_edit_form_are_open
         await pilot.pause()
         assert not isinstance(app.screen, (EditDealScreen, DealDetailsScreen))
         assert funnel(app).bucket_list(Bucket.ABOVE).option_count == 0
+
+
+async def test_an_edit_made_on_a_deal_changed_elsewhere_is_refused_in_view_and_keeps_what_was_typed(db):
+    """The edit form carries the deal as it showed it: saving after the CLI moved the deal is
+    refused with what changed — in view, even in a long form scrolled to its top — the typed text
+    stays, and saving again applies it to the deal as it is now."""
+    from textual.containers import VerticalScroll
+    from textual.widgets import Static
+
+    from planner.domain.models import Criterion, CriterionKind, Influence, Role
+    from planner.ui.screens.deal import EditDealScreen
+
+    with repository(db) as repo:
+        for n in range(8):
+            repo.save_criterion(Criterion(f"Criterion {n}", CriterionKind.DEMOGRAPHIC, 1))
+        repo.add(Opportunity("Audit", account="Initech", bucket=Bucket.IN,
+                             influences=tuple(Influence(f"Person {n}", Role.USER) for n in range(5))), on=TODAY)
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        app = pilot.app
+        await pilot.press("l", "e")  # the deal In the Funnel, its edit form
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, EditDealScreen)
+        form.query_one("#account").value = "Initech Europe"
+        cli(db, "move", "1", "best_few")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is form and form.query_one("#account").value == "Initech Europe"
+        error = form.query_one(".dialog-error", Static)
+        said = str(error.render())
+        assert "“Audit” changed in another window or from the command line" in said and "(bucket)" in said
+        assert "nothing was saved — save again" in said
+        box = form.query_one(VerticalScroll)
+        assert box.max_scroll_y > 0  # a long form: the error line is not on its first screen
+        assert box.content_region.contains_region(error.region), (box.content_region, error.region)
+        assert "Best Few" in str(form.query_one("#edit-title").render())  # the deal as it is now
+        with repository(db) as repo:
+            assert (repo.get(1).account, repo.get(1).bucket) == ("Initech", Bucket.BEST_FEW)
+
+        await pilot.press("ctrl+s")  # again: the typed change on the deal as it is now
+        await pilot.pause()
+        assert app.screen is not form
+    with repository(db) as repo:
+        assert (repo.get(1).account, repo.get(1).bucket) == ("Initech Europe", Bucket.BEST_FEW)

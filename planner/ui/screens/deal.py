@@ -333,7 +333,7 @@ class InfluencesModal(ModalScreen[None]):
         return self.query_one(InfluenceList).influences
 
     def show_error(self, message: str) -> None:
-        self.query_one(".dialog-error", Static).update(Content(shown_line(message)))
+        show_error(self, message)
 
     def add_influence(self) -> None:
         from planner.domain.parse import MAX_FIELD, clean_text
@@ -399,6 +399,21 @@ class InfluencesModal(ModalScreen[None]):
             self.action_cancel()
 
 
+def edit_title(deal: Opportunity) -> Content:
+    """"Edit Website revamp  ·  In the Funnel": the deal and the bucket it is in."""
+    return Content.assemble("Edit ", (shown_line(deal.title), "bold"), f"  ·  {deal.bucket.label}")
+
+
+def show_error(dialog: ModalScreen, message: str) -> None:
+    """The dialog's error line says `message`, scrolled into view: a long form (many criteria and
+    influences) would otherwise keep a refusal below the fold, and saving would seem to do nothing."""
+    dialog.query_one(".dialog-error", Static).update(Content(shown_line(message)))
+    if message:
+        # The line sits at the foot of the form, above its buttons: show the foot, once the layout
+        # has given the line its height (a refusal wraps to two or three rows).
+        dialog.query_one(VerticalScroll).scroll_end(animate=False)
+
+
 class EditDealScreen(ModalScreen[Opportunity | None]):
     """Every field of a deal (SPEC §2). enter in a field or ctrl+s saves; escape cancels."""
 
@@ -433,8 +448,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
         d = self.deal
         iso = lambda v: v.isoformat() if v else ""  # noqa: E731
         with VerticalScroll(classes="dialog-box edit-box"):
-            yield Static(Content.assemble("Edit ", (shown_line(d.title), "bold"), f"  ·  {d.bucket.label}"),
-                         classes="dialog-title")
+            yield Static(edit_title(d), classes="dialog-title", id="edit-title")
             yield from self._field("Title", "title", d.title)
             yield from self._field("Account", "account", d.account)
             yield from self._field("Contact", "contact", d.contact)
@@ -507,7 +521,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
         box.focus()
 
     def show_error(self, message: str) -> None:
-        self.query_one(".dialog-error", Static).update(Content(message))
+        show_error(self, message)
 
     def result(self) -> Opportunity:
         from planner.domain.parse import MAX_FIELD, MAX_NOTES, clean_text, clean_title, parse_date, parse_money
@@ -555,6 +569,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
             # deal as it is now (the fields not typed in keep the other instance's values).
             try:
                 self.base = self.app.core.deal(self.deal.id)
+                self.query_one("#edit-title", Static).update(edit_title(self.base))
                 again = " — save again to apply your changes to it as it is now"
             except PlannerError:
                 again = ""
