@@ -154,13 +154,14 @@ ACTIONS: tuple[Action, ...] = (
     # made from the details is undone there, and the details show the deal as it is again).
     Action("undo", "u", "Undo", "Undo the latest change (from here too), then show this deal as it is", "Deal",
            "deal"),
-    Action("redo", "ctrl+r", "Redo", "Redo the latest undone change, then show this deal as it is", "Deal",
+    # U as well: a browser keeps ctrl+r (reload) when served, and a dialog has no palette.
+    Action("redo", "ctrl+r,U", "Redo", "Redo the latest undone change, then show this deal as it is", "Deal",
            "deal", show=False),
     Action("app.help", "question_mark,f1", "Help", "Show these keys", "Deal", "deal", show=False, palette=False,
            key_display="?", binding_id="deal.help"),
     # --- everywhere -----------------------------------------------------------------------------
     Action("undo", "u", "Undo", "Undo the latest change, on whichever screen it was made", "General", scope="app"),
-    Action("redo", "ctrl+r", "Redo", "Make the latest undone change again", "General", scope="app", show=False),
+    Action("redo", "ctrl+r,U", "Redo", "Make the latest undone change again", "General", scope="app", show=False),
     Action("help", "question_mark,f1", "Help", "Show the keys of this screen and what the flag marks mean", "General",
            scope="app", key_display="?"),
     Action("command_palette", "ctrl+p", "Palette", "Search every action of every screen by name", "General",

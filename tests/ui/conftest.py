@@ -78,3 +78,16 @@ def notifications(app) -> list[str]:
 
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
+
+
+def bar_says(app, said: str, screen=None) -> bool:
+    """The latest change (`app.last_change`) holds `said`, and the top bar of `screen` (the current
+    one by default) shows it: whole, or from its start up to the "…" a short row ends it with."""
+    bar = str((screen or app.screen).query_one(".screen-bar").render())
+    if said not in app.last_change:
+        return False
+    if said in bar:
+        return True
+    shown = bar.split("✓ ", 1)[-1].split("✗ ", 1)[-1]
+    head, dots, _ = shown.partition("…")
+    return bool(dots) and len(head) >= 20 and said.startswith(head.rstrip())

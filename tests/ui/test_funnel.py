@@ -559,3 +559,35 @@ async def test_amounts_are_read_and_shown_in_the_databases_currency_and_conventi
         await pilot.press("enter")
         await pilot.pause()
         assert "is in USD, but this database keeps amounts in EUR" in str(pilot.app.screen.query_one(".dialog-error").render())
+
+
+async def test_the_latest_change_and_what_u_does_stay_in_view_at_80_and_120_columns(db):
+    """At 80 columns the screen names gave the latest change no room at all: now the other screens
+    keep their number keys and the change is shortened, never its `u undoes` / `ctrl+r redoes`."""
+    from rich.cells import cell_len
+
+    seed(db, Opportunity("Customer research sprint"))
+    async with PlannerApp(db=db).run_test(size=(80, 24)) as pilot:
+        bar = pilot.app.screen.query_one(".screen-bar")
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        text = str(bar.render())
+        assert "✓ Moved “Customer research" in text and text.endswith("… · u undoes"), text
+        assert cell_len(text) <= 78 and " 2 " in text and "Today" not in text
+        await pilot.press("u")
+        await pilot.pause()
+        text = str(bar.render())
+        assert "✓ Undone: Moved “Customer" in text and text.endswith("… · ctrl+r redoes"), text
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        text = str(bar.render())
+        assert text.startswith(" 1 Funnel  2 Today  3 Week  4 Insights  5 Profile ")  # room: the names stay
+        assert "✓ Undone: Moved “Customer research sprint” to In" in text and text.endswith(" · ctrl+r redoes")
+        assert cell_len(text) <= 118
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert "✓ Redone: Moved “Customer research sprint”" in str(bar.render())
+        assert str(bar.render()).endswith(" · u undoes")
+        await pilot.press("less_than_sign")
+        await pilot.pause()
+        assert str(bar.render()).endswith("✓ Moved “Customer research sprint” to Above the Funnel · u undoes")

@@ -119,7 +119,7 @@ async def test_the_palette_holds_the_actions_of_every_screen_and_the_app(db):
     app = PlannerApp(db=db)
     async with app.run_test(size=SIZE) as pilot:
         titles = palette_titles(app)  # on the Funnel, a deal selected
-        for wanted in ("Add  (a)", "Delete  (d)", "Undo  (u)", "Redo  (ctrl+r)", "Export deals as CSV",
+        for wanted in ("Add  (a)", "Delete  (d)", "Undo  (u)", "Redo  (ctrl+r U)", "Export deals as CSV",
                        "Export everything as JSON", "Back up the database", "Week: iCal export  (3, then i)",
                        "Today: Finish check-in  (2, then f)", "Today: Add prospect  (2, then p)",
                        "Profile: Add criterion  (5, then a)", "Week: Hours  (3, then H)", "Theme"):

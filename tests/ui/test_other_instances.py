@@ -11,7 +11,7 @@ from planner.app import PlannerApp
 from planner.cli import run
 from planner.domain.models import Bucket, Opportunity
 
-from .conftest import TODAY, funnel, notifications, repository, seed
+from .conftest import TODAY, bar_says, funnel, notifications, repository, seed
 
 SIZE = (120, 40)
 
@@ -72,8 +72,7 @@ async def test_undo_after_the_cli_changed_the_same_deal_refuses_and_loses_nothin
         await pilot.press("u")
         await pilot.pause()
         assert any(m.startswith("Cannot undo “Moved “Website revamp” to In the Funnel”") for m in notifications(app))
-        bar = str(app.screen.query_one(".screen-bar").render())
-        assert "Not undone (changed elsewhere): Moved “Website revamp” to In the Funnel" in bar
+        assert bar_says(app, "Not undone (changed elsewhere): Moved “Website revamp” to In the Funnel")
         assert funnel(app).bucket_list(Bucket.BEST_FEW).option_count == 1  # the screen shows theirs
     with repository(db) as repo:
         assert repo.get(1).bucket is Bucket.BEST_FEW

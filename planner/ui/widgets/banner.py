@@ -2,7 +2,7 @@
 
 `FunnelBanner` shows the funnel-wide flags of SPEC §3.4 (those on no single deal), the empty top
 of the funnel first: it is the roller-coaster's cause and the one thing that must never be missed.
-`ScreenBar` names the screens (1–5) with the current one highlighted, and today's date.
+`ScreenBar` names the screens (1–5) with the current one highlighted, today's date and the latest change.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from rich.cells import cell_len, set_cell_size
 from textual.content import Content
 from textual.widgets import Static
 
@@ -67,7 +68,14 @@ class FunnelBanner(Static):
 class ScreenBar(Static):
     """`1 Funnel  2 Today  3 Week  4 Insights  5 Profile` with the current screen highlighted,
     today's date, and the latest change (what `u` would undo). Use `ScreenBar("today")` at the top
-    of a screen; it follows `PlannerApp.last_change` by itself."""
+    of a screen; it follows `PlannerApp.last_change` by itself.
+
+    The latest change is always in view, with what `u` or `ctrl+r` would do: when the row is short,
+    the help key and the date go first; on a narrow terminal the other screens keep only their number
+    keys; then the change is shortened (with "…", its key hint kept)."""
+
+    #: Below this many cells for the change beside the full screen names, they give way.
+    CHANGE_ROOM = 40
 
     def __init__(self, current: str, **kwargs) -> None:
         super().__init__("", classes="screen-bar", **kwargs)
@@ -78,28 +86,62 @@ class ScreenBar(Static):
         if hasattr(self.app, "last_change"):
             self.watch(self.app, "last_change", self._show, init=False)
 
+    def on_resize(self) -> None:
+        self._show()
+
     def _show(self, _change: str = "") -> None:
         core = getattr(self.app, "core", None)
         self.update(
-            self.render_bar(core.today if core is not None else None, getattr(self.app, "last_change", "")),
+            self.render_bar(core.today if core is not None else None, getattr(self.app, "last_change", ""),
+                            width=self.content_region.width or None),
             layout=False,  # always one row
         )
 
-    def render_bar(self, today: date | None, last_change: str = "") -> Content:
+    def render_bar(self, today: date | None, last_change: str = "", *, width: int | None = None) -> Content:
+        tabs = self._tabs(short=False)
+        tail: list[str | tuple[str, str]] = [("  ? ", "bold $text-accent"), ("help", "")]
+        if today is not None:
+            tail.append(("   " + today.strftime("%a %d %b %Y"), "$text-muted"))
+        if not last_change:
+            return Content.assemble(*tabs, *tail)
+        # Deal titles inside: plain text, never markup.
+        refused = last_change.startswith(("Not undone", "Not redone"))
+        mark = ("   ✗ " if refused else "   ✓ ", "bold $text-error" if refused else "bold $text-success")
+        change = shown_line(last_change)
+        whole = Content.assemble(*tabs, *tail, mark, (change, "$text-muted"))
+        if width is None or whole.cell_length <= width:
+            return whole
+        room = width - Content.assemble(*tabs, mark).cell_length
+        if room < min(cell_len(change), self.CHANGE_ROOM):
+            # Too little room beside the full names (a narrow terminal): the number keys only.
+            tabs = self._tabs(short=True)
+            room = width - Content.assemble(*tabs, mark).cell_length
+        return Content.assemble(*tabs, mark, (fitted(change, room), "$text-muted"))
+
+    def _tabs(self, *, short: bool) -> list[str | tuple[str, str]]:
         parts: list[str | tuple[str, str]] = []
         for mode, (key, title) in SCREENS.items():
             if mode == self.current:
                 parts.append((f" {key} {title} ", "bold reverse"))
+            elif short:
+                parts.append((f" {key} ", "bold $text-accent"))
             else:
                 parts.append((f" {key} ", "bold $text-accent"))
                 parts.append((f"{title} ", ""))
-        parts.append(("  ? ", "bold $text-accent"))
-        parts.append(("help", ""))
-        if today is not None:
-            parts.append(("   " + today.strftime("%a %d %b %Y"), "$text-muted"))
-        if last_change:
-            # Deal titles inside: plain text, never markup.
-            refused = last_change.startswith(("Not undone", "Not redone"))
-            parts.append(("   ✗ " if refused else "   ✓ ", "bold $text-error" if refused else "bold $text-success"))
-            parts.append((shown_line(last_change), "$text-muted"))
-        return Content.assemble(*parts)
+        return parts
+
+
+#: The key hints a change ends with (PlannerApp._show): kept whole when the change is shortened.
+HINTS = (" · u undoes", " · ctrl+r redoes")
+
+
+def fitted(change: str, cells: int) -> str:
+    """`change` in at most `cells` cells: the description shortened with "…", its key hint kept."""
+    if cell_len(change) <= cells:
+        return change
+    hint = next((h for h in HINTS if change.endswith(h)), "")
+    text = change[: len(change) - len(hint)] if hint else change
+    room = cells - cell_len(hint) - 1
+    if room < 8:  # no room for both: the hint alone says less than the start of the change
+        hint, room = "", cells - 1
+    return set_cell_size(text, max(room, 0)).rstrip() + "…" + hint
