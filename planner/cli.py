@@ -896,17 +896,13 @@ def status_lines(status: Status, style: Any = None) -> list[str]:
 
 
 def quota_lines(status: Status) -> list[str]:
+    """The week's prospecting quota and today's share, in the words of the Today screen."""
+    from planner.core.text import quota_text, quota_today_text
+
     quota = status.quota
     if quota is None:
         return []
-    s = "" if quota.week == 1 else "s"
-    days = f"{quota.working_days_left} working day{'s' if quota.working_days_left != 1 else ''} left"
-    first = (f"Prospecting quota: {quota.week} new prospect{s} this week ({quota.per_week:.1f} needed a week), "
-             f"{quota.done_week} added so far")
-    if quota.today == 0:
-        return [first, f"  today: {quota.done_today} added — the week's quota is met"]
-    return [first, f"  today: {quota.done_today} of {quota.today} ({quota.left_at_start_of_today} still to find when "
-                   f"today began, {days})"]
+    return [f"Prospecting quota: {quota_text(status.allocation)}", f"  {quota_today_text(quota)}"]
 
 
 def forecast_lines(status: Status, style: Any = None) -> list[str]:
@@ -1016,7 +1012,7 @@ def plan_lines(plan: WeekPlan, status: Status, snapshot: Any = None) -> list[str
     the split in use beside the suggestion, planned against logged hours, why (with the own split:
     what it does to each bucket, and the suggestion's reasons under their own heading), the time
     blocks."""
-    from planner.core.text import time_span, weekday_date, whole_hours
+    from planner.core.text import quota_text, time_span, weekday_date, whole_hours
     from planner.domain.models import PRIORITY
 
     alloc = status.allocation
@@ -1051,9 +1047,7 @@ def plan_lines(plan: WeekPlan, status: Status, snapshot: Any = None) -> list[str
     out += [f"  {alloc[b].reason}" for b in PRIORITY]
     if alloc.overloaded_hours > 0:
         out.append(f"  Overloaded by {_hours(alloc.overloaded_hours)}.")
-    quota = alloc.prospect_quota
-    out.append(f"  Prospecting quota: {quota} new prospect{'' if quota == 1 else 's'} this week "
-               f"({alloc.prospects_per_week:.1f} needed a week).")
+    out.append(f"  Prospecting quota: {quota_text(alloc)}.")
     out += ["", "Time blocks:"]
     if not plan.blocks:
         out.append("  none (no selling hours this week)")

@@ -121,19 +121,34 @@ def quota(allocation: Allocation) -> int:
     return allocation.prospect_quota
 
 
+def prospects(n: int) -> str:
+    """"1 new prospect", "4 new prospects"."""
+    return f"{n} new prospect{'' if n == 1 else 's'}"
+
+
 def quota_text(allocation: Allocation) -> str:
     """"4 new prospects this week (3.9 needed a week)"."""
-    n = quota(allocation)
-    return f"{n} new prospect{'' if n == 1 else 's'} this week ({allocation.prospects_per_week:.1f} needed a week)"
+    return f"{prospects(quota(allocation))} this week ({allocation.prospects_per_week:.1f} needed a week)"
+
+
+def quota_progress(q: ProspectQuota) -> str:
+    """The week's progress in a few cells (the Funnel's status line): "1 of 4"."""
+    return f"{q.done_week} of {q.week}"
 
 
 def quota_today_text(q: ProspectQuota) -> str:
-    """Today's share of the week's prospecting quota, from the engine's `ProspectQuota`:
-    "1 of 2 today (3 working days left) · 4 of 6 new prospects this week"."""
+    """Today's share of the week's prospecting quota and the week's progress, from the engine's
+    `ProspectQuota`, as the Today screen and `planner status` say it:
+    "1 of 2 today (3 working days left) · 4 of 6 new prospects this week", with "today's share is
+    met" or "the week's quota is met" once it is."""
+    week = f"{q.done_week} of {prospects(q.week)} this week"
+    if q.week == 0:
+        return f"{q.done_today} today · no new prospects needed this week"
+    if q.done_week >= q.week:
+        return f"{q.done_today} today · {week} — the week's quota is met"
     days = f"{q.working_days_left} working day{'' if q.working_days_left == 1 else 's'} left"
-    week = f"{q.done_week} of {q.week} new prospect{'' if q.week == 1 else 's'} this week"
-    if q.today == 0:
-        return f"{q.done_today} today · {week} — quota met"
+    if q.done_today >= q.today:
+        return f"{q.done_today} of {q.today} today — today's share is met ({days}) · {week}"
     return f"{q.done_today} of {q.today} today ({days}) · {week}"
 
 

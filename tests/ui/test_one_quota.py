@@ -10,6 +10,7 @@ from contextlib import redirect_stdout
 
 from planner.app import PlannerApp
 from planner.cli import run
+from planner.core.text import quota_today_text
 from planner.domain.allocation import prospect_quota
 from planner.domain.models import Opportunity
 from planner.domain.status import analyse
@@ -35,6 +36,10 @@ async def test_every_screen_and_the_cli_show_the_engines_quota(db):
     with redirect_stdout(out):
         assert run(["--db", db, "status"]) == 0
     assert "Prospecting quota: 11 new prospects this week" in out.getvalue()
+    with repository(db) as repo:
+        quota = analyse(repo.snapshot(TODAY)).quota
+    said = quota_today_text(quota)  # today's share and the week's progress, in one wording
+    assert f"\n  {said}\n" in out.getvalue()
 
     async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
         app = pilot.app
@@ -43,6 +48,7 @@ async def test_every_screen_and_the_cli_show_the_engines_quota(db):
         await pilot.pause()
         agenda = [str(getattr(o.prompt, "plain", o.prompt)) for o in app.screen.query_one("#today-agenda").options]
         assert any("1 of 11 new prospects this week" in line for line in agenda), agenda
+        assert any(said in line for line in agenda), agenda  # the very sentence `planner status` prints
         await pilot.press("3")
         await pilot.pause()
         assert "Prospecting quota: 11 new prospects this week" in str(app.screen.query_one("#week-reasons").render())

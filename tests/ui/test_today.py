@@ -379,6 +379,7 @@ async def test_today_shows_todays_share_of_the_weeks_quota_from_the_engine(db, i
         text = "\n".join(lines(app))
         quota = app.core.status().quota  # a new prospect changes the funnel, so the engine's quota too
         assert quota.done_today == 1
-        assert f"1 of {quota.today} today (3 working days left) · 1 of {quota.week}" in text
+        assert quota.today == 1  # today's share found: said, with the week still to go
+        assert f"1 of 1 today — today's share is met (3 working days left) · 1 of {quota.week} new prospects" in text
     with repository(db) as repo:
         assert repo.snapshot(TODAY).prospects_today == 1

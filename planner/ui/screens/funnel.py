@@ -342,7 +342,7 @@ def _status_line(status, snapshot, *, read_only: bool = False) -> Content:
         (f"{status.cycle.days:.0f} days", "bold"),
         (f" ({status.cycle.description})", "$text-muted"),
         ("   Prospects this week ", "$text-muted"),
-        (f"{snapshot.prospects_this_week} of {alloc.prospect_quota}", "bold"),  # the engine's one quota
+        (text.quota_progress(status.quota), "bold"),  # the engine's one quota
         ("   Week ", "$text-muted"),
         (text.whole_hours(alloc.hours_per_week), "bold"),
     ]

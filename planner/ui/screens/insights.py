@@ -22,6 +22,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
+from planner.core import text
 from planner.core.text import money_whole as money  # totals in whole units
 from planner.domain.models import OPEN_BUCKETS, Insights, Parameter, Projection
 from planner.domain.parse import PLAIN_MONEY, MoneyStyle
@@ -166,7 +167,7 @@ def goal_lines(data: Insights, today: date | None = None, money_style: MoneyStyl
 def _quota_clause(p: Projection) -> list[str | tuple[str, str]]:
     if not p.quota:
         return []
-    quota = f"{p.quota} new prospect{'s' if p.quota != 1 else ''} a week"
+    quota = f"{text.prospects(p.quota)} a week"
     if p.first_dry_week_with_quota is None:
         return [" Finding ", (quota, "bold"), " from today fills every week of the chart (░)."]
     if p.first_dry_week_with_quota == p.first_dry_week:

@@ -14,6 +14,7 @@ from rich.cells import cell_len, set_cell_size
 from textual.content import Content
 from textual.widgets import Static
 
+from planner.core.text import prospects
 from planner.domain.models import Allocation, Flag, Severity
 from planner.domain.text import shown_line
 from planner.ui.actions import SCREENS
@@ -32,7 +33,7 @@ def banner_lines(flags: Sequence[Flag], allocation: Allocation) -> list[Content]
             # What to do comes first so it survives a narrow terminal; the why follows.
             lines.append(
                 Content.assemble(
-                    (f"▲ {EMPTY_TOP_TEXT}: add {quota} prospect{'s' if quota != 1 else ''} this week — press a", "bold"),
+                    (f"▲ {EMPTY_TOP_TEXT}: add {prospects(quota)} this week — press a", "bold"),
                     " · no prospecting now means no revenue one sales cycle from now",
                 )
             )
