@@ -1127,33 +1127,23 @@ def _format_setting(value: Any, key: str = "") -> str:
 
 
 def _print_settings(settings: Any, core: Core) -> None:
-    """Every setting with its value and meaning; the 'auto' ones also say what is in use now."""
+    """Every setting with its value and meaning, and what the engine uses when that differs from
+    the value (a measured stay or pass rate, the measured cycle, this week's hours): the Profile's
+    "In use" column, in its words."""
+    from planner.core.text import setting_in_use
     from planner.domain.settings import SETTING_SPECS, Settings, setting_value
 
-    params = core.status().parameters
+    status, week_hours = core.status(), core.snapshot().week_hours
     defaults = Settings()
     width = max(len(k) for k in SETTING_SPECS)
     values = {k: _format_setting(setting_value(settings, k), k) for k in SETTING_SPECS}
     value_width = max(len(v) for v in values.values())
     for key, spec in SETTING_SPECS.items():
         changed = " " if setting_value(settings, key) == setting_value(defaults, key) else "*"
-        note = ""
-        group, _, bucket = key.partition(".")
-        if values[key] == "auto" and group in ("residence_days", "pass_rate"):
-            in_use = getattr(params, group)[_bucket(bucket)]
-            shown = f"{in_use.value:.0f} days" if group == "residence_days" else f"{in_use.value:.0%}"
-            what = "stays" if group == "residence_days" else "outcomes"
-            note = f" — now {shown}, {in_use.source}" + (f" from {in_use.samples} {what}" if in_use.samples else "")
-        elif key == "cycle_days" and params.cycle.source == "measured":
-            note = f" — not in use: {params.cycle.days:.0f} days, {params.cycle.description}"
+        in_use = setting_in_use(key, settings, status, week_hours)
+        note = f" — in use: {in_use}" if in_use else ""
         print(f"{key:<{width}}  {values[key]:>{value_width}} {changed} {spec.help}{note}")
     print("(* changed from the default; set with 'planner config KEY VALUE', 'auto' resets the optional ones)")
-
-
-def _bucket(name: str) -> Bucket:
-    from planner.domain.models import Bucket
-
-    return Bucket(name)
 
 
 def cmd_config(args: argparse.Namespace) -> int:

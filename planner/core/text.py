@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 from planner.domain.models import Allocation, Bucket, Opportunity, ProspectQuota
 
 if TYPE_CHECKING:
+    from planner.domain.models import Status
     from planner.domain.parse import MoneyStyle
+    from planner.domain.settings import Settings
 
 
 def money(cents: int, style: MoneyStyle | None = None) -> str:
@@ -107,6 +109,29 @@ def setting_text(value: float | int | str | None, key: str = "") -> str:
     from planner.domain.settings import format_setting
 
     return format_setting(value, key)
+
+
+def setting_in_use(key: str, settings: Settings, status: Status, week_hours: float | None = None) -> str:
+    """What the engine actually uses for a setting when it differs from what is typed in, short
+    enough for the Profile's column and `planner config`: "58 days (18 wins)", "16 days (67 stays)",
+    "0.53 (59 outcomes)", "default: 0.50", and this week's hours when the Week's H set them for
+    this week only ("this week: 20 h"); "" when the setting is used as typed."""
+    from planner.domain.settings import setting_value
+
+    if key == "hours_per_week" and week_hours is not None:
+        return f"this week: {whole_hours(week_hours)}"
+    if key == "cycle_days" and status.cycle.source == "measured":
+        wins = status.cycle.samples
+        return f"{status.cycle.days:.0f} days ({wins} win{'s' if wins != 1 else ''})"
+    group, _, bucket = key.partition(".")
+    if group in ("residence_days", "pass_rate") and bucket:
+        p = getattr(status.parameters, group)[Bucket(bucket)]
+        value = f"{p.value:.0f} days" if group == "residence_days" else f"{p.value:.2f}"
+        if p.source == "measured":
+            return f"{value} ({p.samples} {'stays' if group == 'residence_days' else 'outcomes'})"
+        if setting_value(settings, key) is None:
+            return f"default: {value}"
+    return ""
 
 
 def percent_split(split: Mapping[Bucket, int]) -> str:

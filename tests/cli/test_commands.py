@@ -288,6 +288,9 @@ def test_plan_hours_set_this_week_only(cli) -> None:
     assert "30 h of selling time this week (normal week 15 h)" in text and "Time blocks:" in text
     assert json.loads(cli("status", "--json").out)["allocation"]["hours_per_week"] == 30
     assert cli("plan", "--hours", "lots").code == 2
+    # `planner config` says what is in use beside the value, in the Profile's words.
+    [hours] = [line for line in cli("config").out.splitlines() if line.startswith("hours_per_week ")]
+    assert " 15 " in hours and hours.endswith("— in use: this week: 30 h")
     assert cli("plan", "--hours", "0").code == 2
     assert "normal week" in cli("plan", "--hours", "normal").err
     assert json.loads(cli("plan", "--json").out)["hours"] == 15

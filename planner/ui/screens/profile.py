@@ -19,8 +19,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from planner.domain.models import Bucket, Criterion, CriterionKind, Status
-from planner.domain.settings import SETTING_SPECS, SettingSpec, Settings, format_setting, setting_value
+from planner.core import text
+from planner.domain.models import Criterion, CriterionKind
+from planner.domain.settings import SETTING_SPECS, SettingSpec, setting_value
 from planner.domain.text import shown_line
 from planner.errors import BadInput
 from planner.ui.widgets.banner import ScreenBar
@@ -61,29 +62,6 @@ def parse_weight(text: str) -> int:
     return int(raw)
 
 
-
-
-def in_use(key: str, settings: Settings, status: Status, week_hours: float | None = None) -> str:
-    """What the engine actually uses for a setting when it differs from what is typed in, short
-    enough for its column: "58 days (18 wins)", "16 days (67 stays)", "default: 0.50", and the
-    hours of this week when the Week's H set them for this week only ("this week: 20 h")."""
-    params = status.parameters
-    if key == "hours_per_week" and week_hours is not None:
-        return f"this week: {format_setting(week_hours)} h"
-    if key == "cycle_days" and status.cycle.source == "measured":
-        wins = status.cycle.samples
-        return f"{status.cycle.days:.0f} days ({wins} win{'s' if wins != 1 else ''})"
-    if "." in key:
-        group, bucket = key.split(".", 1)
-        if group in ("residence_days", "pass_rate"):
-            p = getattr(params, group)[Bucket(bucket)]
-            shown = f"{p.value:.0f} days" if group == "residence_days" else f"{p.value:.2f}"
-            if p.source == "measured":
-                unit = "stays" if group == "residence_days" else "outcomes"
-                return f"{shown} ({p.samples} {unit})"
-            if setting_value(settings, key) is None:
-                return f"default: {shown}"
-    return ""
 
 
 def setting_hint(spec: SettingSpec) -> Content:
@@ -193,7 +171,8 @@ class ProfileScreen(Screen):
         week_hours = core.snapshot().week_hours
         table = self.query_one("#settings-table", DataTable)
         row = table.cursor_row
-        cells = [(spec.name, format_setting(setting_value(settings, key), key), in_use(key, settings, status, week_hours),
+        cells = [(spec.name, text.setting_text(setting_value(settings, key), key),
+                  text.setting_in_use(key, settings, status, week_hours),
                   spec.meaning) for key, spec in SETTING_SPECS.items()]
         self._fit_settings_columns(table, cells)
         table.clear()
@@ -311,7 +290,7 @@ class ProfileScreen(Screen):
             app.commit(lambda: app.core.set_setting(key, value))
 
         self.app.push_screen(
-            prompt(spec.name, f"{spec.meaning} ({spec.accepts})", apply, value=format_setting(current, key),
+            prompt(spec.name, f"{spec.meaning} ({spec.accepts})", apply, value=text.setting_text(current, key),
                    hint=f"The same as: planner config {key} VALUE")
         )
 
