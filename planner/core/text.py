@@ -42,6 +42,16 @@ def weekday_date(value: date) -> str:
     return f"{value:%a %d %b}"
 
 
+def long_date(value: date) -> str:
+    """"Mon 07 Dec 2026": a day in a heading or a sentence of the screens."""
+    return f"{value:%a %d %b %Y}"
+
+
+def full_date(value: date) -> str:
+    """"Monday 07 December 2026": today, at the head of a screen."""
+    return f"{value:%A %d %B %Y}"
+
+
 def due_text(due: date, today: date) -> str:
     """A due date as a person says it: today, tomorrow, Fri, Fri 27 Nov, 3 days overdue."""
     days = (due - today).days

@@ -152,7 +152,7 @@ def goal_lines(data: Insights, today: date | None = None, money_style: MoneyStyl
         lines.append(Content.styled(
             "Set goal_value_per_month (Profile, 5) to forecast and cover the goal in money.", "$text-muted"))
     if f.beyond_count:
-        until = f"{today + timedelta(days=f.horizon_days):%a %d %b %Y}" if today is not None else \
+        until = text.long_date(today + timedelta(days=f.horizon_days)) if today is not None else \
             f"the {f.horizon_days} days"
         lines.append(Content.styled(
             f"Not counted: {f.beyond_count} deal{'s' if f.beyond_count != 1 else ''} ({money(f.beyond_value_cents, money_style)}) "
@@ -172,7 +172,7 @@ def _quota_clause(p: Projection) -> list[str | tuple[str, str]]:
         return [" Finding ", (quota, "bold"), " from today fills every week of the chart (░)."]
     if p.first_dry_week_with_quota == p.first_dry_week:
         return [" Even with ", (quota, "bold"), " that week stays below half the goal."]
-    return [" With ", (quota, "bold"), f", the first dry week moves to {p.first_dry_week_with_quota:%d %b %Y}."]
+    return [" With ", (quota, "bold"), f", the first dry week moves to {text.long_date(p.first_dry_week_with_quota)}."]
 
 
 def projection_sentence(data: Insights, today: date) -> Content:
@@ -189,11 +189,11 @@ def projection_sentence(data: Insights, today: date) -> Content:
     lead = p.lead_days or round(data.cycle.days)
     parts: list[str | tuple[str, str]] = [
         ("First dry week (▲): ", "bold"),
-        (f"the week of {p.first_dry_week:%a %d %b %Y}", "bold $text-error"),
+        (f"the week of {text.long_date(p.first_dry_week)}", "bold $text-error"),
         f" (in {weeks_away} week{'s' if weeks_away != 1 else ''}), below half your weekly goal. ",
     ]
     if p.prospect_by is not None:
-        parts += ["Prospect by ", (f"{p.prospect_by:%a %d %b %Y}", "bold"),
+        parts += ["Prospect by ", (text.long_date(p.prospect_by), "bold"),
                   f" to fill it: new prospects take about {lead} days to close."]
     else:
         parts.append((f"Too late for new prospects to fill it (about {lead} days to close): ", "$text-warning"))
@@ -291,7 +291,7 @@ class InsightsScreen(Screen):
         today = core.today
         self.query_one("#insights-header", Static).update(
             Content.assemble(
-                (f"Insights · {today:%A %d %B %Y}", "bold"), "  ·  ", f"normal cycle {data.cycle.days:.0f} days"
+                (f"Insights · {text.full_date(today)}", "bold"), "  ·  ", f"normal cycle {data.cycle.days:.0f} days"
             )
         )
         self.query_one("#insights-dry", Static).update(projection_sentence(data, today))
@@ -300,7 +300,7 @@ class InsightsScreen(Screen):
         f = data.forecast
         self.query_one("#insights-forecast-title", Static).update(
             f"Forecast over one normal cycle: the next {f.horizon_days} days, to "
-            f"{today + timedelta(days=f.horizon_days):%a %d %b %Y}")
+            f"{text.long_date(today + timedelta(days=f.horizon_days))}")
         self.query_one("#insights-cycle", Static).update(cycle_line(data))
         self.query_one("#insights-histogram", Static).update(bins_histogram(data.distribution))
         self.query_one("#insights-buckets", Static).update(buckets_table(data))

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from planner.core.text import quota_today_text, streak_text, weekday_date
+from planner.core.text import full_date, quota_today_text, streak_text, weekday_date
 from planner.domain.models import AgendaItem, AgendaKind, Bucket, Opportunity, ProspectQuota, Role
 from planner.domain.text import shown_line
 from planner.errors import BadInput, Conflict
@@ -150,7 +150,7 @@ class TodayScreen(Screen):
         self._deals = {d.id: d for d in snapshot.open_deals if d.id is not None}
 
         header = Content.assemble(
-            (f"Today · {today:%A %d %B %Y}", "bold"),
+            (f"Today · {full_date(today)}", "bold"),
             " · ",
             (streak_label(snapshot.checkin_streak), "$text-success" if snapshot.checkin_streak else "$text-muted"),
             " · ",

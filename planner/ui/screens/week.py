@@ -212,7 +212,7 @@ class WeekScreen(Screen):
             hours += " (normal week)"
         self.query_one("#week-header", Static).update(
             Content.assemble(
-                (f"Week of {plan.week_start:%a %d %b %Y}", "bold"),
+                (f"Week of {text.long_date(plan.week_start)}", "bold"),
                 "  ·  ",
                 hours,
                 "  ·  ",

@@ -14,7 +14,7 @@ from rich.cells import cell_len, set_cell_size
 from textual.content import Content
 from textual.widgets import Static
 
-from planner.core.text import prospects
+from planner.core.text import long_date, prospects
 from planner.domain.models import Allocation, Flag, Severity
 from planner.domain.text import shown_line
 from planner.ui.actions import SCREENS
@@ -102,7 +102,7 @@ class ScreenBar(Static):
         tabs = self._tabs(short=False)
         tail: list[str | tuple[str, str]] = [("  ? ", "bold $text-accent"), ("help", "")]
         if today is not None:
-            tail.append(("   " + today.strftime("%a %d %b %Y"), "$text-muted"))
+            tail.append(("   " + long_date(today), "$text-muted"))
         if not last_change:
             return Content.assemble(*tabs, *tail)
         # Deal titles inside: plain text, never markup.
