@@ -129,3 +129,31 @@ def test_the_cli_changes_nothing_except_through_the_core():
                                          r"write_file\(", r"\breplacing\(", r"apply_import", r"build_demo")
                  if re.search(pattern, source)]
     assert offenders == []
+
+
+def test_the_ui_imports_the_store_the_app_or_the_cli_nowhere_not_even_inside_a_function():
+    """The subprocess checks above see what importing a module pulls in; an import inside a
+    function runs later. Read every module of planner/ui: the store, the app and the CLI are
+    named only for type checking (`if TYPE_CHECKING:`)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "planner" / "ui"
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
+                       and ast.unparse(block.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+                       for statement in block.body for node in ast.walk(statement)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names = [f"{node.module}.{alias.name}" for alias in node.names] if node.module == "planner" \
+                    else [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                if name.startswith(("planner.store", "planner.app", "planner.cli")) and id(node) not in typing_only:
+                    offenders.append(f"{path.relative_to(root)}:{node.lineno} imports {name}")
+    assert offenders == []
