@@ -156,8 +156,12 @@ _SIGNS = "|".join(re.escape(sign) for sign in sorted(CURRENCY_SIGNS, key=len, re
 _CODES = "|".join(sorted(code.lower() for code in CURRENCY_CODES))
 _CURRENCY_LEAD = rf"^(?:({_SIGNS})|({_CODES})(?![a-z]))\s*"
 _CURRENCY_TAIL = rf"\s*(?:({_SIGNS})|(?<![a-z])({_CODES}))$"
-# Spaces people put between thousands: plain, no-break, narrow no-break, thin; and apostrophes (Swiss).
-_GROUP_SPACES = r"[ \u00a0\u202f\u2009_'\u2019]"
+# Spaces people put between thousands: plain, no-break, narrow no-break, thin, figure; and
+# apostrophes (Swiss).
+_GROUP_SPACES = r"[ \u00a0\u202f\u2009\u2007_'\u2019]"
+# A question mark between thousands: what a save in Windows-1252 leaves of the narrow no-break
+# space French Excel puts there (`18?500,00 €`). Only before exactly three digits.
+_LOST_GROUP_SPACE = r"(?<=[0-9])\?(?=[0-9]{3}(?![0-9]))"
 _MONEY_HINT = "use a plain amount like 12500, 12,500.50 or 1.5k"
 _CHOOSE_COMMA = "choose the decimal comma (the decimal_comma setting, or --decimal-comma on import)"
 
@@ -275,6 +279,8 @@ def read_amount(text: str, *, what: str = "value", decimal_comma: bool | None = 
             currency = currency if currency in CURRENCY_CODES else found
             s = s[: match.start()] + s[match.end():]
     s = re.sub(_GROUP_SPACES, "", s.strip().removeprefix("+"))
+    if "?" in s:
+        s = re.sub(_LOST_GROUP_SPACE, "", s)
     suffix = s[-1:] if s[-1:] in ("k", "m") else ""
     number = s[: len(s) - len(suffix)]
     if not number or not number.isascii() or number.strip("0123456789.,") or not any(c.isdigit() for c in number):

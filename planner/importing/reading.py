@@ -293,7 +293,11 @@ def check_header(header: list[str], where: str = "line") -> None:
 
 # --- Excel workbooks ------------------------------------------------------------------------------
 
-_CURRENCY_IN_FORMAT = re.compile(r"\[\$([^\]-]+)(?:-[0-9A-Fa-f]+)?\]|\"([^\"]+)\"|([€$£¥₹])")
+# Excel's number formats: `[$€-407]`, `[$€-x-euro2]`, `[$USD] #,##0` name a currency in brackets
+# (`[$-409]` only a locale); `"€"` or a bare sign outside the brackets and quotes shows one.
+_BRACKETED_CURRENCY = re.compile(r"\[\$([^\]\-]*)(?:-[^\]]*)?\]")
+_BRACKETS = re.compile(r"\[[^\]]*\]")
+_SHOWN_CURRENCY = re.compile(r"\"([^\"]+)\"|([€$£¥₹])")
 
 
 def _xlsx_table(source, sheet: str | None) -> Table:
@@ -374,10 +378,17 @@ def _number(value: int | float) -> str:
 
 
 def _format_currency(number_format: str) -> str:
-    for match in _CURRENCY_IN_FORMAT.finditer(number_format):
-        text = next(g for g in match.groups() if g)
-        from planner.domain.parse import currency_of
+    """The currency a cell's number format shows, or "" (a format's first section is the one
+    for positive amounts)."""
+    from planner.domain.parse import currency_of
 
-        if currency_of(text.strip()) is not None:
-            return text.strip()
+    section = number_format.split(";", 1)[0]
+    for match in _BRACKETED_CURRENCY.finditer(section):
+        text = match.group(1).strip()
+        if text and currency_of(text) is not None:
+            return text
+    for match in _SHOWN_CURRENCY.finditer(_BRACKETS.sub("", section)):
+        text = next(g for g in match.groups() if g).strip()
+        if currency_of(text) is not None:
+            return text
     return ""
