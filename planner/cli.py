@@ -531,10 +531,11 @@ def cmd_add(args: argparse.Namespace) -> int:
         clean_title,
         parse_bucket,
         parse_date,
-        parse_money,
+        parse_money_in,
     )
 
     today = _today()
+    currency = ""
     bucket = parse_bucket(args.bucket, open_only=True)
     # A deal first entered Above the Funnel starts its cycle that day; one added straight into In or
     # Best Few was first contacted on a day the planner does not know (SPEC §3.2).
@@ -555,10 +556,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     with _core(args) as core:
         if args.value is not None:
             # Read in the database's decimal convention and currency (SPEC §4 "Amounts on input").
-            style = core.settings().money_style
-            value = parse_money(args.value, what="--value", decimal_comma=style.decimal_comma, currency=style.currency)
+            value, currency = parse_money_in(args.value, core.settings().money_style, what="--value")
             opp = replace(opp, value_cents=value)
-        change = core.add(opp)  # entering the funnel lower down warns as moving there would
+        change = core.add(opp, currency=currency)  # entering the funnel lower down warns as moving there would
     _warnings(change)
     print(change.value)
     return 0
@@ -640,7 +640,7 @@ def cmd_move(args: argparse.Namespace) -> int:
     method's entry conditions are not met, and moves anyway (SPEC §2). An open bucket reopens a
     won or lost deal."""
     from planner.domain.models import Bucket
-    from planner.domain.parse import MAX_FIELD, clean_text, parse_bucket, parse_date, parse_money
+    from planner.domain.parse import MAX_FIELD, clean_text, parse_bucket, parse_date, parse_money_in
 
     opp_id = _parse_id(args.id)
     to = parse_bucket(args.bucket)
@@ -652,12 +652,11 @@ def cmd_move(args: argparse.Namespace) -> int:
     today = _today()
     closed_on = parse_date(args.on, today, what="--on") if args.on else None
     with _core(args) as core:
-        value = None
+        value, currency = None, ""
         if args.value is not None:  # read in the database's decimal convention and currency
-            style = core.settings().money_style
-            value = parse_money(args.value, what="--value", decimal_comma=style.decimal_comma, currency=style.currency)
+            value, currency = parse_money_in(args.value, core.settings().money_style, what="--value")
         before = core.deal(opp_id)
-        change = core.move(opp_id, to, reason=reason, closed_on=closed_on, value_cents=value)
+        change = core.move(opp_id, to, reason=reason, closed_on=closed_on, value_cents=value, currency=currency)
     if not change.changed:
         print(f"{opp_id} {_name(before)} is already in {to.label}; nothing changed")
         return 0

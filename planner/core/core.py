@@ -358,9 +358,10 @@ class Core:
         self._redo.clear()
 
     # --- deals ----------------------------------------------------------------------------------
-    def add(self, draft: Opportunity, *, bucket: Bucket | None = None) -> Change:
+    def add(self, draft: Opportunity, *, bucket: Bucket | None = None, currency: str = "") -> Change:
         """Add a deal (SPEC §2) to `bucket` (default: the draft's). Entering the funnel lower down
-        warns as moving there would; `value` is the new id."""
+        warns as moving there would; `value` is the new id. `currency`: the one its value was
+        typed in (`parse_money_in`), the database's from now on when it had none."""
         from planner.domain.flags import move_warnings
         from planner.store.repository import DealState
 
@@ -374,12 +375,12 @@ class Core:
         deal = after.opportunity
         assert deal is not None
         step = _DealStep(f"Added {text.quoted(deal)} to {deal.bucket.label}", DealState(after.opportunity_id, None), after)
-        return self._made(step, deal, warnings=warnings, value=deal.id)
+        return self._adopt_currency(self._made(step, deal, warnings=warnings, value=deal.id), currency)
 
     def edit(self, deal_id: int, changes: Mapping[str, Any], *, base: Opportunity | None = None,
-             description: Callable[[Opportunity], str] | None = None) -> Change:
+             description: Callable[[Opportunity], str] | None = None, currency: str = "") -> Change:
         """Set some of a deal's fields (`EDITABLE`). `base`: the deal as the form showed it; when
-        it changed since, Conflict names what changed and nothing is saved."""
+        it changed since, Conflict names what changed and nothing is saved. `currency`: as in `add`."""
         unknown = sorted(set(changes) - set(EDITABLE))
         if unknown:
             raise BadInput(f"cannot edit {', '.join(unknown)} of a deal")
@@ -399,7 +400,7 @@ class Core:
         if before == after:
             return Change("No changes to save", deal_id=deal_id, deal=deal, changed=False)
         step = _DealStep(description(deal) if description else f"Saved {text.quoted(deal)}", before, after)
-        return self._made(step, deal)
+        return self._adopt_currency(self._made(step, deal), currency)
 
     def set_next_action(self, deal_id: int, action: str, due: date | None, *, base: Opportunity | None = None) -> Change:
         """The deal's next action and when it is due (every live deal should have one)."""
@@ -449,10 +450,11 @@ class Core:
         return self._made(step, None)
 
     def move(self, deal_id: int, to: Bucket, *, expected_from: Bucket | None = None, reason: str = "",
-             closed_on: date | None = None, value_cents: int | None = None) -> Change:
+             closed_on: date | None = None, value_cents: int | None = None, currency: str = "") -> Change:
         """Move a deal along the funnel, mark it won or lost, or reopen it (SPEC §2): the method's
         entry conditions warn, never block. `expected_from`: the bucket the screen showed.
-        Won or lost: `closed_on` the day it closed (default today), `value_cents` its final value."""
+        Won or lost: `closed_on` the day it closed (default today), `value_cents` its final value
+        (`currency`: as in `add`)."""
         from planner.domain.flags import move_warnings
 
         if reason and to is not Bucket.LOST:
@@ -490,7 +492,7 @@ class Core:
             description = f"Reopened {text.quoted(deal)} in {to.label}"
         else:
             description = f"Moved {text.quoted(deal)} to {to.label}"
-        return self._made(_DealStep(description, before, after), deal, warnings=warnings)
+        return self._adopt_currency(self._made(_DealStep(description, before, after), deal, warnings=warnings), currency)
 
     def won(self, deal_id: int, *, expected_from: Bucket | None = None, closed_on: date | None = None,
             value_cents: int | None = None) -> Change:
@@ -705,6 +707,16 @@ class Core:
         return Change(f"Imported {len(ids)} deal{'s' if len(ids) != 1 else ''}", value=ids)
 
     # --- helpers ------------------------------------------------------------------------------
+    def _adopt_currency(self, change: Change, currency: str) -> Change:
+        """After a change whose amount named `currency` in a database that keeps none: that
+        currency becomes the database's (its own undoable step), and the change says so."""
+        if not currency or self.settings().currency:
+            return change
+        self.set_setting("currency", currency)
+        said = (f"the database's currency is now {currency}, the one this amount names: an amount in another currency "
+                "is refused (planner config currency to change it)")
+        return replace(change, warnings=change.warnings + (said,))
+
     def _made(self, step: _Step, deal: Opportunity | None, *, warnings: tuple[str, ...] = (), value: Any = None) -> Change:
         self._record(step)
         self.refresh(step.deals)

@@ -228,12 +228,20 @@ def parse_money(
 
     See `read_amount` for what is accepted. With `currency` (the database's), an amount written
     in another currency is refused rather than counted as if it were the same money."""
-    amount = read_amount(text, what=what, decimal_comma=decimal_comma)
-    if currency and not same_currency(amount.currency, currency):
+    return parse_money_in(text, MoneyStyle(currency, decimal_comma), what=what)[0]
+
+
+def parse_money_in(text: str, style: MoneyStyle, *, what: str = "value") -> tuple[int, str]:
+    """An amount typed into a database with `style` → (cents, the currency it names when the
+    database has none yet, else ""). An amount in another currency than the database's is
+    refused; the first one to name a currency in a database without one makes it the database's
+    (the caller saves it), so two currencies are never added up as one."""
+    amount = read_amount(text, what=what, decimal_comma=style.decimal_comma)
+    if style.currency and not same_currency(amount.currency, style.currency):
         raise BadInput(
-            f"{what} {quoted(text)} is in {amount.currency}, but this database keeps amounts in {currency}"
+            f"{what} {quoted(text)} is in {amount.currency}, but this database keeps amounts in {style.currency}"
         )
-    return amount.cents
+    return amount.cents, "" if style.currency else amount.currency
 
 
 def read_amount(text: str, *, what: str = "value", decimal_comma: bool | None = False) -> Amount:

@@ -61,6 +61,29 @@ def test_adding_straight_into_best_few_warns_like_a_move_would(cli) -> None:
     assert deals(cli)[0]["bucket"] == "best_few"
 
 
+def test_add_reads_amounts_as_written_and_keeps_one_currency(cli) -> None:
+    """SPEC §4 "Amounts on input": `3.000` is refused with the reason until the decimal comma is
+    chosen; `1,5` is one and a half; the first amount that names a currency makes it the
+    database's, so a deal in another currency is refused rather than added up with it."""
+    refused = cli("add", "Audit", "--value", "3.000")
+    assert refused.code == 2 and refused.err_lines == [
+        "planner: --value '3.000' is ambiguous (a '.' before three digits may separate thousands): 3000 or 3.0? "
+        "write 3000 or 3.00, or choose the decimal comma (the decimal_comma setting, or --decimal-comma on import)"]
+    new_deal(cli, "Half", "--value", "1,5")
+    assert deals(cli)[0]["value"] == 1.5 and cli("config", "currency").out.strip() == "none"
+    euros = cli("add", "Relaunch", "--value", "18 500,00 €")
+    assert euros.code == 0 and euros.err_lines == [
+        "warning: the database's currency is now EUR, the one this amount names: an amount in another currency is "
+        "refused (planner config currency to change it)"]
+    assert cli("config", "currency").out.strip() == "EUR"
+    dollars = cli("add", "Workshop", "--value", "$5,000")
+    assert dollars.code == 2 and "--value '$5,000' is in $, but this database keeps amounts in EUR" in dollars.err
+    assert cli("config", "decimal_comma", "on").code == 0
+    new_deal(cli, "Coaching", "--value", "3.000")
+    assert [d["value"] for d in deals(cli)] == [1.5, 18500, 3000]
+    assert "18.500 €" in cli("list").out
+
+
 def test_list_filters_by_bucket_and_open(cli) -> None:
     a = new_deal(cli, "A")
     b = new_deal(cli, "B", "--bucket", "in")

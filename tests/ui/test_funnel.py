@@ -559,3 +559,52 @@ async def test_amounts_are_read_and_shown_in_the_databases_currency_and_conventi
         await pilot.press("enter")
         await pilot.pause()
         assert "is in USD, but this database keeps amounts in EUR" in str(pilot.app.screen.query_one(".dialog-error").render())
+
+
+async def test_the_first_amount_typed_with_a_currency_makes_it_the_databases(db):
+    """A database without a currency takes the one the first amount names, in the add dialog or
+    the edit form: an amount in another currency is refused after that, never added up with it."""
+    from textual.widgets import Input
+
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("a", *"Relaunch")
+        await pilot.pause()
+        pilot.app.screen.query_one("#value", Input).value = "18 500,00 €"  # as pasted: keys are ASCII
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "€18,500" in str(pilot.app.screen.query_one("#col-above .bucket-summary").render())
+        await pilot.press("a", *"Audit")
+        await pilot.pause()
+        pilot.app.screen.query_one("#value", Input).value = "$3,000"
+        await pilot.press("enter")
+        await pilot.pause()
+        error = str(pilot.app.screen.query_one(".dialog-error").render())
+        assert "is in $, but this database keeps amounts in EUR" in error
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        form = pilot.app.screen
+        form.query_one("#value", Input).value = "USD 20,000"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "is in USD, but this database keeps amounts in EUR" in str(form.query_one(".dialog-error").render())
+        form.query_one("#value", Input).value = "1,5"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    with repository(db) as repo:
+        assert repo.settings().currency == "EUR"
+        assert [(d.title, d.value_cents) for d in repo.list()] == [("Relaunch", 150)]
+
+
+async def test_the_edit_form_gives_a_database_without_one_its_currency(db):
+    seed(db, Opportunity("Audit", value_cents=100_000))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        pilot.app.screen.query_one("#value").value = "CHF 2'500.50"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    with repository(db) as repo:
+        assert repo.settings().currency == "CHF"
+        assert [d.value_cents for d in repo.list()] == [250_050]

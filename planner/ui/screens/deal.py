@@ -216,9 +216,10 @@ def edit_deal(app: PlannerApp, deal: Opportunity) -> None:
         if not changes:
             app.notify("No changes to save")
             return
-        app.commit(lambda: app.core.edit(deal.id, changes, base=base))
+        app.commit(lambda: app.core.edit(deal.id, changes, base=base, currency=form.currency))
 
-    app.push_screen(EditDealScreen(deal, criteria, app.core.today, save))
+    form = EditDealScreen(deal, criteria, app.core.today, save)
+    app.push_screen(form)
 
 
 #: The fields the edit form shows and may change (bucket, closing and history are not among them).
@@ -415,6 +416,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
         self.criteria = list(criteria)
         self.today = today
         self._save = save
+        self.currency = ""  # the currency the value was typed in, when the database has none yet
 
     def _field(self, label: str, input_id: str, value: str, placeholder: str = "") -> ComposeResult:
         with Horizontal(classes="field"):
@@ -502,7 +504,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
         self.query_one(".dialog-error", Static).update(Content(message))
 
     def result(self) -> Opportunity:
-        from planner.domain.parse import MAX_FIELD, MAX_NOTES, clean_text, clean_title, parse_date, parse_money
+        from planner.domain.parse import MAX_FIELD, MAX_NOTES, clean_text, clean_title, parse_date, parse_money_in
 
         def day(input_id: str, what: str) -> date | None:
             text = self.value(input_id).strip()
@@ -510,6 +512,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
 
         value = self.value("value").strip()
         style = self.app.core.snapshot().settings.money_style
+        cents, self.currency = parse_money_in(value, style) if value else (0, "")
         met = frozenset(
             c.id for c in self.criteria if self.query_one(f"#criterion-{c.id}", Checkbox).value
         )
@@ -518,7 +521,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
             title=clean_title(self.value("title")),
             account=clean_text(self.value("account"), MAX_FIELD, what="account"),
             contact=clean_text(self.value("contact"), MAX_FIELD, what="contact"),
-            value_cents=parse_money(value, decimal_comma=style.decimal_comma, currency=style.currency) if value else 0,
+            value_cents=cents,
             first_contact=day("first_contact", "first contact"),
             expected_close=day("expected_close", "expected close"),
             next_action=clean_text(self.value("next_action"), MAX_FIELD, what="next action"),

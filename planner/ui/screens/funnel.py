@@ -247,7 +247,8 @@ class FunnelScreen(Screen[None]):
         added: list[int] = []
 
         def add(draft: Opportunity) -> None:
-            change = self.app.commit(lambda: core.add(draft, bucket=bucket))  # an error keeps the dialog open
+            # an error keeps the dialog open
+            change = self.app.commit(lambda: core.add(draft, bucket=bucket, currency=modal.currency))
             if change.deal_id is not None:
                 added.append(change.deal_id)
 
@@ -255,7 +256,8 @@ class FunnelScreen(Screen[None]):
             if added:
                 self.select_deal(added[-1], bucket)
 
-        self.app.push_screen(AddDealModal(bucket, core.today, add), closed)
+        modal = AddDealModal(bucket, core.today, add)
+        self.app.push_screen(modal, closed)
 
     def action_edit(self) -> None:
         deal = self.selected

@@ -99,6 +99,7 @@ class AddDealModal(Dialog):
         self.bucket = bucket
         self.today = today
         self.title_text = f"Add a deal to {bucket.label}"
+        self.currency = ""  # the currency the value was typed in, when the database has none yet
 
     def fields(self) -> ComposeResult:
         yield from self.field("Title", "title", placeholder="required, e.g. Website revamp")
@@ -111,19 +112,20 @@ class AddDealModal(Dialog):
         self.query_one("#title", Input).focus()
 
     def result(self) -> Opportunity:
-        from planner.domain.parse import MAX_FIELD, clean_text, clean_title, parse_date, parse_money
+        from planner.domain.parse import MAX_FIELD, clean_text, clean_title, parse_date, parse_money_in
 
         title = clean_title(self.value("title"))
         account = clean_text(self.value("account"), MAX_FIELD, what="account")
         value = self.value("value").strip()
         style = self.app.core.snapshot().settings.money_style  # the database's currency and decimal convention
+        cents, self.currency = parse_money_in(value, style) if value else (0, "")
         next_action = clean_text(self.value("next"), MAX_FIELD, what="next action")
         due = self.value("due").strip()
         return Opportunity(
             title=title,
             bucket=self.bucket,
             account=account,
-            value_cents=parse_money(value, decimal_comma=style.decimal_comma, currency=style.currency) if value else 0,
+            value_cents=cents,
             next_action=next_action,
             next_action_due=parse_date(due, self.today, what="due date") if due else None,
         )
