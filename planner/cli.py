@@ -1291,7 +1291,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             from planner.importing.export import complete_export, write_complete_json
 
             histories, prospecting = repo.export_histories()
-            export = complete_export(histories, prospecting, repo.criteria(), repo.settings_mapping(), _today())
+            export = complete_export(histories, prospecting, repo.criteria(), repo.settings_mapping(), _today(),
+                                     repo.checkin_days())
         else:
             opps = list(repo.export_rows())
     if to_stdout and fmt == "json":

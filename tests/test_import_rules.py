@@ -237,6 +237,7 @@ def _dump(db: Path) -> dict:
             "activities": conn.execute(
                 "SELECT opportunity_id, kind, minutes, day, note, bucket FROM activity ORDER BY 1, 4, 2, 3").fetchall(),
             "settings": conn.execute("SELECT key, value FROM setting ORDER BY key").fetchall(),
+            "checkins": conn.execute("SELECT day FROM checkin ORDER BY day").fetchall(),
         }
 
 
@@ -253,6 +254,7 @@ def test_the_complete_json_export_imports_into_an_empty_database_as_the_same_fun
     document = json.loads(export.read_text(encoding="utf-8"))
     assert document["criteria"] and document["prospecting"] and any(d["influences"] for d in document["deals"])
     assert any(d["activities"] for d in document["deals"]) and any(d["money"] for d in document["deals"])
+    assert document["checkins"] and any(d["lost_reason"] for d in document["deals"])
     fresh = tmp_path / "fresh.db"
     code, out, err = planner(fresh, "import", str(export))
     assert code == 0, err

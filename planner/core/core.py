@@ -659,7 +659,7 @@ class Core:
 
             histories, prospecting = self._repo.export_histories()
             export = complete_export(histories, prospecting, self._repo.criteria(), self._repo.settings_mapping(),
-                                     self.today)
+                                     self.today, self._repo.checkin_days())
             buffer = io.StringIO(newline="")
             count = write_complete_json(export, buffer)
         else:

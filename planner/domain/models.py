@@ -598,7 +598,7 @@ class ImportBatch:
     matched on their id (`--update`) with the fields the file sets; `histories`: deals of a
     complete export with their moves and activities; `prospecting`: activities on no deal;
     `criteria`: ideal-customer criteria (merged with those there by name); `settings`: key → text
-    as the settings are stored, to apply."""
+    as the settings are stored, to apply; `checkins`: the days of the check-in streak."""
 
     new: tuple[Opportunity, ...] = ()
     updates: tuple[tuple[Opportunity, frozenset[str]], ...] = ()
@@ -606,6 +606,7 @@ class ImportBatch:
     prospecting: tuple[Activity, ...] = ()
     criteria: tuple[Criterion, ...] = ()
     settings: Mapping[str, str] = field(default_factory=dict)
+    checkins: tuple[date, ...] = ()  # days the morning check-in was done (a complete export)
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,6 +140,7 @@ class ImportPlan:
             prospecting=tuple(self.batch_extra.get("prospecting", ())),
             criteria=tuple(self.batch_extra.get("criteria", ())),
             settings=dict(self.settings),
+            checkins=tuple(self.batch_extra.get("checkins", ())),
         )
 
 

@@ -816,6 +816,11 @@ class Repository:
         with self._db.write() as conn:
             conn.execute("INSERT OR IGNORE INTO checkin (day) VALUES (?)", (day.isoformat(),))
 
+    def checkin_days(self) -> list[date]:
+        """Every day the check-in was finished, oldest first (for the complete export)."""
+        with self._db.read() as conn:
+            return [date.fromisoformat(day) for (day,) in conn.execute("SELECT day FROM checkin ORDER BY day")]
+
     def checkin_streak(self, today: date) -> int:
         """Consecutive check-in days ending today, or yesterday when today's is not done yet."""
         with self._db.read() as conn:
@@ -1194,6 +1199,8 @@ class Repository:
                 )
             if batch.settings:
                 conn.executemany("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", sorted(batch.settings.items()))
+            if batch.checkins:
+                conn.executemany("INSERT OR IGNORE INTO checkin (day) VALUES (?)", [(d.isoformat(),) for d in batch.checkins])
             return ImportResult(added=tuple(added) + tuple(ids), updated=tuple(updated))
 
     @staticmethod
