@@ -455,3 +455,26 @@ def test_no_amount_an_import_accepts_is_off_by_a_power_of_ten(amounts, locale, c
         assert all("ambiguous" in p or "could be" in p for p in refused.problems), refused.problems
         return
     assert [o.value_cents for o in found.new] == [units * 100 + cents for units, cents in amounts], sheet
+
+
+def test_an_old_excel_file_or_a_web_page_saved_as_xls_is_refused_saying_what_to_save() -> None:
+    old = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    assert problems(old) == ["this is a workbook in Excel's old format (.xls): open it and save it as .xlsx or "
+                             "'CSV UTF-8', or export it from its tool as CSV, and import that"]
+    page = b"<html><body><table><tr><td>Opportunity Name</td></tr></table></body></html>"
+    assert "web page or XML, not a table" in problems(page)[0]
+
+
+def test_a_notion_relation_comes_in_as_the_titles_of_the_pages_it_links() -> None:
+    """Notion's export writes a relation (a CRM's Company) as links: `Title (https://www.notion.so/…)`
+    or, in older exports, paths to the pages' Markdown files. The deal keeps the titles."""
+    text = ('Name,Company,Contact,Status\n'
+            'A,"Acme Corp (https://www.notion.so/Acme-Corp-2e94ae45e5a748078004f261e2ef5504?pvs=21)",Ana,Lead\n'
+            'B,"../Companies%202e94ae45e5a748078004f261e2ef5504/Globex%20Ltd%2030c4fe04a118409ea8563041a7a70fb2.md, '
+            '../Companies%202e94ae45e5a748078004f261e2ef5504/%E5%8C%97%E4%BA%AC%2030c4fe04a118409ea8563041a7a70fb3.md",'
+            'Bo,Lead\n'
+            'C,Plain text (see notes.md),Cy,Lead\n')
+    found = plan(text)
+    assert [o.account for o in found.new] == ["Acme Corp", "Globex Ltd, 北京", "Plain text (see notes.md)"]
+    assert ("links to Notion pages read as the pages' titles ('Acme Corp (https://www.notion.so/Acme-Corp-2e94ae…' → "
+            "'Acme Corp')") in found.notices

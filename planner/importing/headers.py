@@ -23,7 +23,8 @@ Written from each tool's public documentation of its export or of its fields:
   inactive), `Lost Reason`, `Source`.
 - Notion's sales CRM databases: `Name`, `Company`, `Status`, `Value` / `Estimated value`,
   `Expected close date` (kept up to the day a deal is won: with no other close day in the file,
-  that day), `Created time`, `Next step`, `Notes`, dates written `June 2, 2025`.
+  that day), `Created time`, `Next step`, `Notes`, dates written `June 2, 2025`; a relation
+  (the deal's company) written as links to the pages: `Acme (https://www.notion.so/Acme-…)`.
 The planner's own fields are also known by their usual names in French, German and Spanish
 spreadsheets (Titre, Montant, Étape; Titel, Betrag, Phase; Título, Importe, Etapa).
 Headers match case- and space-insensitively (and with `_`, `-`, `/` or `.` anywhere).

@@ -67,6 +67,7 @@ def open_table(source: str | bytes | os.PathLike[str], *, sheet: str | None = No
     if isinstance(source, str):
         return _text_table(io.StringIO(source, newline=""), "UTF-8", [], source[:_SAMPLE])
     if isinstance(source, bytes):
+        _refuse_other_formats(source[:512])
         if source[:4] == b"PK\x03\x04":
             return _xlsx_table(io.BytesIO(source), sheet)
         return _bytes_table(lambda: io.BytesIO(source), len(source))
@@ -74,18 +75,31 @@ def open_table(source: str | bytes | os.PathLike[str], *, sheet: str | None = No
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
-            magic = handle.read(4)
+            magic = handle.read(512)
     except FileNotFoundError:
         raise BadInput(f"no such file: {os.fspath(source)}") from None
     except IsADirectoryError:
         raise BadInput(f"{os.fspath(source)} is a directory, not a file to import") from None
     except OSError as error:
         raise BadInput(f"cannot read {os.fspath(source)}: {error.strerror or error}") from None
-    if magic == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):
+    _refuse_other_formats(magic)
+    if magic[:4] == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):
         return _xlsx_table(path, sheet)
     if sheet is not None:
         raise BadInput("--sheet is for Excel workbooks (.xlsx); this file is text")
     return _bytes_table(lambda: path.open("rb"), size)
+
+
+def _refuse_other_formats(head: bytes) -> None:
+    """The old Excel format (.xls) and the web page some tools save under that name (a
+    Salesforce report's "Excel" export) are not tables this reads: say what to save instead."""
+    if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ImportProblem(["this is a workbook in Excel's old format (.xls): open it and save it as .xlsx or "
+                             "'CSV UTF-8', or export it from its tool as CSV, and import that"])
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
+        raise ImportProblem(["this file is a web page or XML, not a table (some tools save a report as an 'Excel' "
+                             "file this way): export it as CSV, or save it as .xlsx, and import that"])
 
 
 # --- text files ---------------------------------------------------------------------------------

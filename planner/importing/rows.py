@@ -202,6 +202,13 @@ def _unescape(cell: str) -> str:
     return cell[1:] if cell[:1] == "'" and _ESCAPED_FORMULA.match(cell) else cell
 
 
+#: Fields that may hold a link to another page of a Notion workspace (a relation property).
+_LINKED = frozenset({"account", "contact", "source"})
+_NOTION_LINKS = re.compile(
+    r"\s*(?:(?P<title>[^,()]+?)\s*\(https?://(?:www\.)?notion\.(?:so|site)/[^)\s]*\)"
+    r"|(?P<path>(?:\.\./)?[^,]*?%20[0-9a-f]{32}\.md))\s*(?:,|$)"
+)
+_NOTION_FILE = re.compile(r"\s+[0-9a-f]{32}\.md$")
 _LOST_WORD = re.compile(r"(?:^|[^\w?])\?{2,}(?=$|[^\w?])")
 
 
@@ -263,6 +270,7 @@ class _RowReader:
         self.lossy: list[int] = []
         self.no_stage: list[int] = []  # open deals the file does not place: they start Above the Funnel
         self.lossy_example = ""
+        self.linked_example: tuple[str, str] | None = None  # a Notion link cell and the titles read from it
         self.first_line_of_id: dict[int, int] = {}
         self.opps_failed: set[int] = set()
         self._unmeasured: list[tuple[int, bool, bool]] = []  # won deals the cycle can't use: line, no first, no close
@@ -401,6 +409,8 @@ class _RowReader:
             raw = cells[position] if position < n else ""
             if raw[:1] == "'":
                 raw = _unescape(raw)
+            if ("notion.so/" in raw or ".md" in raw) and name in _LINKED:
+                raw = self._linked_titles(raw)
             if raw.isprintable():
                 text = raw.strip()
                 if len(text) > limit:
@@ -542,6 +552,24 @@ class _RowReader:
         if opp_id is not None:
             self._check_id(line, index, opp_id)
         return opp
+
+    def _linked_titles(self, raw: str) -> str:
+        """A Notion relation as its export writes it (`Acme (https://www.notion.so/Acme-2e94…)`, or
+        `../Companies%20…/Acme%202e94….md`) → the titles of the pages it links (`Acme`)."""
+        titles = []
+        for part in _NOTION_LINKS.finditer(raw):
+            title = (part.group("title") or "").strip()
+            if part.group("path"):
+                from urllib.parse import unquote
+
+                title = _NOTION_FILE.sub("", unquote(part.group("path").rsplit("/", 1)[-1]))
+            titles.append(title)
+        if not titles or _NOTION_LINKS.sub("", raw).strip(" ,"):
+            return raw  # not only links: the text as it is
+        shown = ", ".join(titles)
+        if not self.linked_example:
+            self.linked_example = (raw, shown)
+        return shown
 
     def _extras(self, line: int, cells: list[str]) -> str:
         lines = []
@@ -686,6 +714,7 @@ class _RowReader:
         self.problems.raise_if_any()
         self._no_stage_set = set(self.no_stage)
         self._say_unplaced(plan)
+        self._say_linked(plan)
         self._warn(plan)
         plan.stage_map = sorted(((raw, b, n) for (raw, b), n in self.stage_used.items()), key=lambda x: -x[2])
         plan.kept_in_notes = [self.header[p] for p in self.extras]
@@ -950,6 +979,11 @@ class _RowReader:
         if self.extras or self.unnamed:
             names.add("notes")
         return frozenset(names)
+
+    def _say_linked(self, plan: ImportPlan) -> None:
+        if self.linked_example is not None:
+            raw, titles = self.linked_example
+            plan.notices.append(f"links to Notion pages read as the pages' titles ({quoted(raw, 50)} → {quoted(titles, 40)})")
 
     def _say_unplaced(self, plan: ImportPlan) -> None:
         """Open deals the file gives no stage: where they go is said, never assumed in silence."""
