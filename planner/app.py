@@ -119,9 +119,24 @@ class PlannerApp(App[None]):
             self._notices.append(f"Theme {name!r} (remembered in {prefs.theme_path()}) is not known; using the default")
 
     def on_mount(self) -> None:
+        if self.is_web and self._keymap:
+            self._keep_keys_a_browser_passes()
         for notice in self._notices:
             self.call_after_refresh(self.notify, notice, severity="warning", timeout=15)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _keep_keys_a_browser_passes(self) -> None:
+        """Served to a browser tab: an action the keymap file gives only keys the browser keeps
+        for itself (ctrl+w closes the tab) keeps its own keys too, said in one notice."""
+        from planner.ui.actions import keep_keys_a_browser_passes
+
+        keymap, kept = keep_keys_a_browser_passes(self._keymap)
+        if kept:
+            self.set_keymap(keymap)
+            self._notices.append(
+                "In a browser tab the browser keeps some keys of your keymap for itself (ctrl+w closes the tab); "
+                f"these also keep their own keys here: {', '.join(kept)}"
+            )
 
     def _remember_theme(self, theme) -> None:
         """The theme chosen in the palette is the theme of the next start."""

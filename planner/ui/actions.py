@@ -205,6 +205,31 @@ def by_id() -> dict[str, Action]:
     return {a.id: a for a in ACTIONS}
 
 
+def keep_keys_a_browser_passes(keymap: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """(keymap, what was kept): the keymap for a planner served to a browser tab.
+
+    A browser keeps some keys for itself (ctrl+w closes the tab, ctrl+t opens one:
+    `planner.serve.BROWSER_KEPT_KEYS`). An action that the keymap file gives only such keys keeps
+    the table's own keys as well (those a browser passes on), so it is still reached in the tab;
+    each such action is listed as "id (keys kept)" for the one notice."""
+    from planner.serve import BROWSER_KEPT_KEYS, key_name
+
+    def kept_by_browser(key: str) -> bool:
+        return key_name(key) in BROWSER_KEPT_KEYS
+
+    amended = dict(keymap)
+    kept: list[str] = []
+    for action in ACTIONS:
+        keys = [k.strip() for k in keymap.get(action.id, "").split(",") if k.strip()]
+        if not keys or not all(kept_by_browser(k) for k in keys):
+            continue
+        own = [k for k in action.keys.split(",") if k and not kept_by_browser(k) and k not in keys]
+        if own:
+            amended[action.id] = ",".join([*keys, *own])
+            kept.append(f"{action.id} ({' '.join(key_text(k) for k in own)})")
+    return amended, kept
+
+
 _KEY_NAMES = {
     "greater_than_sign": ">",
     "less_than_sign": "<",

@@ -106,3 +106,51 @@ async def test_a_keymap_that_is_a_folder_is_one_notice(db, own_config_dir):
         await settle(pilot)
         funnel(app)
         assert [n for n in notifications(app) if "keys.toml" in n and "not a plain file" in n]
+
+
+async def test_served_in_a_browser_a_keymap_of_browser_keys_only_keeps_the_table_keys(db, own_config_dir, monkeypatch):
+    """A browser keeps ctrl+w (closes the tab) and ctrl+t (opens one) for itself: served with
+    `planner serve`, an action the keymap gives only such keys keeps its own keys as well, and says
+    so once; in a terminal the keymap is taken as written."""
+    [deal_id] = seed(db, Opportunity("Website revamp"))
+    own_config_dir.mkdir(parents=True)
+    (own_config_dir / "keys.toml").write_text(
+        'undo = "ctrl+w"\npalette = "ctrl+t"\n"funnel.delete" = "ctrl+shift+w"\n"funnel.add" = "A"\n'
+        '"funnel.left" = "ctrl+shift+tab"\n',
+        encoding="utf-8",
+    )
+
+    async def deleted_by_d_then_undone_by_u(app) -> bool:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("d")
+            await settle(pilot)
+            with repository(db) as repo:
+                if [d.id for d in repo.list()] == [deal_id]:
+                    return False  # d did nothing: the keymap's ctrl+shift+w is Delete's only key
+            await pilot.press("u")
+            await settle(pilot)
+            with repository(db) as repo:
+                assert [d.id for d in repo.list()] == [deal_id], "u did not undo the delete"
+            await pilot.press("ctrl+p")
+            await settle(pilot)
+            assert app.screen.__class__.__name__ == "CommandPalette"
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("question_mark")
+            await settle(pilot)
+            text = app.screen.text()
+            assert "ctrl+w u\nUndo the latest change" in text and "ctrl+t ctrl+p\nSearch every action" in text
+            assert "A\nAdd a deal" in text  # a key a browser passes on stays the keymap's only key
+            assert "ctrl+shift+tab h ←\nGo to the bucket on the left" in text
+            keys = list(app.screen.query(".help-key"))
+            assert keys and all(key.region.height == 1 for key in keys)  # no key broken over two lines
+            [notice] = [n for n in notifications(app) if "browser" in n]
+            assert "undo (u)" in notice and "palette (ctrl+p)" in notice and "funnel.delete (d)" in notice
+            assert "funnel.left (h ←)" in notice
+            assert "funnel.add" not in notice
+            return True
+
+    assert not await deleted_by_d_then_undone_by_u(PlannerApp(db=db))  # a terminal: the keymap as written
+    monkeypatch.setattr(PlannerApp, "is_web", property(lambda app: True))
+    assert await deleted_by_d_then_undone_by_u(PlannerApp(db=db))

@@ -307,17 +307,23 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         from planner.ui.actions import FLAG_MARKS
 
+        # The key column is as wide as the widest keys (a keymap file may give "ctrl+shift+tab h ←"),
+        # so no key is broken over two lines; at least 12, at most 30 cells.
+        widest = max((Content(key).cell_length for _title, keys in self.sections for key, _ in keys), default=0)
+        columns = f"{max(12, min(30, widest))} 1fr"
         with VerticalScroll(classes="dialog-box help-box", id="help-text"):
             yield Static(Content("Keys"), classes="dialog-title")
             for title, keys in self.sections:
                 yield Static(Content(title), classes="section-title")
-                with Grid(classes="help-grid"):
+                with Grid(classes="help-grid") as grid:
+                    grid.styles.grid_columns = columns
                     for key, meaning in keys:
                         yield Static(Content(key), classes="help-key")
                         yield Static(Content(meaning))
             if self.flag_marks:
                 yield Static(Content("Flag marks beside a deal"), classes="section-title")
-                with Grid(classes="help-grid"):
+                with Grid(classes="help-grid") as grid:
+                    grid.styles.grid_columns = columns
                     for _code, mark, meaning in FLAG_MARKS:
                         yield Static(Content(mark), classes="help-key help-mark")
                         yield Static(Content(meaning))
