@@ -213,16 +213,28 @@ def _dry_message(projection: Projection, deals: list[Opportunity], cycle_days: f
     assert week is not None
     lead = f"new prospects take about {cycle_days:.0f} days to close"
     head = f"Expected wins fall below half your weekly goal in the week of {week.isoformat()}"
+    if projection.dry_run > 1:
+        head += f" and the {_plural(projection.dry_run - 1, 'week')} after it"
     if projection.prospect_by is not None:
-        return f"{head}: prospect by {projection.prospect_by.isoformat()} to fill it — {lead}"
+        which = "the first of them" if projection.dry_run > 1 else "it"
+        return f"{head}: prospect by {projection.prospect_by.isoformat()} to fill {which} — {lead}"
     by_id = {d.id: d for d in deals}
     named = [deal_name(by_id[i]) for i in projection.pull_forward[:PULL_FORWARD_NAMED] if i in by_id]
     if not named:
-        return (f"{head}, too soon for new prospects to fill ({lead}) and no In the Funnel deal is expected "
-                f"after it: close what you can sooner, and keep prospecting for the weeks after")
-    more = len(projection.pull_forward) - len(named)
-    names = ", ".join(named) + (f" and {more} more" if more > 0 else "")
-    return f"{head}, too soon for new prospects to fill ({lead}): pull In the Funnel deals forward — {names}"
+        message = (f"{head}, too soon for new prospects to fill ({lead}) and no In the Funnel deal is expected "
+                   f"after it: close what you can sooner")
+    else:
+        more = len(projection.pull_forward) - len(named)
+        names = ", ".join(named) + (f" and {more} more" if more > 0 else "")
+        message = f"{head}, too soon for new prospects to fill ({lead}): pull In the Funnel deals forward — {names}"
+    if projection.next_dry_week is not None and projection.next_prospect_by is not None:
+        return (f"{message}. The next dry week, {projection.next_dry_week.isoformat()}, is still in reach: "
+                f"prospect by {projection.next_prospect_by.isoformat()}")
+    return message + ("" if named else ", and keep prospecting for the weeks after")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 _CODE_ORDER = {code: i for i, code in enumerate(FLAG_CODES)}

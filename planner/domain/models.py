@@ -443,10 +443,17 @@ class Projection:
     stale: int = 0  # stale open deals (not slipped): at half weight
     quota: int = 0  # the weekly quota the second series keeps
     lead_days: int = 0  # about how long a new prospect takes to close (C, whole days)
+    dry_run: int = 0  # the first dry week and the dry weeks straight after it, in weeks
+    next_dry_week: date | None = None  # too late only: the first later dry week prospecting can still fill
+    next_prospect_by: date | None = None  # prospecting started by this day fills that week (today or later)
 
     @property
     def half_weight(self) -> int:
         return self.slipped + self.stale
+
+    def week(self, start: date | None) -> WeekForecast | None:
+        """The week that starts on `start` (a Monday), if the projection holds it."""
+        return next((w for w in self.weeks if w.start == start), None)
 
 
 @dataclass(frozen=True, slots=True)

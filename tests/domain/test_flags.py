@@ -211,8 +211,17 @@ def test_a_dip_beyond_one_cycle_says_prospect_by_the_day_that_fills_it():
     deals = [d for d in healthy_deals() if d.id not in (16, 17, 18, 19, 20)]  # nothing after week 8
     flag = only(flags_of(deals), "dry_spell")
     # The week of 25 Jan 2027 is dry; a prospect found by 60 days earlier closes in time.
-    assert flag.message == ("Expected wins fall below half your weekly goal in the week of 2027-01-25: prospect by "
-                            "2026-11-26 to fill it — new prospects take about 60 days to close")
+    assert flag.message == ("Expected wins fall below half your weekly goal in the week of 2027-01-25 and the 4 "
+                            "weeks after it: prospect by 2026-11-26 to fill the first of them — new prospects take "
+                            "about 60 days to close")
+
+
+def test_after_a_dip_too_near_for_prospects_the_flag_gives_the_date_for_the_next_one():
+    deals = [d for d in healthy_deals() if d.id not in (2, 17, 18, 19, 20)]  # weeks 2 and 10–13 empty
+    flag = only(flags_of(deals), "dry_spell")
+    assert flag.message.startswith("Expected wins fall below half your weekly goal in the week of 2026-12-07, too "
+                                   "soon for new prospects to fill")
+    assert flag.message.endswith(". The next dry week, 2027-02-01, is still in reach: prospect by 2026-12-03")
 
 
 def test_own_split_that_gives_a_bucket_under_half_its_demand_is_flagged():
