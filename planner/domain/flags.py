@@ -167,11 +167,16 @@ def flags(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
         for bucket in own.underserved:
             share = own[bucket]
             asks = "the top of the funnel asks" if bucket is Bucket.ABOVE else \
-                f"its {count[bucket]} deal{'s' if count[bucket] != 1 else ''} ask"
+                "its 1 deal asks" if count[bucket] == 1 else f"its {count[bucket]} deals ask"
+            suggested = allocation[bucket].hours
+            if suggested > share.hours + 0.05:
+                advice = f"the suggestion gives it {suggested:.1f} h"
+            else:  # an overloaded week: no split gives it enough
+                advice = (f"the overloaded week lets the suggestion give it no more ({suggested:.1f} h), so fewer "
+                          f"deals or more hours will fix it, not another split")
             out.append(Flag("split_underserves", Severity.WARNING,
                             f"Your split gives {bucket.label} {share.hours:.1f} h a week ({share.percent} %), under "
-                            f"half of the {share.demanded_hours:.1f} h {asks}: the suggestion gives it "
-                            f"{allocation[bucket].hours:.1f} h"))
+                            f"half of the {share.demanded_hours:.1f} h {asks}: {advice}"))
 
     cycle = params.cycle
     if cycle_suspect(cycle):
@@ -214,7 +219,7 @@ def _dry_message(projection: Projection, deals: list[Opportunity], cycle_days: f
     lead = f"new prospects take about {cycle_days:.0f} days to close"
     head = f"Expected wins fall below half your weekly goal in the week of {week.isoformat()}"
     if projection.dry_run > 1:
-        head += f" and the {_plural(projection.dry_run - 1, 'week')} after it"
+        head += f" and {weeks_after(projection.dry_run - 1)}"
     if projection.prospect_by is not None:
         which = "the first of them" if projection.dry_run > 1 else "it"
         return f"{head}: prospect by {projection.prospect_by.isoformat()} to fill {which} — {lead}"
@@ -233,8 +238,9 @@ def _dry_message(projection: Projection, deals: list[Opportunity], cycle_days: f
     return message + ("" if named else ", and keep prospecting for the weeks after")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def weeks_after(count: int) -> str:
+    """"the week after it", "the 2 weeks after it"."""
+    return "the week after it" if count == 1 else f"the {count} weeks after it"
 
 
 _CODE_ORDER = {code: i for i, code in enumerate(FLAG_CODES)}

@@ -229,8 +229,22 @@ def test_own_split_that_gives_a_bucket_under_half_its_demand_is_flagged():
     found = flags_of(settings=mine)
     (flag,) = [f for f in found if f.code == "split_underserves"]
     # Best Few: 1 deal asks 1.6 h; 5 % of 15 h is 0.75 h.
-    assert flag.message.startswith("Your split gives Best Few 0.8 h a week (5 %), under half of the 1.6 h its 1 deal ask")
+    assert flag.message == ("Your split gives Best Few 0.8 h a week (5 %), under half of the 1.6 h its 1 deal asks: "
+                            "the suggestion gives it 1.6 h")
     assert "split_underserves" not in codes(flags_of())  # no own split: nothing to judge
+
+
+def test_in_an_overloaded_week_an_own_split_is_not_told_to_take_the_suggestion_that_gives_even_less():
+    # Worked example 2 of SPEC §3.3: 6 / 15 / 12 deals ask 48 h of a 15 h week; the suggestion
+    # gives Best Few 5.7 h and In 7.1 h. A 20/40/40 split gives each 6.0 h.
+    deals = [deal(i, bucket) for i, bucket in enumerate([Bucket.ABOVE] * 6 + [Bucket.IN] * 15 +
+                                                        [Bucket.BEST_FEW] * 12, start=1)]
+    found = flags_of(deals, settings=Settings(user_split={Bucket.ABOVE: 20, Bucket.IN: 40, Bucket.BEST_FEW: 40}))
+    by_bucket = {f.message.split(" ")[3]: f.message for f in found if f.code == "split_underserves"}
+    assert by_bucket["In"].endswith("under half of the 23.3 h its 15 deals ask: the suggestion gives it 7.1 h")
+    assert by_bucket["Best"].endswith(
+        "under half of the 18.7 h its 12 deals ask: the overloaded week lets the suggestion give it no more (5.7 h), "
+        "so fewer deals or more hours will fix it, not another split")
 
 
 def test_a_measured_cycle_far_from_the_setting_is_suspect():

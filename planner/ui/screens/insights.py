@@ -24,6 +24,7 @@ from textual.widgets import Static
 
 from planner.core.text import money_whole as money  # totals in whole units
 from planner.domain.models import OPEN_BUCKETS, Forecast, Insights, Parameter, Projection
+from planner.domain.flags import weeks_after
 from planner.domain.parse import PLAIN_MONEY, MoneyStyle
 from planner.domain.text import shown_line
 from planner.ui.widgets.banner import ScreenBar
@@ -218,7 +219,7 @@ def projection_sentence(data: Insights, today: date) -> Content:
         ("First dry week (▲): ", "bold"),
         (f"the week of {p.first_dry_week:%a %d %b %Y}", "bold $text-error"),
         f" (in {weeks_away} week{'s' if weeks_away != 1 else ''})"
-        + (f" and the {after} week{'s' if after != 1 else ''} after it" if after > 0 else "")
+        + (f" and {weeks_after(after)}" if after > 0 else "")
         + ", below half your weekly goal. ",
     ]
     if p.prospect_by is not None:
