@@ -979,7 +979,7 @@ def projection_lines(status: Status) -> list[str]:
         fills = "" if later is None or not p.quota else (
             f" (keeping the quota of {p.quota} a week "
             f"{'fills it' if not later.dry_with_quota else 'is not enough to fill it'})")
-        lines.append(f"  the next dry week, {p.next_dry_week.isoformat()}, is still in reach: prospect by "
+        lines.append(f"  the first dry week new prospects can still reach is {p.next_dry_week.isoformat()}: prospect by "
                      f"{p.next_prospect_by.isoformat()}{fills}")
     if p.first_dry_week_with_quota is None:
         lines.append(f"  keeping the quota of {p.quota} a week, no week falls below half the goal")

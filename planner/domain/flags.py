@@ -225,15 +225,15 @@ def _dry_message(projection: Projection, deals: list[Opportunity], cycle_days: f
         return f"{head}: prospect by {projection.prospect_by.isoformat()} to fill {which} — {lead}"
     by_id = {d.id: d for d in deals}
     named = [deal_name(by_id[i]) for i in projection.pull_forward[:PULL_FORWARD_NAMED] if i in by_id]
-    if not named:
-        message = (f"{head}, too soon for new prospects to fill ({lead}) and no In the Funnel deal is expected "
-                   f"after it: close what you can sooner")
-    else:
+    message = f"{head}, too soon for new prospects to fill ({lead})"
+    if named:
         more = len(projection.pull_forward) - len(named)
         names = ", ".join(named) + (f" and {more} more" if more > 0 else "")
-        message = f"{head}, too soon for new prospects to fill ({lead}): pull In the Funnel deals forward — {names}"
+        message += f": pull In the Funnel deals forward — {names}"
+    elif any(d.bucket is not Bucket.ABOVE for d in deals):
+        message += " and no In the Funnel deal is expected after it: close what you can sooner"
     if projection.next_dry_week is not None and projection.next_prospect_by is not None:
-        return (f"{message}. The next dry week, {projection.next_dry_week.isoformat()}, is still in reach: "
+        return (f"{message}. The first dry week new prospects can still reach is {projection.next_dry_week.isoformat()}: "
                 f"prospect by {projection.next_prospect_by.isoformat()}")
     return message + ("" if named else ", and keep prospecting for the weeks after")
 

@@ -221,7 +221,8 @@ def test_after_a_dip_too_near_for_prospects_the_flag_gives_the_date_for_the_next
     flag = only(flags_of(deals), "dry_spell")
     assert flag.message.startswith("Expected wins fall below half your weekly goal in the week of 2026-12-07, too "
                                    "soon for new prospects to fill")
-    assert flag.message.endswith(". The next dry week, 2027-02-01, is still in reach: prospect by 2026-12-03")
+    assert flag.message.endswith(". The first dry week new prospects can still reach is 2027-02-01: prospect by "
+                                 "2026-12-03")
 
 
 def test_own_split_that_gives_a_bucket_under_half_its_demand_is_flagged():
@@ -330,3 +331,11 @@ def test_a_ready_deal_moves_into_best_few_without_a_word():
 @pytest.mark.parametrize("to", [Bucket.ABOVE, Bucket.WON, Bucket.LOST])
 def test_moving_back_up_or_closing_never_warns(to):
     assert move_warnings(deal(23, Bucket.IN, influences=()), to, TODAY, 60) == []
+
+
+def test_an_empty_funnel_is_told_when_prospecting_can_still_help_not_to_close_deals_it_does_not_have():
+    flag = only(flags_of([]), "dry_spell")
+    assert "close what you can sooner" not in flag.message
+    # Every week is dry: the first one a cycle away is the one to prospect for, starting now.
+    assert flag.message.endswith("The first dry week new prospects can still reach is 2027-01-25: prospect by "
+                                 "2026-11-26")

@@ -254,10 +254,10 @@ def test_the_headline_never_contradicts_the_marks_under_the_chart():
             # After a dip too near for new prospects, the next one they can reach is named with its
             # date (still ahead), and it is a week the chart marks as dry.
             if p.next_dry_week is None:
-                assert "next dry week" not in sentence
+                assert "new prospects can still reach" not in sentence
             else:
                 assert p.too_late and p.next_prospect_by >= TODAY
-                assert f"the week of {p.next_dry_week:%a %d %b %Y}, is still in reach: prospect by " \
+                assert f"can still reach (△) is the week of {p.next_dry_week:%a %d %b %Y}: prospect by " \
                        f"{p.next_prospect_by:%a %d %b %Y}" in sentence
                 later = next(i for i, c in enumerate(columns) if c.start <= p.next_dry_week
                              and (i + 1 == len(columns) or columns[i + 1].start > p.next_dry_week))

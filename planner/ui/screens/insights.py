@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from planner.core.text import money_whole as money  # totals in whole units
-from planner.domain.models import OPEN_BUCKETS, Forecast, Insights, Parameter, Projection
+from planner.domain.models import OPEN_BUCKETS, Bucket, Forecast, Insights, Parameter, Projection
 from planner.domain.flags import weeks_after
 from planner.domain.parse import PLAIN_MONEY, MoneyStyle
 from planner.domain.text import shown_line
@@ -226,15 +226,18 @@ def projection_sentence(data: Insights, today: date) -> Content:
         parts += ["Prospect by ", (f"{p.prospect_by:%a %d %b %Y}", "bold"),
                   f" to fill it: new prospects take about {lead} days to close."]
     else:
-        parts.append((f"Too late for new prospects to fill {them} (about {lead} days to close): ", "$text-warning"))
+        parts.append((f"Too late for new prospects to fill {them} (about {lead} days to close)", "$text-warning"))
         names = [shown_line(name) for name in data.pull_forward_names[:3]]
+        in_play = any(c.count for c in data.forecast.categories if c.bucket is not Bucket.ABOVE)
         if names:
             more = len(p.pull_forward) - len(names)
-            parts.append("pull forward In the Funnel deals expected later — ")
+            parts.append(": pull forward In the Funnel deals expected later — ")
             parts.append(Content(", ".join(names) + (f" and {more} more" if more > 0 else "")))  # user text
             parts.append(".")
+        elif in_play:
+            parts.append(": no In the Funnel deal is expected later; close what you can sooner.")
         else:
-            parts.append("no In the Funnel deal is expected later; close what you can sooner.")
+            parts.append(".")
     # Too late, new prospects cannot reach the dip, with the quota or without: what they can still
     # reach is the next dip.
     parts += _next_dip_clause(p) if p.too_late else _quota_clause(p)
@@ -246,8 +249,8 @@ def _next_dip_clause(p: Projection) -> list[str | tuple[str, str]]:
     if p.next_dry_week is None or p.next_prospect_by is None:
         return []
     parts: list[str | tuple[str, str]] = [
-        " The next dry week (△), ", (f"the week of {p.next_dry_week:%a %d %b %Y}", "bold"),
-        ", is still in reach: prospect by ", (f"{p.next_prospect_by:%a %d %b %Y}", "bold")]
+        " The first dry week new prospects can still reach (△) is ", (f"the week of {p.next_dry_week:%a %d %b %Y}", "bold"),
+        ": prospect by ", (f"{p.next_prospect_by:%a %d %b %Y}", "bold")]
     later = p.week(p.next_dry_week)
     if later is not None and p.quota:
         quota = f"{p.quota} new prospect{'s' if p.quota != 1 else ''} a week"
