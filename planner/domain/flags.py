@@ -121,6 +121,15 @@ def move_warnings(deal: Opportunity, to: Bucket, today: date, cycle_days: float)
     return warnings
 
 
+def _misses_best_few(deal: Opportunity, today: date, limit: date) -> bool:
+    """A Best Few deal that fails one of the bucket's conditions (SPEC §1, §3.4): no expected close,
+    one that has passed or lies beyond half the normal cycle, a buying influence not covered or no
+    Economic Buyer, Money/Authority/Need not all confirmed."""
+    close = deal.expected_close
+    return (close is None or close < today or close > limit or bool(influence_gaps(deal))
+            or not deal.qualified)
+
+
 def _missing(deal: Opportunity) -> str:
     missing = deal.missing_qualification
     if len(missing) == 1:
@@ -152,9 +161,16 @@ def flags(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
 
     target_best_few = params.target_stock[Bucket.BEST_FEW]
     if count[Bucket.BEST_FEW] > 2 * target_best_few:
-        out.append(Flag("best_few_inflated", Severity.WARNING,
-                        f"{count[Bucket.BEST_FEW]} deals in Best Few where your goal and history support about "
-                        f"{target_best_few:.1f}: move the ones that are not nearly sure back to In the Funnel"))
+        message = (f"{count[Bucket.BEST_FEW]} deals in Best Few where your goal and history support about "
+                   f"{target_best_few:.1f}: move the ones that are not nearly sure back to In the Funnel")
+        limit = _close_limit(today, params.cycle.days)
+        unsure = [d for d in deals if d.bucket is Bucket.BEST_FEW and _misses_best_few(d, today, limit)]
+        if unsure:
+            named = [deal_name(d) for d in unsure[:PULL_FORWARD_NAMED]]
+            more = len(unsure) - len(named)
+            message += (", first those that miss a Best Few condition — " + ", ".join(named)
+                        + (f" and {more} more" if more > 0 else ""))
+        out.append(Flag("best_few_inflated", Severity.WARNING, message))
 
     if allocation.overloaded_hours > 0:
         demanded = allocation.hours_per_week + allocation.overloaded_hours

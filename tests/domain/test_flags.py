@@ -88,7 +88,20 @@ def test_best_few_inflated_beyond_twice_what_the_goal_supports():
     assert "best_few_inflated" not in codes(flags_of(three))
     flag = only(flags_of(four), "best_few_inflated")
     assert flag.severity is Severity.WARNING and flag.opportunity_id is None
-    assert flag.message.startswith("4 deals in Best Few")
+    assert flag.message == ("4 deals in Best Few where your goal and history support about 1.5: move the ones "
+                            "that are not nearly sure back to In the Funnel")  # every one meets Best Few's conditions
+
+
+def test_best_few_inflated_names_the_deals_that_miss_a_best_few_condition_first():
+    deals = healthy_deals() + (
+        deal(4, Bucket.BEST_FEW, expected_close=day(10)),
+        deal(5, Bucket.BEST_FEW, expected_close=day(45), title="Far"),  # beyond half the cycle
+        deal(6, Bucket.BEST_FEW, expected_close=day(14), authority=False, title="Unsure", account="Acme"),
+        deal(7, Bucket.BEST_FEW, expected_close=day(-2), title="Slipped"),
+        deal(8, Bucket.BEST_FEW, expected_close=None, title="Undated"))
+    flag = only(flags_of(deals), "best_few_inflated")
+    assert flag.message.endswith("back to In the Funnel, first those that miss a Best Few condition — Far, "
+                                 "Unsure (Acme), Slipped and 1 more")
 
 
 # --- the deals themselves ----------------------------------------------------------------------
