@@ -241,7 +241,7 @@ def _dry_message(projection: Projection, deals: list[Opportunity], cycle_days: f
         return f"{head}: prospect by {projection.prospect_by.isoformat()} to fill {which} — {lead}"
     by_id = {d.id: d for d in deals}
     named = [deal_name(by_id[i]) for i in projection.pull_forward[:PULL_FORWARD_NAMED] if i in by_id]
-    message = f"{head}, too soon for new prospects to fill ({lead})"
+    message = f"{head}, too soon for new prospects to fill{late_part(projection)} ({lead})"
     if named:
         more = len(projection.pull_forward) - len(named)
         names = ", ".join(named) + (f" and {more} more" if more > 0 else "")
@@ -252,6 +252,15 @@ def _dry_message(projection: Projection, deals: list[Opportunity], cycle_days: f
         return (f"{message}. The first dry week new prospects can still reach is {projection.next_dry_week.isoformat()}: "
                 f"prospect by {projection.next_prospect_by.isoformat()}")
     return message + ("" if named else ", and keep prospecting for the weeks after")
+
+
+def late_part(projection: Projection, whole: str = "") -> str:
+    """Which weeks of the first dip are too near for new prospects: `whole` (the whole dip) or,
+    when the dip runs on into weeks they can reach, " the first N"."""
+    late = projection.too_late_weeks
+    if late >= projection.dry_run:
+        return whole
+    return " the first one" if late == 1 else f" the first {late}"
 
 
 def weeks_after(count: int) -> str:

@@ -451,6 +451,16 @@ class Projection:
     def half_weight(self) -> int:
         return self.slipped + self.stale
 
+    @property
+    def too_late_weeks(self) -> int:
+        """Too late only: the weeks of the first dip new prospects cannot reach (a long dip can run
+        on into weeks they can: those from `next_dry_week` on)."""
+        if not self.too_late or self.first_dry_week is None:
+            return 0
+        if self.next_dry_week is not None:
+            return min(self.dry_run, (self.next_dry_week - self.first_dry_week).days // 7)
+        return self.dry_run
+
     def week(self, start: date | None) -> WeekForecast | None:
         """The week that starts on `start` (a Monday), if the projection holds it."""
         return next((w for w in self.weeks if w.start == start), None)

@@ -349,6 +349,8 @@ def test_moving_back_up_or_closing_never_warns(to):
 def test_an_empty_funnel_is_told_when_prospecting_can_still_help_not_to_close_deals_it_does_not_have():
     flag = only(flags_of([]), "dry_spell")
     assert "close what you can sooner" not in flag.message
+    # The dip runs on for the whole horizon: its first 8 weeks are too near for new prospects.
+    assert "and the 12 weeks after it, too soon for new prospects to fill the first 8 (" in flag.message
     # Every week is dry: the first one a cycle away is the one to prospect for, starting now.
     assert flag.message.endswith("The first dry week new prospects can still reach is 2027-01-25: prospect by "
                                  "2026-11-26")

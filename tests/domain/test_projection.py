@@ -109,6 +109,11 @@ def test_after_a_dip_too_near_for_prospects_the_next_dip_they_can_reach_gets_its
     assert result.next_dry_week == week(10)
     assert result.next_prospect_by == week(10) - timedelta(days=60) >= TODAY
     assert not result.week(week(10)).dry_with_quota  # 4 a week fill it
+    assert result.too_late_weeks == 1
+    # An empty funnel: one long dip, too near for new prospects only until a cycle from today.
+    empty = project([])
+    assert (empty.first_dry_week, empty.next_dry_week) == (week(1), week(9))
+    assert (empty.dry_run, empty.too_late_weeks) == (len(empty.weeks) - 1, 8)
     # A later dip still inside one cycle is no better: nothing new prospects can reach.
     near = [d for d in healthy_deals() if d.id not in (2, 12)]  # weeks 2 and 6 (4 January)
     assert project(near).too_late and project(near).next_dry_week is None

@@ -24,7 +24,7 @@ from textual.widgets import Static
 
 from planner.core.text import money_whole as money  # totals in whole units
 from planner.domain.models import OPEN_BUCKETS, Bucket, Forecast, Insights, Parameter, Projection
-from planner.domain.flags import weeks_after
+from planner.domain.flags import late_part, weeks_after
 from planner.domain.parse import PLAIN_MONEY, MoneyStyle
 from planner.domain.text import shown_line
 from planner.ui.widgets.banner import ScreenBar
@@ -214,7 +214,7 @@ def projection_sentence(data: Insights, today: date) -> Content:
     weeks_away = max(0, (p.first_dry_week - today).days // 7)
     lead = p.lead_days or round(data.cycle.days)
     after = p.dry_run - 1
-    them = "them" if after > 0 else "it"
+    them = late_part(p, " them" if after > 0 else " it").strip()
     parts: list[str | tuple[str, str]] = [
         ("First dry week (▲): ", "bold"),
         (f"the week of {p.first_dry_week:%a %d %b %Y}", "bold $text-error"),
