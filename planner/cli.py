@@ -778,6 +778,9 @@ def status_record(status: Status) -> dict[str, Any]:
             "too_late": projection.too_late,
             "pull_forward": list(projection.pull_forward),
             "first_dry_week_with_quota": _iso(projection.first_dry_week_with_quota),
+            "dry_run_weeks": projection.dry_run,
+            "next_dry_week": _iso(projection.next_dry_week),
+            "next_prospect_by": _iso(projection.next_prospect_by),
             "quota": projection.quota,
             "lead_days": projection.lead_days,
             "half_weight": {"slipped": projection.slipped, "stale": projection.stale},
@@ -961,6 +964,8 @@ def projection_lines(status: Status) -> list[str]:
         return ["Projection: no week below half your weekly goal in the next "
                 f"{len(p.weeks)} weeks."]
     line = f"Projection: first dry week is the week of {p.first_dry_week.isoformat()}"
+    if p.dry_run > 1:
+        line += f" ({p.dry_run} dry weeks in a row)"
     if p.prospect_by is not None:
         line += f"; prospect by {p.prospect_by.isoformat()} to fill it"
     else:
@@ -968,6 +973,13 @@ def projection_lines(status: Status) -> list[str]:
         if p.pull_forward:
             line += f"; In the Funnel deals to pull forward: {', '.join(f'#{i}' for i in p.pull_forward[:5])}"
     lines = [line]
+    if p.next_dry_week is not None and p.next_prospect_by is not None:
+        later = p.week(p.next_dry_week)
+        fills = "" if later is None or not p.quota else (
+            f" (keeping the quota of {p.quota} a week "
+            f"{'fills it' if not later.dry_with_quota else 'is not enough to fill it'})")
+        lines.append(f"  the first dry week new prospects can still reach is {p.next_dry_week.isoformat()}: prospect by "
+                     f"{p.next_prospect_by.isoformat()}{fills}")
     if p.first_dry_week_with_quota is None:
         lines.append(f"  keeping the quota of {p.quota} a week, no week falls below half the goal")
     elif p.first_dry_week_with_quota != p.first_dry_week:

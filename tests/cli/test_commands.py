@@ -271,6 +271,25 @@ def test_status_json_carries_the_quota_the_own_split_the_forecast_and_the_projec
     assert record["split"]["best_few"]["suggested_reason"].startswith("Best Few: 1 deal")
 
 
+def test_a_dip_too_near_for_prospects_and_the_next_one_in_reach_through_the_command_line(cli) -> None:
+    # Today is Monday 23 November; C = 60 days. Nothing closes in the week of 30 November (too near
+    # for new prospects), nor in the week of 25 January (just over a cycle away).
+    for n, close in enumerate(("2026-11-26", "2026-12-09", "2026-12-16", "2026-12-23", "2026-12-30", "2027-01-06",
+                               "2027-01-13", "2027-01-20", "2027-02-03", "2027-02-10", "2027-02-17")):
+        new_deal(cli, f"Deal {n}", "--bucket", "in", "--close", close)
+    projection = json.loads(cli("status", "--json").out)["projection"]
+    assert (projection["first_dry_week"], projection["too_late"], projection["prospect_by"]) == (
+        "2026-11-30", True, None)
+    assert projection["dry_run_weeks"] == 1
+    assert (projection["next_dry_week"], projection["next_prospect_by"]) == ("2027-01-25", "2026-11-26")
+    human = cli("status").out
+    assert ("the first dry week new prospects can still reach is 2027-01-25: prospect by 2026-11-26 (keeping the "
+            "quota of 4 a "
+            "week fills it)") in human
+    [dry] = [line for line in human.splitlines() if "Expected wins fall below" in line]
+    assert dry.endswith("The first dry week new prospects can still reach is 2027-01-25: prospect by 2026-11-26")
+
+
 def test_status_json_schema(cli) -> None:
     new_deal(cli, "A", "--value", "1000")
     opp_id = new_deal(cli, "B", "--bucket", "in", "--value", "2,500.50", "--next", "Call", "--due", "-3d")
