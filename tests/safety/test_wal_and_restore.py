@@ -267,6 +267,43 @@ def test_a_fifo_planted_as_the_log_never_hangs_the_planner(home):
     assert not os.path.lexists(f"{db}-wal") and titles(db) == ["Backed up"]
 
 
+def _plant(kind: str, where: Path, victim: Path) -> None:
+    if kind == "FIFO":
+        os.mkfifo(where)
+    elif kind == "symbolic link":
+        os.symlink(victim, where)
+    else:
+        where.mkdir()
+
+
+@pytest.mark.parametrize("suffix", ["-journal", "-wal", "-shm"])
+@pytest.mark.parametrize("kind", ["FIFO", "symbolic link", "folder"])
+def test_anything_but_a_regular_file_beside_the_database_is_refused_before_sqlite_opens_it(home, suffix, kind):
+    """SQLite opens its companions by name: a FIFO planted as the -journal hung every command (the
+    journal is read at each open), one as the -shm gave "input/output error", a link as the -wal
+    or -shm could have had the database's pages written wherever it points. Through a link to the
+    database too: SQLite keeps them beside the file it resolves to."""
+    db = make_database(home, *TWENTY)
+    victim = home / "someone-elses.file"
+    victim.write_bytes(b"")
+    os.chmod(victim, 0o666)
+    _plant(kind, Path(f"{db}{suffix}"), victim)
+    os.symlink(db, home / "link.db")
+    before = fingerprint(db)
+    for target, command in ((db, ["list"]), (db, ["add", "x"]), (home / "link.db", ["log", "--kind", "call", "--minutes", "5"])):
+        run = planner(target, *command, home=home, timeout=20)
+        assert_one_line_error(run, 1, f"{db.name}{suffix}", "not a regular file", "nothing was changed")
+    assert fingerprint(db) == before
+    assert victim.read_bytes() == b""
+    # The way out the message gives: remove it; then everything is there.
+    if kind == "folder":
+        Path(f"{db}{suffix}").rmdir()
+    else:
+        os.unlink(f"{db}{suffix}")
+    run = planner(db, "list", home=home)
+    assert run.code == 0 and all(t in run.out for t in TWENTY)
+
+
 def test_restore_is_refused_while_another_planner_has_the_database_open(home):
     db = make_database(home, "The current deal")
     backup = home / "backup.db"
