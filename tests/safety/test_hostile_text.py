@@ -252,3 +252,50 @@ def test_text_functions_keep_real_scripts_and_emoji():
     assert shown_line("a\nb\tc") == "a b c"
     assert shown(hostile("x")) == "xfdp.exex C1"
     assert shown("Ac\u200dme") == "Acme"  # a joiner between ASCII letters only disguises
+
+
+def test_the_edit_form_on_planted_text_changes_only_what_the_user_types(hostile_db):
+    """The form shows planted text cleaned; that cleaning is not the user's change. Escape used to
+    ask "Discard your changes to this deal?" on a form nobody had touched, and saving a new value
+    rewrote every cleaned field (the other walk above pressed keys into that question instead of
+    the dialogs it meant to look at)."""
+    import asyncio
+
+    from planner.app import PlannerApp
+    from planner.ui.screens.deal import EditDealScreen
+    from planner.ui.screens.funnel import FunnelScreen
+
+    async def run() -> None:
+        app = PlannerApp(db=str(hostile_db))
+        async with app.run_test(size=(140, 45)) as pilot:
+            await pilot.pause()
+            await pilot.press("l", "l", "e")  # deal 1, in Best Few
+            await pilot.pause()
+            assert isinstance(app.screen, EditDealScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, FunnelScreen), f"escape on an untouched form opened {app.screen!r}"
+            await pilot.press("e")
+            await pilot.pause()
+            form = app.screen
+            assert isinstance(form, EditDealScreen)
+            form.query_one("#value").value = "2,500"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, FunnelScreen)
+            await pilot.press("q")
+
+    before = _columns(hostile_db)
+    asyncio.run(run())
+    after = _columns(hostile_db)
+    assert after["value_cents"] == 250_000
+    assert {k: v for k, v in after.items() if k != "value_cents"} == {k: v for k, v in before.items() if k != "value_cents"}
+
+
+def _columns(db: Path) -> dict:
+    con = sqlite3.connect(db)
+    try:
+        con.row_factory = sqlite3.Row
+        return dict(con.execute("SELECT * FROM opportunity WHERE id = 1").fetchone())
+    finally:
+        con.close()
