@@ -64,6 +64,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     # Machine output (JSON, a CSV or calendar going to a file or pipe) is written to the raw stream.
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _ShownStream(sys.stdout), _ShownStream(sys.stderr)
+    args = None
     try:
         parser = build_parser(only=_requested_command(argv))
         try:
@@ -89,6 +90,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         where = f"{error.filename}: " if error.filename else ""
         _error(f"{where}{os_error_text(error)}")
         return 1
+    except Exception:
+        # Not the planner's own error: a value another tool wrote that it cannot read (a date
+        # 'soon', a blob as a title) says so in one line; anything else is a bug, raised as it is.
+        problem = _unreadable_values(args)
+        if problem is None:
+            raise
+        _error(str(problem))
+        return problem.exit_code
     finally:
         for stream in (sys.stdout, sys.stderr):
             if isinstance(stream, _ShownStream):
@@ -97,6 +106,15 @@ def run(argv: Sequence[str] | None = None) -> int:
                 except (OSError, ValueError):
                     pass
         sys.stdout, sys.stderr = saved
+
+
+def _unreadable_values(args: argparse.Namespace | None) -> PlannerError | None:
+    """`planner.core.core.unreadable_values` for the database the command used, if any."""
+    if args is None or args.command in ("demo", "serve"):
+        return None
+    from planner.core.core import unreadable_values
+
+    return unreadable_values(getattr(args, "db", None))
 
 
 class _ShownStream:
@@ -513,6 +531,8 @@ def _open_tui(db: str | None) -> int:
             app.run()
     finally:
         sys.stdout, sys.stderr = saved
+    if app.exit_problem:
+        _error(app.exit_problem)  # the app ended on a value it cannot read (PlannerApp._handle_exception)
     return getattr(app, "return_code", None) or 0
 
 
