@@ -1354,7 +1354,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     else:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         target = source.with_name(f"{source.stem}-backup-{stamp}{source.suffix or '.db'}")
-    if file_status(target) is not None:
+    if file_status(target) is not None or os.path.lexists(target):
         raise BadInput(f"{target} already exists; choose another name")
     with _repository(args) as repo:
         repo.backup(str(target))
