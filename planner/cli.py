@@ -71,6 +71,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(_attach_dashed_values(argv, parser))
         except SystemExit as done:  # --help and --version
             return done.code if isinstance(done.code, int) else 0
+        _refuse_empty_paths(args)
         if args.command is None:
             return _open_tui(args.db)
         return args.handler(args) or 0
@@ -106,6 +107,19 @@ def run(argv: Sequence[str] | None = None) -> int:
                 except (OSError, ValueError):
                     pass
         sys.stdout, sys.stderr = saved
+
+
+#: The options that name a file, as the user types them.
+_PATH_OPTIONS = {"output": "-o", "ics": "--ics", "keep": "--keep", "file": ""}
+
+
+def _refuse_empty_paths(args: argparse.Namespace) -> None:
+    """An empty file name (`-o ''`, `--keep "$UNSET"`) is a mistake, never "not given": it used to
+    open the demo's TUI instead of writing the file, or quietly skip the calendar."""
+    for name, option in _PATH_OPTIONS.items():
+        if getattr(args, name, None) == "":
+            given = f" given to {option}" if option else ""
+            raise BadInput(f"the file name{given} is empty; give a file name")
 
 
 def _unreadable_values(args: argparse.Namespace | None) -> PlannerError | None:
