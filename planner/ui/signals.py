@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 #: The signals a terminal program is commonly stopped by: `kill`, a closed terminal window, `kill -QUIT`
-#: (its default, a core dump, would leave the terminal in the alternate screen; Ctrl+\ sends no signal in the TUI's raw mode).
+#: (its default, a core dump, would leave the terminal in the alternate screen; Ctrl+\ sends no
+#: signal in the TUI's raw mode).
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGQUIT") if hasattr(signal, name))
 
 
