@@ -153,7 +153,7 @@ def test_the_writer_flushes_the_file_and_its_folder(home, monkeypatch):
 
 @pytest.fixture
 def specials(tmp_path: Path):
-    fifo = tmp_path / "fifo"
+    fifo = tmp_path / "pipe"  # not named "fifo": the message must say what it is, not only repeat its name
     os.mkfifo(fifo)
     sock_path = tmp_path / "sock"
     sock = socket.socket(socket.AF_UNIX)
@@ -238,7 +238,7 @@ def test_tui_on_a_fifo_shows_the_problem_screen_instead_of_hanging(tmp_path):
     from planner.app import PlannerApp
     from planner.ui.screens.problem import ProblemScreen
 
-    fifo = tmp_path / "fifo"
+    fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
 
     async def run() -> str:
