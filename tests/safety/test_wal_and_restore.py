@@ -211,6 +211,27 @@ def _newer(home: Path) -> Path:
     return p
 
 
+def _damaged_deep(home: Path) -> Path:
+    """Whole where the open-time probe looks (the schema, each table's first rows), damaged in a
+    page near the end of the file: only `PRAGMA integrity_check` finds it."""
+    (home / "dd").mkdir()
+    p = make_database(home / "dd", *TWENTY)
+    con = sqlite3.connect(p)
+    con.executemany(
+        "INSERT INTO activity (opportunity_id, kind, minutes, day, note, bucket) VALUES (1, 'call', 30, '2026-03-01', ?, 'above')",
+        [(f"note {i} " + "x" * 200,) for i in range(2000)],
+    )
+    con.commit()
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    data = bytearray(p.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    victim = (len(data) // page - 2) * page
+    data[victim : victim + 8] = b"\xff" * 8  # the page's b-tree header
+    p.write_bytes(bytes(data))
+    return p
+
+
 def _fifo(home: Path) -> Path:
     p = home / "backup.fifo"
     os.mkfifo(p)
@@ -230,6 +251,7 @@ BAD_SOURCES = {
     "missing": (lambda home: home / "nowhere.db", 2, "no such backup"),
     "not SQLite": (_not_sqlite, 1, "not a planner backup"),
     "damaged": (_damaged, 1, "damaged"),
+    "damaged deep inside": (_damaged_deep, 1, "damaged"),
     "planted trigger": (_planted, 1, "trigger wipe"),
     "newer schema": (_newer, 1, "newer version"),
     "a FIFO": (_fifo, 2, "FIFO"),
