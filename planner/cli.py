@@ -163,6 +163,13 @@ def _error(message: str) -> None:
     print(f"{PROG}: {shortened(' '.join(message.split()))}", file=sys.stderr)
 
 
+def _one_line(text: object) -> str:
+    """A path (or a line naming one) kept on its line: a file may be named with a line break."""
+    from planner.domain.text import shown_line
+
+    return shown_line(str(text))
+
+
 def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
@@ -1148,7 +1155,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         snapshot, status, plan = core.snapshot(), core.status(), core.week_plan()
         if args.ics and args.ics != "-":
             written = core.write_week_calendar(args.ics, include_past=args.include_past)
-            notes.append(written.description[:1].lower() + written.description[1:])  # "wrote 12 time blocks to …"
+            notes.append(_one_line(written.description[:1].lower() + written.description[1:]))  # "wrote 12 time blocks to …"
         calendar = core.week_calendar(include_past=args.include_past) if args.ics == "-" else b""
     for note in notes:
         print(note, file=sys.stderr)
@@ -1348,7 +1355,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     buffer = io.StringIO(newline="")
     count = write_complete_json(export, buffer) if fmt == "json" else write_csv(opps, buffer)
     _write_file(args.output, buffer.getvalue().encode("utf-8"), args.db)
-    print(f"exported {count} opportunit{'y' if count == 1 else 'ies'} to {args.output}")
+    print(f"exported {count} opportunit{'y' if count == 1 else 'ies'} to {_one_line(args.output)}")
     return 0
 
 
@@ -1372,7 +1379,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         raise BadInput(f"{target} already exists; choose another name")
     with _repository(args) as repo:
         repo.backup(str(target))
-    print(target)
+    print(_one_line(target))
     return 0
 
 
@@ -1384,9 +1391,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     done = restore_database(args.file, resolve(args.db))
     deals = f"{done.deals} deal{'' if done.deals == 1 else 's'}"
-    print(f"restored {deals} from {args.file} into {done.database}")
+    print(f"restored {deals} from {_one_line(args.file)} into {_one_line(done.database)}")
     if done.kept is not None:
-        print(f"the database as it was before is kept in {done.kept}")
+        print(f"the database as it was before is kept in {_one_line(done.kept)}")
     return 0
 
 
@@ -1421,7 +1428,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         finally:
             repo.close()
         if keep is not None:
-            print(f"demo database written to {keep}")
+            print(f"demo database written to {_one_line(keep)}")
             return 0
         return _open_tui(str(db))
     finally:

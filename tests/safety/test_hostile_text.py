@@ -123,6 +123,19 @@ def test_an_error_naming_a_hostile_path_is_one_clean_line(home):
     assert not forbidden_in(run.err) and "owned" not in run.err
 
 
+def test_a_file_named_with_a_line_break_is_named_on_one_line(hostile_db, home):
+    """`export -o`, `backup -o`, `plan --ics` and `restore` say where they wrote on one line, with
+    no escape, whatever the file is called (a name may hold a line break or an escape sequence)."""
+    name = f"deals\n{TITLE_SEQ}x"
+    for command, target in ((["export", "-o"], home / f"{name}.csv"), (["backup", "-o"], home / f"{name}.db"),
+                            (["plan", "--ics"], home / f"{name}.ics"), (["restore"], home / f"{name}.db")):
+        run = planner(hostile_db, *command, str(target), home=home)
+        assert run.code == 0, run.err
+        said = [line for line in (run.out + run.err).splitlines() if "deals" in line]
+        assert said and all("x." in line for line in said), f"{command}: {run.out}{run.err}"
+        assert not forbidden_in(run.out + run.err) and "owned" not in run.out + run.err
+
+
 def test_machine_output_stays_exact_and_json_escapes_what_a_terminal_would_act_on(hostile_db, home):
     listed = planner(hostile_db, "list", "--json", home=home)
     assert listed.code == 0, listed.err
