@@ -175,14 +175,15 @@ class PlannerApp(App[None]):
         return unreadable_values(self.core.database_path if self.core is not None else self.db)
 
     def _handle_exception(self, error: Exception) -> None:
-        """A failure that is not the planner's own ends the app, as in Textual; when it comes from a
-        value another tool wrote that the planner cannot read, the app ends with that one line
-        instead of a traceback (the database is closed as on any exit)."""
-        unreadable = None if isinstance(error, PlannerError) else self._unreadable_values()
-        if unreadable is None:
+        """A failure nothing on screen handled ends the app, as in Textual. When it is the planner's
+        own (a database that went bad while the app ran, and a screen that did not expect it) or
+        comes from a value another tool wrote that the planner cannot read, the app ends with one
+        line saying so instead of a traceback (the database is closed as on any exit)."""
+        problem = error if isinstance(error, PlannerError) else self._unreadable_values()
+        if problem is None:
             super()._handle_exception(error)
             return
-        self.problem = self.exit_problem = str(unreadable)
+        self.problem = self.exit_problem = str(problem)
         self.exit(return_code=1)  # the command line says it in one line once the terminal is restored
 
     def on_ready(self) -> None:

@@ -114,3 +114,34 @@ def test_a_clean_database_explains_nothing_so_a_real_bug_is_still_raised(home):
 
     db = make_database(home, *DEALS)
     assert unreadable_problem(db) is None
+
+
+def test_a_database_problem_no_screen_expected_ends_the_tui_with_its_line(home, monkeypatch):
+    """The database going bad while the app runs (here: the Week screen's first read fails) ends
+    the app with the problem's one line, never a traceback."""
+    import asyncio
+
+    from planner.app import PlannerApp
+    from planner.core.core import Core
+    from planner.errors import DatabaseProblem
+
+    db = make_database(home, *DEALS)
+
+    def gone(self):
+        raise DatabaseProblem(f"database {db} stayed locked by another program for more than 5 s, so nothing was changed")
+
+    monkeypatch.setattr(Core, "week_plan", gone)
+
+    async def run() -> PlannerApp:
+        app = PlannerApp(db=str(db))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            app.simulate_key("3")
+            for _ in range(50):
+                await asyncio.sleep(0.1)
+                if app.return_code is not None:
+                    break
+        return app
+
+    app = asyncio.run(run())
+    assert app.return_code == 1 and "stayed locked" in (app.exit_problem or "")
