@@ -552,8 +552,9 @@ def _open_tui(db: str | None) -> int:
             app.run()
     finally:
         sys.stdout, sys.stderr = saved
-    if app.exit_problem:
-        _error(app.exit_problem)  # the app ended on a value it cannot read (PlannerApp._handle_exception)
+    problem = getattr(app, "exit_problem", None)
+    if problem:
+        _error(problem)  # the app ended on a problem it could not show (PlannerApp._handle_exception)
     return getattr(app, "return_code", None) or 0
 
 
