@@ -92,6 +92,7 @@ class PlannerApp(App[None]):
         self.db = db
         self.core: Core | None = None  # type: ignore[assignment]  # set when the first screen opens
         self.problem: str | None = None  # why the database cannot be used, when it cannot
+        self.exit_problem: str | None = None  # why the app ended early (said by the CLI once it has)
         self.poll_timer = None  # the once-a-second check for other instances' writes, once running
         # The first screen opens the database, so a problem with it shows as a screen, not a traceback.
         self.add_mode("funnel", self._first_screen)
@@ -166,12 +167,39 @@ class PlannerApp(App[None]):
             if isinstance(error, DatabaseProblem):
                 return ProblemScreen(self.problem)
             return ProblemScreen(self.problem, title="The planner cannot start")
+        except Exception:
+            unreadable = self._unreadable_values()
+            if unreadable is None:
+                raise
+            from planner.ui.screens.problem import ProblemScreen
+
+            self.problem = str(unreadable)
+            return ProblemScreen(self.problem)
         from planner.ui.screens.funnel import FunnelScreen
 
         notice = self.core.notice  # e.g. opened read-only: the disk is full
         if notice:
             self.call_after_refresh(self.notify, notice, severity="warning", timeout=15)
         return FunnelScreen()
+
+    def _unreadable_values(self) -> PlannerError | None:
+        """A value another tool wrote that the planner cannot read, said in one line, when that is
+        why something failed; None otherwise."""
+        from planner.core.core import unreadable_values
+
+        return unreadable_values(self.core.database_path if self.core is not None else self.db)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A failure nothing on screen handled ends the app, as in Textual. When it is the planner's
+        own (a database that went bad while the app ran, and a screen that did not expect it) or
+        comes from a value another tool wrote that the planner cannot read, the app ends with one
+        line saying so instead of a traceback (the database is closed as on any exit)."""
+        problem = error if isinstance(error, PlannerError) else self._unreadable_values()
+        if problem is None:
+            super()._handle_exception(error)
+            return
+        self.problem = self.exit_problem = str(problem)
+        self.exit(return_code=1)  # the command line says it in one line once the terminal is restored
 
     def on_ready(self) -> None:
         if os.environ.get("PLANNER_EXIT_AFTER_FIRST_FRAME") == "1":

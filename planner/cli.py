@@ -64,12 +64,14 @@ def run(argv: Sequence[str] | None = None) -> int:
     # Machine output (JSON, a CSV or calendar going to a file or pipe) is written to the raw stream.
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _ShownStream(sys.stdout), _ShownStream(sys.stderr)
+    args = None
     try:
         parser = build_parser(only=_requested_command(argv))
         try:
             args = parser.parse_args(_attach_dashed_values(argv, parser))
         except SystemExit as done:  # --help and --version
             return done.code if isinstance(done.code, int) else 0
+        _refuse_empty_paths(args)
         if args.command is None:
             return _open_tui(args.db)
         return args.handler(args) or 0
@@ -89,6 +91,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         where = f"{error.filename}: " if error.filename else ""
         _error(f"{where}{os_error_text(error)}")
         return 1
+    except Exception:
+        # Not the planner's own error: a value another tool wrote that it cannot read (a date
+        # 'soon', a blob as a title) says so in one line; anything else is a bug, raised as it is.
+        problem = _unreadable_values(args)
+        if problem is None:
+            raise
+        _error(str(problem))
+        return problem.exit_code
     finally:
         for stream in (sys.stdout, sys.stderr):
             if isinstance(stream, _ShownStream):
@@ -97,6 +107,28 @@ def run(argv: Sequence[str] | None = None) -> int:
                 except (OSError, ValueError):
                     pass
         sys.stdout, sys.stderr = saved
+
+
+#: The options that name a file, as the user types them.
+_PATH_OPTIONS = {"output": "-o", "ics": "--ics", "keep": "--keep", "file": ""}
+
+
+def _refuse_empty_paths(args: argparse.Namespace) -> None:
+    """An empty file name (`-o ''`, `--keep "$UNSET"`) is a mistake, never "not given": it used to
+    open the demo's TUI instead of writing the file, or quietly skip the calendar."""
+    for name, option in _PATH_OPTIONS.items():
+        if getattr(args, name, None) == "":
+            given = f" given to {option}" if option else ""
+            raise BadInput(f"the file name{given} is empty; give a file name")
+
+
+def _unreadable_values(args: argparse.Namespace | None) -> PlannerError | None:
+    """`planner.core.core.unreadable_values` for the database the command used, if any."""
+    if args is None or args.command in ("demo", "serve"):
+        return None
+    from planner.core.core import unreadable_values
+
+    return unreadable_values(getattr(args, "db", None))
 
 
 class _ShownStream:
@@ -129,6 +161,13 @@ def _error(message: str) -> None:
     from planner.domain.text import shortened
 
     print(f"{PROG}: {shortened(' '.join(message.split()))}", file=sys.stderr)
+
+
+def _one_line(text: object) -> str:
+    """A path (or a line naming one) kept on its line: a file may be named with a line break."""
+    from planner.domain.text import shown_line
+
+    return shown_line(str(text))
 
 
 def _warn(message: str) -> None:
@@ -513,6 +552,9 @@ def _open_tui(db: str | None) -> int:
             app.run()
     finally:
         sys.stdout, sys.stderr = saved
+    problem = getattr(app, "exit_problem", None)
+    if problem:
+        _error(problem)  # the app ended on a problem it could not show (PlannerApp._handle_exception)
     return getattr(app, "return_code", None) or 0
 
 
@@ -1125,7 +1167,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         snapshot, status, plan = core.snapshot(), core.status(), core.week_plan()
         if args.ics and args.ics != "-":
             written = core.write_week_calendar(args.ics, include_past=args.include_past)
-            notes.append(written.description[:1].lower() + written.description[1:])  # "wrote 12 time blocks to …"
+            notes.append(_one_line(written.description[:1].lower() + written.description[1:]))  # "wrote 12 time blocks to …"
         calendar = core.week_calendar(include_past=args.include_past) if args.ics == "-" else b""
     for note in notes:
         print(note, file=sys.stderr)
@@ -1326,7 +1368,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     buffer = io.StringIO(newline="")
     count = write_complete_json(export, buffer) if fmt == "json" else write_csv(opps, buffer)
     _write_file(args.output, buffer.getvalue().encode("utf-8"), args.db)
-    print(f"exported {count} opportunit{'y' if count == 1 else 'ies'} to {args.output}")
+    print(f"exported {count} opportunit{'y' if count == 1 else 'ies'} to {_one_line(args.output)}")
     return 0
 
 
@@ -1346,11 +1388,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
     else:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         target = source.with_name(f"{source.stem}-backup-{stamp}{source.suffix or '.db'}")
-    if file_status(target) is not None:
+    if file_status(target) is not None or os.path.lexists(target):
         raise BadInput(f"{target} already exists; choose another name")
     with _repository(args) as repo:
         repo.backup(str(target))
-    print(target)
+    print(_one_line(target))
     return 0
 
 
@@ -1362,9 +1404,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     done = restore_database(args.file, resolve(args.db))
     deals = f"{done.deals} deal{'' if done.deals == 1 else 's'}"
-    print(f"restored {deals} from {args.file} into {done.database}")
+    print(f"restored {deals} from {_one_line(args.file)} into {_one_line(done.database)}")
     if done.kept is not None:
-        print(f"the database as it was before is kept in {done.kept}")
+        print(f"the database as it was before is kept in {_one_line(done.kept)}")
     return 0
 
 
@@ -1399,7 +1441,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         finally:
             repo.close()
         if keep is not None:
-            print(f"demo database written to {keep}")
+            print(f"demo database written to {_one_line(keep)}")
             return 0
         return _open_tui(str(db))
     finally:

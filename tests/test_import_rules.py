@@ -173,6 +173,17 @@ def test_a_quote_closed_rows_too_late_is_said_not_swallowed() -> None:
     assert [o.title for o in plan(text.split("\nA,")[0] + "\nE,Eps,5,\"a note, with commas,\nover two lines\"\n").new] == ["E"]
 
 
+def test_a_quote_closed_one_row_too_late_in_a_narrow_file_is_said_not_swallowed() -> None:
+    """Three columns, one row swallowed: too few to look like rows of their own, but a title
+    holding "Beta,Acme,2" after a line break can only come from a misplaced quote. A title typed
+    over two lines, and notes over several lines with commas, still import."""
+    text = 'title,account,value\nA,Acme,1\n"B,Acme,2\nC,Gamma,3\nD",Delta,4\nE,Eps,5\n'
+    assert problems(text) == ["line 3: the quoted cell that starts on this line runs on over lines that look like rows "
+                              "of their own; is a closing quote missing?"]
+    fine = 'title,account,notes\n"Website\nrevamp",Acme,"a, b\nc, d"\nB,Beta,x\n'
+    assert [o.title for o in plan(fine).new] == ["Website revamp", "B"]
+
+
 def test_a_header_of_a_million_columns_is_refused_in_one_short_line() -> None:
     header = ",".join(f"c{n}" for n in range(1_000_000))
     [problem] = problems((header + "\nx\n").encode())

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from planner.core import text
 from planner.domain.models import OPEN_BUCKETS, Activity, Bucket, Criterion, Influence, Opportunity
-from planner.errors import BadInput, Conflict, NotFound, Stale
+from planner.errors import BadInput, Conflict, NotFound, PlannerError, Stale
 
 if TYPE_CHECKING:
     from planner.domain.models import CycleBin, FunnelSnapshot, Move, Status, WeekPlan
@@ -746,6 +746,20 @@ class Core:
         step = _SettingsStep(description, before, new, what)
         self._record(step)
         return Change(description, warnings=warnings, undoable=True, value=value)
+
+
+def unreadable_values(db: str | Path | None) -> PlannerError | None:
+    """Why a command or screen failed with an error that is not the planner's own, when the cause
+    is a value another tool wrote that the planner cannot read: one line naming it
+    (`planner.store.values`). None otherwise (then the failure is a bug and stands). `db` is a
+    database path, or a `--db` value as the user gave it."""
+    try:
+        from planner.store.location import resolve
+        from planner.store.values import unreadable_problem
+
+        return unreadable_problem(db if isinstance(db, Path) else resolve(db))
+    except Exception:
+        return None
 
 
 def changed_fields(base: Opportunity, current: Opportunity) -> list[str]:

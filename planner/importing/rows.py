@@ -240,6 +240,8 @@ class _RowReader:
         self.positions, self.extras, self.mapping, self.unnamed = self._map_header(options)
         self.what = {f: self.header[p] for f, p in self.positions.items()}
         self.plain = not self.extras and not self.unnamed  # every cell is a field (the fast path)
+        # Where a line break can only come from a misplaced quote (see _swallowed).
+        self._one_line = frozenset(p for f, p in self.positions.items() if f != "notes")
         # Where each field is, for the per-row loop.
         self._texts = [(n, self.positions[n], limit, self.what[n]) for n, limit in _TEXT_LIMITS.items() if n in self.positions]
         self._dates = [(n, self.positions[n], self.what[n]) for n in _DATE_FIELDS if n in self.positions]
@@ -372,16 +374,26 @@ class _RowReader:
         self._keep(line, cells, opp)
 
     def _swallowed(self, cells: list[str]) -> bool:
-        """A quote closed far too late takes the rows after it into one cell: lines inside a cell
-        that each hold (almost) a whole row's delimiters. Notes with a comma or two never do."""
-        if self.width < 4 or self.table.kind != "csv":
+        """A quote closed too late takes the rows after it into one cell: lines inside a cell that
+        each hold (almost) a whole row's delimiters; or, in a field that is one line by nature
+        (a title, an account, an amount, a date — anything but the notes), a line after a line
+        break that holds a delimiter (a title typed over two lines in a spreadsheet has none).
+        Notes with a comma or two never count."""
+        if self.table.kind != "csv":
             return False
         for cell in cells:
             if "\n" in cell:
+                break
+        else:
+            return False  # nearly every row: no cell holds a line break
+        delimiter = self.table.delimiter
+        for position, cell in enumerate(cells):
+            if "\n" in cell:
                 inner = cell.split("\n")[1:]
-                delimiter = self.table.delimiter
+                if position in self._one_line and any(delimiter in text for text in inner):
+                    return True
                 rowlike = sum(1 for text in inner if text.count(delimiter) >= self.width - 1)
-                if rowlike >= 2:
+                if self.width >= 4 and rowlike >= 2:
                     return True
         return False
 

@@ -20,6 +20,7 @@ does not.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -439,7 +440,7 @@ def backup_name(path: Path, version: int, now: datetime | None = None) -> Path:
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     candidate = path.with_name(f"{path.name}.schema{version}-{stamp}.bak")
     n = 1
-    while candidate.exists():
+    while os.path.lexists(candidate):  # anything there, a dangling link planted in a shared folder too
         n += 1
         candidate = path.with_name(f"{path.name}.schema{version}-{stamp}-{n}.bak")
     return candidate

@@ -411,7 +411,8 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
     def __init__(self, deal: Opportunity, criteria: list[Criterion], today: date,
                  save: Callable[[dict, Opportunity], None] | None = None) -> None:
         super().__init__()
-        self.deal = deal  # what the form was filled with: the changes are what differs from it
+        self.deal = deal  # what the form was filled with
+        self.shown = deal  # that deal as the form shows it (on_mount): the changes are what differs from it
         self.base = deal  # the deal the changes are made on (the deal as it is now, after a refusal)
         self.criteria = list(criteria)
         self.today = today
@@ -474,6 +475,13 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
+        # What the form shows, read back as a save would: text another tool stored with escape
+        # sequences or invisible characters is shown cleaned, and that cleaning is not a change
+        # the user made (escape would ask to discard it; a save would rewrite every such field).
+        try:
+            self.shown = self.result()
+        except PlannerError:  # a stored value the form cannot read back: compare with the deal itself
+            self.shown = self.deal
 
     def value(self, input_id: str) -> str:
         return self.query_one(f"#{input_id}", Input).value
@@ -538,7 +546,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
 
     def changes(self, updated: Opportunity) -> dict:
         """The fields the user changed in the form, with their new values."""
-        return {f: getattr(updated, f) for f in EDITED_FIELDS if getattr(updated, f) != getattr(self.deal, f)}
+        return {f: getattr(updated, f) for f in EDITED_FIELDS if getattr(updated, f) != getattr(self.shown, f)}
 
     def action_save(self) -> None:
         try:
@@ -562,7 +570,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
 
     def action_cancel(self) -> None:
         try:
-            unchanged = self.result() == self.deal
+            unchanged = self.result() == self.shown
         except PlannerError:
             unchanged = False
         if unchanged:
