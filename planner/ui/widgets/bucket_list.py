@@ -215,7 +215,10 @@ class BucketList(OptionList):
         # the options after the stretch moved up or down when it changed length
         for index in range(start, new_end if len(fresh) == len(removed) else len(options)):
             self._option_to_index[options[index]] = index
-        for index in {start - 1, new_end - 1, last}:  # a rule under every card but the last
+        # A rule under every card but the last. Every card of the new stretch is set, not only its
+        # ends: a card made new, or one that was last before (a filter hid the deals after it),
+        # came without its rule, and its separator line stayed blank until the list was rebuilt.
+        for index in {start - 1, *range(start, new_end), last}:
             if 0 <= index <= last:
                 options[index]._divider = index != last
         self._mouse_hovering_over = None
