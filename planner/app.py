@@ -88,6 +88,9 @@ class PlannerApp(App[None]):
     MODES = {mode: _lazy_screen(mode) for mode in _LAZY_SCREENS}
 
     def __init__(self, db: str | None = None) -> None:
+        from planner.ui import textual_fixes
+
+        textual_fixes.apply()  # wide characters kept whole over other widgets' edges (Textual #6357)
         super().__init__()
         self.db = db
         self.core: Core | None = None  # type: ignore[assignment]  # set when the first screen opens
