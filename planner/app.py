@@ -256,8 +256,11 @@ class PlannerApp(App[None]):
         self.last_change = headline
         self.data_changed()
         self.notify(headline, timeout=3)
+        # The toast goes; the warning stays on the deal (a mark on its card, the sentence in its
+        # details) for as long as the condition holds: the title says where to find it again.
+        title = "The method warns" + (" (kept on the deal until fixed)" if change.deal_id is not None else "")
         for warning in change.warnings:
-            self.notify(warning, title="The method warns", severity="warning", timeout=8)
+            self.notify(warning, title=title, severity="warning", timeout=8)
 
     def action_undo(self) -> None:
         self._replay(self.core.undo, self.core.undo_description, "undone")

@@ -47,16 +47,23 @@ def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date, money_style
     Always exactly CARD_LINES lines (user text is put on one line; the list never wraps), built as
     one Content with spans: thousands of cards are built at start-up."""
     codes = {f.code for f in flags}
-    marks = "".join(_MARK_OF[c] for c in _MARK_ORDER if c in codes)[: _GUTTER - 1]
+    marks = "".join(dict.fromkeys(_MARK_OF[c] for c in _MARK_ORDER if c in codes))
+    # Two marks a line, down the gutter of the card's three lines: every warning a deal carries
+    # (a move's too: unqualified, no close date…) keeps its mark until it is fixed.
+    per_line = _GUTTER - 1
+    gutters = [marks[i * per_line:(i + 1) * per_line] for i in range(CARD_LINES)]
+    mark_style = "bold $text-error" if codes & {"overdue_action", "best_few_too_far"} else "bold $text-warning"
     pieces: list[tuple[str, str]] = []
-    if marks:
-        urgent = codes & {"overdue_action", "best_few_too_far"}
-        pieces.append((marks.ljust(_GUTTER), "bold $text-error" if urgent else "bold $text-warning"))
-    else:
-        pieces.append((_INDENT, ""))
+
+    def gutter(line: int) -> None:
+        text = gutters[line]
+        pieces.append((text.ljust(_GUTTER), mark_style) if text else (_INDENT, ""))
+
+    gutter(0)
     pieces.append((one_line(deal.title), "bold"))
     # Short, decisive facts first so a narrow column cuts the long text, not the value or the date.
-    pieces.append(("\n" + _INDENT, ""))
+    pieces.append(("\n", ""))
+    gutter(1)
     if deal.value_cents:
         pieces.append((money(deal.value_cents, money_style), "$text-success"))
         pieces.append(("  " if deal.account else "", ""))
@@ -64,7 +71,8 @@ def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date, money_style
         pieces.append((one_line(deal.account), "$text-secondary"))
     if not deal.account and not deal.value_cents:
         pieces.append(("no account", "$text-muted"))
-    pieces.append(("\n" + _INDENT, ""))
+    pieces.append(("\n", ""))
+    gutter(2)
     if deal.next_action or deal.next_action_due:
         if deal.next_action_due is not None:
             overdue = deal.next_action_due < today
