@@ -28,6 +28,7 @@ from planner.domain.models import Bucket, Flag, Opportunity, Share
 from planner.domain.parse import PLAIN_MONEY, MoneyStyle
 from planner.domain.text import shown_line
 from planner.ui.actions import FLAG_MARKS
+from planner.ui.widgets.hanging import Fitted
 
 _MARK_OF = {code: mark for code, mark, _ in FLAG_MARKS}
 _MARK_ORDER = [code for code, _, _ in FLAG_MARKS]
@@ -403,17 +404,27 @@ class BucketColumn(Vertical):
         filtered: bool,
         money_style: MoneyStyle = PLAIN_MONEY,
     ) -> None:
-        summary = [f"{count} deal{'' if count == 1 else 's'}"]
-        if value_cents:
-            summary.append(f" · {money(value_cents, money_style)}")
+        # Each line says as much as the column has room for, never losing its end: the hours of
+        # the share stay in view at 80 columns ("33 % · 4.9 h").
+        deals_text = f"{count} deal{'' if count == 1 else 's'}"
+        value = f" · {money(value_cents, money_style)}" if value_cents else ""
         if filtered:
-            summary.append(f" · {len(deals)} shown")
-        parts: list[str | tuple[str, str]] = [("".join(summary), "")]
+            first = (Content(f"{deals_text}{value} · {len(deals)} shown"),
+                     Content(f"{len(deals)} of {count} shown{value}"),
+                     Content(f"{len(deals)} of {count} shown"))
+        else:
+            first = (Content(f"{deals_text}{value}"), Content(f"{count}{value}"))
+        lines = [first]
         if share is not None:
-            parts.append("\n")
-            parts.append((f"{share.percent} % of your week", "bold $text-accent"))
-            parts.append((f" · {hours(share.hours)}", "$text-muted"))
-        set_text(self.query_one(".bucket-summary", Static), Content.assemble(*parts))  # fixed height
+            spent = (f" · {hours(share.hours)}", "$text-muted")
+            lines.append(tuple(Content.assemble((f"{share.percent} %{said}", "bold $text-accent"), spent)
+                               for said in (" of your week", " of week", "")))
+        summary = Fitted(*lines)
+        summary_widget = self.query_one(".bucket-summary", Static)
+        key = summary.plain_variants
+        if getattr(summary_widget, "_shown_key", None) != key:
+            summary_widget._shown_key = key
+            summary_widget.update(summary, layout=False)  # fixed height
         self.list.show(deals, flags, today, money_style)
         # An empty bucket keeps its (focusable) list as a thin box, with what to do under it.
         self.set_class(not deals, "-empty")
