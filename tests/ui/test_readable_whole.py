@@ -191,6 +191,31 @@ async def test_the_latest_change_is_read_whole_after_every_kind_of_action(db, si
 
 
 # --- the footer and the headers at 80 columns ---------------------------------------------------------
+def footer_keys(app) -> list[str]:
+    from textual.widgets._footer import FooterKey
+
+    keys = []
+    for key in app.screen.query(FooterKey):
+        region = key.region
+        assert region.right <= app.size.width, f"{key.key_display} cut at the right edge"
+        keys.append(key.key_display)
+    return keys
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_footer_keeps_the_most_used_keys_and_fits(demo_db, size):
+    async with PlannerApp(db=demo_db).run_test(size=size) as pilot:
+        app = pilot.app
+        await pilot.pause()
+        keys = footer_keys(app)
+        assert {"a", ">", "t", "n", "d", "u", "?", "q", "^p"} <= set(keys), keys
+        for screen, wanted in (("2", {"d", "l", "⏎"}), ("3", {"H", "e"}), ("4", set()), ("5", {"e", "a"})):
+            await pilot.press(screen)
+            await pilot.pause()
+            keys = footer_keys(app)
+            assert wanted | {"u", "?", "q"} <= set(keys), (screen, keys)
+
+
 async def test_the_bucket_headers_and_the_status_line_keep_their_hours_at_80_columns(demo_db):
     async with PlannerApp(db=demo_db).run_test(size=(80, 24)) as pilot:
         app = pilot.app
