@@ -178,8 +178,11 @@ async def test_the_latest_change_is_read_whole_after_every_kind_of_action(db, si
             change = app.last_change
             assert change, keys
             assert change in top_rows(app), (keys, change, top_rows(app))
-            for line in [s.text for s in app.screen._compositor.render_strips()][:2]:
-                assert "…" not in line
+            bar = app.screen.query_one(".screen-bar")
+            rows = [s.text for s in app.screen._compositor.render_strips()][: bar.size.height]
+            assert not any("…" in row for row in rows)
+            hint = change.rsplit(" · ", 1)[1]  # "u undoes": on one row, never split
+            assert any(hint in row for row in rows), rows
 
         await check("greater_than_sign")  # move
         await check("t", *"45", "enter")  # log time

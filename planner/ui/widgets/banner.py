@@ -245,6 +245,8 @@ class _TopBar(Visual):
 
     #: A very long change (a title of hundreds of letters) is cut after this many rows.
     MAX_CHANGE_ROWS = 3
+    #: The longest closing clause kept on one row: " · ctrl+r redoes".
+    MAX_HINT = 18
 
     def __init__(self, head: Content, mark: Content, change: Content) -> None:
         self.head = head
@@ -267,8 +269,19 @@ class _TopBar(Visual):
         if one_row.cell_length <= width:
             return [one_row]
         indent = self.mark.cell_length
-        body = self.change.wrap(max(8, width - indent))
-        rows = [(self.mark if i == 0 else Content(" " * indent)) + line.rstrip() for i, line in enumerate(body)]
+        body_width = max(8, width - indent)
+        # The closing hint ("· u undoes") is never split over two rows.
+        text, hint = self.change, Content("")
+        cut = text.plain.rfind(" · ")
+        if cut > 0 and len(text.plain) - cut <= self.MAX_HINT:
+            text, hint = text[:cut], text[cut:]
+        body = [line.rstrip() for line in text.wrap(body_width)]
+        if hint:
+            if body[-1].cell_length + hint.cell_length <= body_width:
+                body[-1] = body[-1] + hint
+            else:
+                body.append(hint[1:])  # "· u undoes" at the start of its own row
+        rows = [(self.mark if i == 0 else Content(" " * indent)) + line for i, line in enumerate(body)]
         if len(rows) > self.MAX_CHANGE_ROWS:
             rows = rows[: self.MAX_CHANGE_ROWS]
             rows[-1] = rows[-1].truncate(width - 1) + "…"
