@@ -143,10 +143,6 @@ class FunnelBanner(Widget):
         self._repaint(old_height)
 
     @property
-    def flag_count(self) -> int:
-        return len(self._entries)
-
-    @property
     def shown_text(self) -> str:
         """What the banner says now, as text."""
         return "\n".join(line.plain for line in self._lines(*self._sizes()))
