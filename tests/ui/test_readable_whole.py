@@ -228,3 +228,25 @@ async def test_the_bucket_headers_and_the_status_line_keep_their_hours_at_80_col
         assert shares.count(" h") == 3 and "…" not in shares, shares
         status = lines[1]
         assert "Week 15 h" in status and "…" not in status, status
+
+
+async def test_the_banner_repaints_in_place_unless_its_height_changes(demo_db):
+    """A move changes the numbers in the banner's sentences, not how many rows they take: the
+    banner repaints its own rows and asks for no layout pass of the screen."""
+    async with PlannerApp(db=demo_db).run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        banner = pilot.app.screen.query_one(FunnelBanner)
+        before = banner.shown_text
+        height = banner.size.height
+        asked: list[bool] = []
+        refresh = banner.refresh
+
+        def spy(*regions, layout: bool = False, **kwargs):
+            asked.append(layout)
+            return refresh(*regions, layout=layout, **kwargs)
+
+        banner.refresh = spy
+        await pilot.press("greater_than_sign")  # Above → In: the week's overload grows
+        await pilot.pause()
+        assert banner.shown_text != before and banner.size.height == height
+        assert asked and not any(asked)
