@@ -88,6 +88,9 @@ class PlannerApp(App[None]):
     MODES = {mode: _lazy_screen(mode) for mode in _LAZY_SCREENS}
 
     def __init__(self, db: str | None = None) -> None:
+        from planner.ui import textual_fixes
+
+        textual_fixes.apply()  # wide characters kept whole over other widgets' edges (Textual #6357)
         super().__init__()
         self.db = db
         self.core: Core | None = None  # type: ignore[assignment]  # set when the first screen opens
@@ -296,8 +299,11 @@ class PlannerApp(App[None]):
         self.last_change = headline
         self.data_changed()
         self.notify(headline, timeout=3)
+        # The toast goes; the warning stays on the deal (a mark on its card, the sentence in its
+        # details) for as long as the condition holds: the title says where to find it again.
+        title = "The method warns" + (" (kept on the deal until fixed)" if change.deal_id is not None else "")
         for warning in change.warnings:
-            self.notify(warning, title="The method warns", severity="warning", timeout=8)
+            self.notify(warning, title=title, severity="warning", timeout=8)
 
     def action_undo(self) -> None:
         self._replay(self.core.undo, self.core.undo_description, "undone")

@@ -25,8 +25,9 @@ from planner.domain.models import OPEN_BUCKETS, Bucket, Opportunity
 from planner.errors import PlannerError
 from planner.ui.actions import bindings
 from planner.ui.widgets.banner import FunnelBanner, ScreenBar
-from planner.ui.widgets.bucket_list import BucketColumn, BucketList, set_text
+from planner.ui.widgets.bucket_list import BucketColumn, BucketList
 from planner.ui.widgets.footer import PlannerFooter
+from planner.ui.widgets.hanging import Fitted
 
 if TYPE_CHECKING:
     from planner.app import PlannerApp
@@ -53,7 +54,7 @@ class FunnelScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ScreenBar("funnel")
         yield Static("", id="funnel-status")
-        yield FunnelBanner("", id="banner")
+        yield FunnelBanner(id="banner")
         with Horizontal(id="buckets"):
             for bucket in OPEN_BUCKETS:
                 yield BucketColumn(bucket)
@@ -99,10 +100,11 @@ class FunnelScreen(Screen[None]):
                 money_style=snapshot.settings.money_style,
             )
         self.query_one(FunnelBanner).show_flags(status.flags, status.allocation)
-        set_text(
-            self.query_one("#funnel-status", Static),
-            _status_line(status, snapshot, read_only=core.read_only),
-        )
+        line = _status_line(status, snapshot, read_only=core.read_only)
+        widget = self.query_one("#funnel-status", Static)
+        if getattr(widget, "_shown_key", None) != line.plain_variants:
+            widget._shown_key = line.plain_variants
+            widget.update(line, layout=False)  # always one row
         self._repaint_now()
 
     def _repaint_now(self) -> None:
@@ -164,6 +166,8 @@ class FunnelScreen(Screen[None]):
                 return deal.bucket.next() is not None or None
             if action == "move_back":
                 return deal.bucket.previous() is not None or None
+        if action == "warnings":
+            return self.query_one(FunnelBanner).can_show_more
         if action == "clear_filter":
             box = self._filter_box()
             return bool(self.filter_text) or (box is not None and box.has_focus)
@@ -199,6 +203,10 @@ class FunnelScreen(Screen[None]):
                     self.set_focus(lst)
                     self._repaint_now()
                     return
+
+    def action_warnings(self) -> None:
+        """The banner's next view: every flag whole (page by page on a short screen), then fewer."""
+        self.query_one(FunnelBanner).show_more()
 
     # --- filter -------------------------------------------------------------------------------
     def _filter_box(self) -> Input | None:
@@ -336,20 +344,37 @@ def _agenda_order(deal: Opportunity):
     return (due is None, due.toordinal() if due else 0, deal.id or 0)
 
 
-def _status_line(status, snapshot, *, read_only: bool = False) -> Content:
+def _status_line(status, snapshot, *, read_only: bool = False) -> Fitted:
+    """The cycle, this week's prospects and hours: in full where there is room, shorter at 80
+    columns rather than losing the week's hours at the end."""
     alloc = status.allocation
-    parts: list[str | tuple[str, str]] = [("READ-ONLY: changes are refused   ", "bold $text-error")] if read_only else []
-    parts += [
-        ("Normal cycle ", "$text-muted"),
-        (f"{status.cycle.days:.0f} days", "bold"),
-        (f" ({status.cycle.description})", "$text-muted"),
-        ("   Prospects this week ", "$text-muted"),
-        (f"{snapshot.prospects_this_week} of {alloc.prospect_quota}", "bold"),  # the engine's one quota
-        ("   Week ", "$text-muted"),
-        (text.whole_hours(alloc.hours_per_week), "bold"),
+    muted, bold = "$text-muted", "bold"
+    days = f"{status.cycle.days:.0f} days"
+    prospects = f"{snapshot.prospects_this_week} of {alloc.prospect_quota}"  # the engine's one quota
+    week = text.whole_hours(alloc.hours_per_week)
+    own_week = snapshot.week_hours is not None
+    normal = text.whole_hours(snapshot.settings.hours_per_week)
+    over = text.hours(alloc.overloaded_hours) if alloc.overloaded_hours > 0.05 else ""
+    lead: list[tuple[str, str]] = [("READ-ONLY: changes are refused   ", "bold $text-error")] if read_only else []
+    full = [
+        ("Normal cycle ", muted), (days, bold), (f" ({status.cycle.description})", muted),
+        ("   Prospects this week ", muted), (prospects, bold),
+        ("   Week ", muted), (week, bold),
+        *([(f" this week (normal {normal})", muted)] if own_week else []),
+        *([(f" · overloaded by {over}", "bold $text-warning")] if over else []),
     ]
-    if snapshot.week_hours is not None:
-        parts.append((f" this week (normal {text.whole_hours(snapshot.settings.hours_per_week)})", "$text-muted"))
-    if alloc.overloaded_hours > 0.05:
-        parts.append((f" · overloaded by {text.hours(alloc.overloaded_hours)}", "bold $text-warning"))
-    return Content.assemble(*parts)
+    shorter = [
+        ("Normal cycle ", muted), (days, bold),
+        ("   Prospects this week ", muted), (prospects, bold),
+        ("   Week ", muted), (week, bold),
+        *([(f" this week (normal {normal})", muted)] if own_week else []),
+        *([(f" · overloaded by {over}", "bold $text-warning")] if over else []),
+    ]
+    shortest = [
+        ("Cycle ", muted), (days, bold),
+        (" · Prospects ", muted), (prospects, bold),
+        (" · Week ", muted), (week, bold),
+        *([(" (own)", muted)] if own_week else []),
+        *([(f", {over} over", "bold $text-warning")] if over else []),
+    ]
+    return Fitted(tuple(Content.assemble(*lead, *parts) for parts in (full, shorter, shortest)))

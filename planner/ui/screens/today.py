@@ -84,7 +84,9 @@ def reschedulable(item: AgendaItem | None) -> bool:
 class AgendaList(OptionList):
     """The agenda: `enter` opens the selected item's deal, and the footer says so."""
 
-    BINDINGS = [Binding("enter", "select", "Details", tooltip="Open the selected item's deal")]
+    # The id of the screen's own row (today.details): the footer ranks it, and a keymap that rebinds
+    # it rebinds this one too.
+    BINDINGS = [Binding("enter", "select", "Details", tooltip="Open the selected item's deal", id="today.details")]
 
 
 class TodayScreen(Screen):

@@ -28,6 +28,7 @@ from planner.domain.models import Bucket, Flag, Opportunity, Share
 from planner.domain.parse import PLAIN_MONEY, MoneyStyle
 from planner.domain.text import shown_line
 from planner.ui.actions import FLAG_MARKS
+from planner.ui.widgets.hanging import Fitted
 
 _MARK_OF = {code: mark for code, mark, _ in FLAG_MARKS}
 _MARK_ORDER = [code for code, _, _ in FLAG_MARKS]
@@ -47,16 +48,23 @@ def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date, money_style
     Always exactly CARD_LINES lines (user text is put on one line; the list never wraps), built as
     one Content with spans: thousands of cards are built at start-up."""
     codes = {f.code for f in flags}
-    marks = "".join(_MARK_OF[c] for c in _MARK_ORDER if c in codes)[: _GUTTER - 1]
+    marks = "".join(dict.fromkeys(_MARK_OF[c] for c in _MARK_ORDER if c in codes))
+    # Two marks a line, down the gutter of the card's three lines: every warning a deal carries
+    # (a move's too: unqualified, no close date…) keeps its mark until it is fixed.
+    per_line = _GUTTER - 1
+    gutters = [marks[i * per_line:(i + 1) * per_line] for i in range(CARD_LINES)]
+    mark_style = "bold $text-error" if codes & {"overdue_action", "best_few_too_far"} else "bold $text-warning"
     pieces: list[tuple[str, str]] = []
-    if marks:
-        urgent = codes & {"overdue_action", "best_few_too_far"}
-        pieces.append((marks.ljust(_GUTTER), "bold $text-error" if urgent else "bold $text-warning"))
-    else:
-        pieces.append((_INDENT, ""))
+
+    def gutter(line: int) -> None:
+        text = gutters[line]
+        pieces.append((text.ljust(_GUTTER), mark_style) if text else (_INDENT, ""))
+
+    gutter(0)
     pieces.append((one_line(deal.title), "bold"))
     # Short, decisive facts first so a narrow column cuts the long text, not the value or the date.
-    pieces.append(("\n" + _INDENT, ""))
+    pieces.append(("\n", ""))
+    gutter(1)
     if deal.value_cents:
         pieces.append((money(deal.value_cents, money_style), "$text-success"))
         pieces.append(("  " if deal.account else "", ""))
@@ -64,7 +72,8 @@ def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date, money_style
         pieces.append((one_line(deal.account), "$text-secondary"))
     if not deal.account and not deal.value_cents:
         pieces.append(("no account", "$text-muted"))
-    pieces.append(("\n" + _INDENT, ""))
+    pieces.append(("\n", ""))
+    gutter(2)
     if deal.next_action or deal.next_action_due:
         if deal.next_action_due is not None:
             overdue = deal.next_action_due < today
@@ -215,7 +224,10 @@ class BucketList(OptionList):
         # the options after the stretch moved up or down when it changed length
         for index in range(start, new_end if len(fresh) == len(removed) else len(options)):
             self._option_to_index[options[index]] = index
-        for index in {start - 1, new_end - 1, last}:  # a rule under every card but the last
+        # A rule under every card but the last. Every card of the new stretch is set, not only its
+        # ends: a card made new, or one that was last before (a filter hid the deals after it),
+        # came without its rule, and its separator line stayed blank until the list was rebuilt.
+        for index in {start - 1, *range(start, new_end), last}:
             if 0 <= index <= last:
                 options[index]._divider = index != last
         self._mouse_hovering_over = None
@@ -392,17 +404,27 @@ class BucketColumn(Vertical):
         filtered: bool,
         money_style: MoneyStyle = PLAIN_MONEY,
     ) -> None:
-        summary = [f"{count} deal{'' if count == 1 else 's'}"]
-        if value_cents:
-            summary.append(f" · {money(value_cents, money_style)}")
+        # Each line says as much as the column has room for, never losing its end: the hours of
+        # the share stay in view at 80 columns ("33 % · 4.9 h").
+        deals_text = f"{count} deal{'' if count == 1 else 's'}"
+        value = f" · {money(value_cents, money_style)}" if value_cents else ""
         if filtered:
-            summary.append(f" · {len(deals)} shown")
-        parts: list[str | tuple[str, str]] = [("".join(summary), "")]
+            first = (Content(f"{deals_text}{value} · {len(deals)} shown"),
+                     Content(f"{len(deals)} of {count} shown{value}"),
+                     Content(f"{len(deals)} of {count} shown"))
+        else:
+            first = (Content(f"{deals_text}{value}"), Content(f"{count}{value}"))
+        lines = [first]
         if share is not None:
-            parts.append("\n")
-            parts.append((f"{share.percent} % of your week", "bold $text-accent"))
-            parts.append((f" · {hours(share.hours)}", "$text-muted"))
-        set_text(self.query_one(".bucket-summary", Static), Content.assemble(*parts))  # fixed height
+            spent = (f" · {hours(share.hours)}", "$text-muted")
+            lines.append(tuple(Content.assemble((f"{share.percent} %{said}", "bold $text-accent"), spent)
+                               for said in (" of your week", " of week", "")))
+        summary = Fitted(*lines)
+        summary_widget = self.query_one(".bucket-summary", Static)
+        key = summary.plain_variants
+        if getattr(summary_widget, "_shown_key", None) != key:
+            summary_widget._shown_key = key
+            summary_widget.update(summary, layout=False)  # fixed height
         self.list.show(deals, flags, today, money_style)
         # An empty bucket keeps its (focusable) list as a thin box, with what to do under it.
         self.set_class(not deals, "-empty")
