@@ -128,6 +128,8 @@ async def test_won_and_lost_with_a_reason(db):
     async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
         await pilot.press("l", "l", "w")
         await pilot.pause()
+        await pilot.press("enter")  # today and the deal's value, as preset
+        await pilot.pause()
         await pilot.press("x")
         await pilot.pause()
         assert pilot.app.focused.id == "reason"
@@ -559,3 +561,62 @@ async def test_amounts_are_read_and_shown_in_the_databases_currency_and_conventi
         await pilot.press("enter")
         await pilot.pause()
         assert "is in USD, but this database keeps amounts in EUR" in str(pilot.app.screen.query_one(".dialog-error").render())
+
+
+async def test_won_asks_for_the_close_day_and_final_value_with_today_and_the_value_preset(db):
+    quick, later = seed(
+        db,
+        Opportunity("Closing", bucket=Bucket.BEST_FEW, value_cents=1_200_000, next_action="Sign",
+                    next_action_due=TODAY),
+        Opportunity("Signed last week", bucket=Bucket.BEST_FEW, value_cents=900_000,
+                    next_action="Chase", next_action_due=date(2026, 3, 5)),
+    )
+    async with PlannerApp(db=db).run_test(size=(80, 24)) as pilot:
+        await pilot.press("l", "l", "w")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        assert pilot.app.focused.id == "closed_on"
+        assert (dialog.query_one("#closed_on").value, dialog.query_one("#final_value").value) == (
+            "2026-03-04", "12,000")
+        await pilot.press("enter")  # both as preset
+        await pilot.pause()
+        with repository(db) as repo:
+            won = repo.get(quick)
+            assert (won.bucket, won.closed_on, won.value_cents) == (Bucket.WON, TODAY, 1_200_000)
+        await pilot.press("w")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        dialog.query_one("#closed_on").value = "fri"  # the Friday just gone, not the next one
+        dialog.query_one("#final_value").value = "8,500"
+        await pilot.press("enter")
+        await pilot.pause()
+        with repository(db) as repo:
+            won = repo.get(later)
+            assert (won.bucket, won.closed_on, won.value_cents) == (Bucket.WON, date(2026, 2, 27), 850_000)
+        await pilot.press("u")  # the value and the bucket come back together
+        await pilot.pause()
+        with repository(db) as repo:
+            back = repo.get(later)
+            assert (back.bucket, back.closed_on, back.value_cents) == (Bucket.BEST_FEW, None, 900_000)
+
+
+async def test_won_refuses_a_day_ahead_in_one_line_and_changes_nothing(db):
+    [deal_id] = seed(db, Opportunity("Closing", bucket=Bucket.BEST_FEW, value_cents=500_000))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("l", "l", "w")
+        await pilot.pause()
+        pilot.app.screen.query_one("#closed_on").value = "tomorrow"
+        await pilot.press("enter")
+        await pilot.pause()
+        error = str(pilot.app.screen.query_one(".dialog-error").render())
+        assert "after today" in error and "\n" not in error.strip()
+        pilot.app.screen.query_one("#closed_on").value = "today"
+        pilot.app.screen.query_one("#final_value").value = "lots"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "lots" in str(pilot.app.screen.query_one(".dialog-error").render())
+        await pilot.press("escape")
+        await pilot.pause()
+    with repository(db) as repo:
+        deal = repo.get(deal_id)
+        assert (deal.bucket, deal.closed_on, deal.value_cents) == (Bucket.BEST_FEW, None, 500_000)

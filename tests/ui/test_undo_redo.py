@@ -85,6 +85,8 @@ async def test_every_change_on_the_funnel_is_undone_and_redone(db):
 
         async def won():
             await pilot.press("w")
+            await pilot.pause()
+            await pilot.press("enter")
 
         async def lost():
             pilot.app.screen.select_deal(2)

@@ -283,8 +283,16 @@ class FunnelScreen(Screen[None]):
 
     def action_won(self) -> None:
         deal = self.selected
-        if deal is not None:
-            move_deal(self.app, deal, Bucket.WON)
+        if deal is None:
+            return
+        from planner.ui.screens.modals import WonModal
+
+        def won(answer: tuple) -> None:
+            closed_on, value_cents = answer
+            self.app.commit(lambda: self.app.core.won(deal.id, expected_from=deal.bucket, closed_on=closed_on,
+                                                      value_cents=value_cents))
+
+        self.app.push_screen(WonModal(deal, self.app.core.today, won))
 
     def action_lost(self) -> None:
         deal = self.selected

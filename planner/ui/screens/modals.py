@@ -129,6 +129,44 @@ class AddDealModal(Dialog):
         )
 
 
+class WonModal(Dialog):
+    """Mark a deal won: the day it closed (today preset) and its final value (the deal's value
+    preset); enter accepts both as they are. The close day is what the normal cycle is measured to."""
+
+    save_label = "Mark won"
+
+    def __init__(self, deal: Opportunity, today: date, apply: Callable[[tuple[date, int]], Any] | None = None) -> None:
+        super().__init__(apply)
+        self.deal = deal
+        self.today = today
+        self.title_text = f"Won “{deal.title}”"
+
+    def fields(self) -> ComposeResult:
+        from planner.core.text import money
+
+        style = self.app.core.snapshot().settings.money_style
+        yield from self.field("Closed on", "closed_on", self.today.isoformat(), placeholder="today, yesterday, fri")
+        yield from self.field("Final value", "final_value", money(self.deal.value_cents, style),
+                              placeholder="e.g. 12000")
+        yield Static(Content("enter marks it won · closed on: today, yesterday, fri or a date"),
+                     classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#closed_on", Input).focus()
+
+    def result(self) -> tuple[date, int]:
+        from planner.domain.parse import parse_money, parse_past_day
+        from planner.errors import BadInput
+
+        closed_on = parse_past_day(self.value("closed_on"), self.today, what="close day",
+                                   why="a deal closes on a day that has come")
+        value = self.value("final_value").strip()
+        if not value:
+            raise BadInput("type the final value (0 when there is none)")
+        style = self.app.core.snapshot().settings.money_style
+        return closed_on, parse_money(value, decimal_comma=style.decimal_comma, currency=style.currency)
+
+
 class LostReasonModal(Dialog):
     """Mark a deal lost: the reason is what the planner learns from (it may stay empty)."""
 
