@@ -620,3 +620,46 @@ async def test_won_refuses_a_day_ahead_in_one_line_and_changes_nothing(db):
     with repository(db) as repo:
         deal = repo.get(deal_id)
         assert (deal.bucket, deal.closed_on, deal.value_cents) == (Bucket.BEST_FEW, None, 500_000)
+
+
+async def test_add_takes_contact_source_expected_close_and_the_criteria_met(db):
+    from planner.domain.models import Criterion, CriterionKind
+
+    with repository(db) as repo:
+        size = repo.save_criterion(Criterion("10 to 200 employees", CriterionKind.DEMOGRAPHIC, 2))
+        repo.save_criterion(Criterion("Values quality", CriterionKind.PSYCHOGRAPHIC, 3))
+    async with PlannerApp(db=db).run_test(size=(80, 24)) as pilot:
+        await pilot.press("a", *"Data platform", "tab", *"Globex", "tab", *"45000", "tab", *"Dana Lee", "tab",
+                          *"+6w", "tab", *"Call Dana", "tab", *"fri", "tab", *"referral from Initech", "tab")
+        assert pilot.app.focused.id == f"criterion-{size}"
+        await pilot.press("space")  # ticks it (and with it: reviewed)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert funnel(pilot.app).selected.title == "Data platform"
+    with repository(db) as repo:
+        [deal] = repo.list()
+    assert (deal.title, deal.account, deal.value_cents, deal.contact, deal.source) == (
+        "Data platform", "Globex", 4_500_000, "Dana Lee", "referral from Initech")
+    assert deal.expected_close == date(2026, 4, 15)  # six weeks after Wednesday 2026-03-04
+    assert (deal.next_action, deal.next_action_due) == ("Call Dana", date(2026, 3, 6))
+    assert deal.criteria_met == frozenset({size}) and deal.criteria_reviewed
+
+
+async def test_add_with_no_criterion_ticked_leaves_the_fit_unreviewed_unless_said(db):
+    from planner.domain.models import Criterion, CriterionKind
+
+    with repository(db) as repo:
+        repo.save_criterion(Criterion("Region", CriterionKind.DEMOGRAPHIC, 2))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("a", *"Unreviewed", "enter")
+        await pilot.pause()
+        await pilot.press("a", *"Meets none", *["tab"] * 9)
+        assert pilot.app.focused.id == "criteria-reviewed"
+        await pilot.press("space", "ctrl+s")
+        await pilot.pause()
+        await pilot.press("a", *"Bad close", *["tab"] * 4, *"someday", "enter")
+        await pilot.pause()
+        assert "someday" in str(pilot.app.screen.query_one(".dialog-error").render())
+    with repository(db) as repo:
+        deals = {d.title: (d.criteria_met, d.criteria_reviewed) for d in repo.list()}
+    assert deals == {"Unreviewed": (frozenset(), False), "Meets none": (frozenset(), True)}

@@ -255,7 +255,12 @@ class FunnelScreen(Screen[None]):
             if added:
                 self.select_deal(added[-1], bucket)
 
-        self.app.push_screen(AddDealModal(bucket, core.today, add), closed)
+        try:
+            criteria = core.criteria()
+        except PlannerError as error:
+            self.app.notify(str(error), severity="error")
+            return
+        self.app.push_screen(AddDealModal(bucket, core.today, add, criteria), closed)
 
     def action_edit(self) -> None:
         deal = self.selected
