@@ -294,8 +294,16 @@ class PlannerApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # --- screens, help, palette -----------------------------------------------------------------
-    def action_mode(self, mode: str) -> None:
-        self.switch_mode(mode)
+    async def action_mode(self, mode: str) -> None:
+        await self.go_to(mode)
+
+    async def go_to(self, mode: str) -> None:
+        """Show a screen (1–5). A screen opened over one of them (the closed deals over the Funnel)
+        is left, not kept under it: `1` then shows the Funnel itself."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+            await self.pop_screen()
+        if mode != self.current_mode:
+            await self.switch_mode(mode)
 
     def action_help(self) -> None:
         from planner.ui.screens.modals import HelpScreen
@@ -376,7 +384,7 @@ class PlannerApp(App[None]):
         """Go to the action's screen, then run it there once the screen shows what it is about."""
 
         async def run() -> None:
-            await self.switch_mode(action.scope)
+            await self.go_to(action.scope)
             screen = self.screen
             screen.call_later(self._run_there, screen, action)
 

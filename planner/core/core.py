@@ -245,6 +245,24 @@ class Core:
     def deals(self, bucket: Bucket | None = None, *, search: str = "") -> list[Opportunity]:
         return self._repo.list(bucket, search=search)
 
+    def closed_deals(self, *, outcome: Bucket | None = None, search: str = "",
+                     limit: int = 500) -> tuple[list[Opportunity], int]:
+        """Won and lost deals to find and reopen (SPEC §2): the latest closed first, at most
+        `limit`, and how many match in all; `outcome` won or lost only, `search` any words of theirs."""
+        if outcome is not None and outcome.is_open:
+            raise BadInput("closed deals are won or lost")
+        return self._repo.closed_deals(outcome=outcome, search=search, limit=limit)
+
+    def closed_totals(self) -> dict[Bucket, tuple[int, int]]:
+        """Won and lost: (number of deals, their value in cents)."""
+        return self._repo.closed_totals()
+
+    def closed_from(self, deal_id: int) -> Bucket | None:
+        """The open bucket a won or lost deal closed from (where `reopen` puts it by default)."""
+        deal = self.deal(deal_id)
+        into = [m.from_bucket for m in self.moves(deal_id) if m.to_bucket is deal.bucket and m.from_bucket]
+        return into[-1] if into and into[-1].is_open else None
+
     def moves(self, deal_id: int) -> list[Move]:
         return self._repo.moves(deal_id)
 
@@ -506,8 +524,7 @@ class Core:
         if deal.is_open:
             raise BadInput(f"{text.quoted(deal)} is open (in {deal.bucket.label}); only won or lost deals are reopened")
         if to is None:
-            into = [m.from_bucket for m in self.moves(deal_id) if m.to_bucket is deal.bucket and m.from_bucket]
-            to = into[-1] if into and into[-1].is_open else Bucket.IN
+            to = self.closed_from(deal_id) or Bucket.IN
         if not to.is_open:
             raise BadInput("a deal is reopened in Above the Funnel, In the Funnel or Best Few")
         return self.move(deal_id, to, expected_from=expected_from or deal.bucket)

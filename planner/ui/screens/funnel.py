@@ -322,6 +322,11 @@ class FunnelScreen(Screen[None]):
 
             set_next_action(self.app, deal)
 
+    def action_closed(self) -> None:
+        from planner.ui.screens.closed import ClosedScreen
+
+        self.app.push_screen(ClosedScreen())
+
     def action_delete(self) -> None:
         deal = self.selected
         if deal is not None:
