@@ -105,12 +105,16 @@ class PlannerApp(App[None]):
         first screen; whatever is wrong with them is one notice, never a failed start."""
         from planner import preferences as prefs
 
-        known = {a.id for a in ACTIONS if a.keys}
-        keymap, problem = prefs.read_keymap(prefs.keymap_path(), known)
+        keymap, problem = prefs.read_keymap(prefs.keymap_path(), {a.id for a in ACTIONS})
         if problem:
             self._notices.append(problem)
         elif keymap:
             self.set_keymap(keymap)
+            # Export and backup have no key of their own, so no binding a keymap could rebind:
+            # the keys the file gives them are bound here.
+            for action in ACTIONS:
+                if not action.keys and action.scope == "app" and action.id in keymap:
+                    self.bind(keymap[action.id], action.action, description=action.label, show=False)
         name = prefs.read_theme(prefs.theme_path())
         if name is not None and name in self.available_themes:
             self.theme = name
@@ -332,7 +336,8 @@ class PlannerApp(App[None]):
         everywhere = []
         # A dialog stops the app's own keys (Textual's modal binding chain): it lists its own only.
         for action in rows("app") if not isinstance(screen, ModalScreen) else ():
-            if not action.keys or set(self._keymap.get(action.id, action.keys).split(",")) <= taken:
+            keys = self._keymap.get(action.id, action.keys)  # export and backup: only when given keys
+            if not keys or set(keys.split(",")) <= taken:
                 continue
             if self._can_run(action.name, screen) is False:  # e.g. undo while the database cannot open
                 continue
