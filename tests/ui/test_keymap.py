@@ -144,5 +144,5 @@ def test_docs_keys_lists_every_action_id_with_its_keys():
     doc = (Path(__file__).parents[2] / "docs" / "keys.md").read_text(encoding="utf-8")
     documented = dict(re.findall(r"^\| `([\w.]+)` \| (.*?) \|", doc, re.MULTILINE))
     for action in ACTIONS:
-        keys = " ".join(f"`{k}`" for k in action.keys.split(",")) if action.keys else ""
+        keys = " ".join(f"`{k}`" for k in action.keys.split(",")) if action.keys else "—"
         assert documented.get(action.id) == keys, action.id
