@@ -315,8 +315,9 @@ class PlannerApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             palette = next(a for a in ACTIONS if a.name == "command_palette")
             palette_keys = "" if isinstance(self.screen, ModalScreen) else self.keys_of(palette)
+            # The flag marks are explained where deals carry them: the Funnel's cards and the details.
             self.push_screen(HelpScreen(self.help_sections(self.screen), palette_keys=palette_keys,
-                                        flag_marks=screen_scope(self.screen) in ("funnel", "today", "deal")))
+                                        flag_marks=screen_scope(self.screen) in ("funnel", "deal")))
 
     def keys_of(self, action: Action) -> str:
         """The keys of a row of the action table as shown to the user (the keymap's, if it rebinds it)."""

@@ -87,6 +87,8 @@ async def test_d_means_done_on_today_and_delete_on_the_funnel_and_help_says_so(d
         await pilot.pause()
         funnel_help = app.screen.text()
         assert "Delete the selected deal" in funnel_help and "Mark the selected next action done" not in funnel_help
+        # The flag marks are explained where deals carry them (the Funnel), not on Today, which has none.
+        assert "Flag marks beside a deal" in funnel_help and "Flag marks beside a deal" not in today
 
 
 def palette_titles(app) -> list[str]:
