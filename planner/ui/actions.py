@@ -132,7 +132,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("scroll(-1)", "k", "Up", "Scroll up (also ↑)", "Insights", "insights", show=False, palette=False,
            binding_id="insights.up"),
     # --- the Profile screen ---------------------------------------------------------------------
-    Action("edit", "e", "Edit", "Change the selected setting, or rename the selected criterion", "Profile", "profile"),
+    Action("edit", "e,enter", "Edit", "Change the selected setting, or rename the selected criterion", "Profile", "profile"),
     Action("add_criterion", "a", "Add criterion", "Add an ideal-customer criterion", "Profile", "profile",
            anywhere=True),
     Action("weight(1)", "plus,equals_sign", "Weight +", "Raise the selected criterion's weight (up to 3)", "Profile",
@@ -143,6 +143,8 @@ ACTIONS: tuple[Action, ...] = (
            "Profile", "profile"),
     Action("delete_criterion", "d", "Delete criterion", "Delete the selected ideal-customer criterion", "Profile",
            "profile"),
+    Action("app.focus_next", "tab", "Other table", "Go to the other table: settings or ideal customer", "Profile",
+           "profile", show=False, palette=False, binding_id="profile.other_table"),
     Action("cursor(1)", "j", "Down", "Next row (also ↓)", "Profile", "profile", show=False, palette=False,
            binding_id="profile.down"),
     Action("cursor(-1)", "k", "Up", "Previous row (also ↑)", "Profile", "profile", show=False, palette=False,
