@@ -1,5 +1,5 @@
-"""Small dialogs of the Funnel screen (SPEC §2, §5): add a deal, lost reason, log time, next
-action, confirm, and the `?` help.
+"""Small dialogs of the Funnel screen (SPEC §2, §5): add a deal, won (close day and final value),
+lost reason, log time, next action, confirm, and the `?` help.
 
 Every dialog parses what was typed with `planner.domain.parse` (the same rules as the CLI) and
 hands the result to its `apply` (a use case of the core, run through `PlannerApp.commit`). A
