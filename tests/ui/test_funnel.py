@@ -366,6 +366,8 @@ async def test_command_palette_offers_the_deal_actions(db):
         [won] = [c for c in app.get_system_commands(app.screen) if c.title.startswith("Won ")]
         await won.callback()
         await pilot.pause()
+        await pilot.press("enter")  # the won dialog: today and the deal's value, as preset
+        await pilot.pause()
     with repository(db) as repo:
         [deal] = repo.list()
         assert deal.bucket is Bucket.WON
