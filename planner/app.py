@@ -109,12 +109,16 @@ class PlannerApp(App[None]):
         first screen; whatever is wrong with them is one notice, never a failed start."""
         from planner import preferences as prefs
 
-        known = {a.id for a in ACTIONS if a.keys}
-        keymap, problem = prefs.read_keymap(prefs.keymap_path(), known)
+        keymap, problem = prefs.read_keymap(prefs.keymap_path(), {a.id for a in ACTIONS})
         if problem:
             self._notices.append(problem)
         elif keymap:
             self.set_keymap(keymap)
+            # Export and backup have no key of their own, so no binding a keymap could rebind:
+            # the keys the file gives them are bound here.
+            for action in ACTIONS:
+                if not action.keys and action.scope == "app" and action.id in keymap:
+                    self.bind(keymap[action.id], action.action, description=action.label, show=False)
         name = prefs.read_theme(prefs.theme_path())
         if name is not None and name in self.available_themes:
             self.theme = name
@@ -343,8 +347,16 @@ class PlannerApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # --- screens, help, palette -----------------------------------------------------------------
-    def action_mode(self, mode: str) -> None:
-        self.switch_mode(mode)
+    async def action_mode(self, mode: str) -> None:
+        await self.go_to(mode)
+
+    async def go_to(self, mode: str) -> None:
+        """Show a screen (1–5). A screen opened over one of them (the closed deals over the Funnel)
+        is left, not kept under it: `1` then shows the Funnel itself."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+            await self.pop_screen()
+        if mode != self.current_mode:
+            await self.switch_mode(mode)
 
     def action_help(self) -> None:
         from planner.ui.screens.modals import HelpScreen
@@ -352,8 +364,9 @@ class PlannerApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             palette = next(a for a in ACTIONS if a.name == "command_palette")
             palette_keys = "" if isinstance(self.screen, ModalScreen) else self.keys_of(palette)
+            # The flag marks are explained where deals carry them: the Funnel's cards and the details.
             self.push_screen(HelpScreen(self.help_sections(self.screen), palette_keys=palette_keys,
-                                        flag_marks=screen_scope(self.screen) in ("funnel", "today", "deal")))
+                                        flag_marks=screen_scope(self.screen) in ("funnel", "deal")))
 
     def keys_of(self, action: Action) -> str:
         """The keys of a row of the action table as shown to the user (the keymap's, if it rebinds it)."""
@@ -373,7 +386,8 @@ class PlannerApp(App[None]):
         everywhere = []
         # A dialog stops the app's own keys (Textual's modal binding chain): it lists its own only.
         for action in rows("app") if not isinstance(screen, ModalScreen) else ():
-            if not action.keys or set(self._keymap.get(action.id, action.keys).split(",")) <= taken:
+            keys = self._keymap.get(action.id, action.keys)  # export and backup: only when given keys
+            if not keys or set(keys.split(",")) <= taken:
                 continue
             if self._can_run(action.name, screen) is False:  # e.g. undo while the database cannot open
                 continue
@@ -425,7 +439,7 @@ class PlannerApp(App[None]):
         """Go to the action's screen, then run it there once the screen shows what it is about."""
 
         async def run() -> None:
-            await self.switch_mode(action.scope)
+            await self.go_to(action.scope)
             screen = self.screen
             screen.call_later(self._run_there, screen, action)
 

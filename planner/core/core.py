@@ -46,6 +46,9 @@ EDITABLE = (
 #: Undo remembers this many changes.
 HISTORY = 500
 ELSEWHERE = "in another window or from the command line"
+#: The setting that remembers the week's calendar export: its week, SEQUENCE and events (uid → day,
+#: start minute, minutes). Not a user setting: `planner config` and exports do not show it.
+CALENDAR_KEY = "calendar.exported"
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +247,24 @@ class Core:
 
     def deals(self, bucket: Bucket | None = None, *, search: str = "") -> list[Opportunity]:
         return self._repo.list(bucket, search=search)
+
+    def closed_deals(self, *, outcome: Bucket | None = None, search: str = "",
+                     limit: int = 500) -> tuple[list[Opportunity], int]:
+        """Won and lost deals to find and reopen (SPEC §2): the latest closed first, at most
+        `limit`, and how many match in all; `outcome` won or lost only, `search` any words of theirs."""
+        if outcome is not None and outcome.is_open:
+            raise BadInput("closed deals are won or lost")
+        return self._repo.closed_deals(outcome=outcome, search=search, limit=limit)
+
+    def closed_totals(self) -> dict[Bucket, tuple[int, int]]:
+        """Won and lost: (number of deals, their value in cents)."""
+        return self._repo.closed_totals()
+
+    def closed_from(self, deal_id: int) -> Bucket | None:
+        """The open bucket a won or lost deal closed from (where `reopen` puts it by default)."""
+        deal = self.deal(deal_id)
+        into = [m.from_bucket for m in self.moves(deal_id) if m.to_bucket is deal.bucket and m.from_bucket]
+        return into[-1] if into and into[-1].is_open else None
 
     def moves(self, deal_id: int) -> list[Move]:
         return self._repo.moves(deal_id)
@@ -495,8 +516,9 @@ class Core:
         return self._adopt_currency(self._made(_DealStep(description, before, after), deal, warnings=warnings), currency)
 
     def won(self, deal_id: int, *, expected_from: Bucket | None = None, closed_on: date | None = None,
-            value_cents: int | None = None) -> Change:
-        return self.move(deal_id, Bucket.WON, expected_from=expected_from, closed_on=closed_on, value_cents=value_cents)
+            value_cents: int | None = None, currency: str = "") -> Change:
+        return self.move(deal_id, Bucket.WON, expected_from=expected_from, closed_on=closed_on, value_cents=value_cents,
+                         currency=currency)
 
     def lost(self, deal_id: int, reason: str = "", *, expected_from: Bucket | None = None,
              closed_on: date | None = None) -> Change:
@@ -508,8 +530,7 @@ class Core:
         if deal.is_open:
             raise BadInput(f"{text.quoted(deal)} is open (in {deal.bucket.label}); only won or lost deals are reopened")
         if to is None:
-            into = [m.from_bucket for m in self.moves(deal_id) if m.to_bucket is deal.bucket and m.from_bucket]
-            to = into[-1] if into and into[-1].is_open else Bucket.IN
+            to = self.closed_from(deal_id) or Bucket.IN
         if not to.is_open:
             raise BadInput("a deal is reopened in Above the Funnel, In the Funnel or Best Few")
         return self.move(deal_id, to, expected_from=expected_from or deal.bucket)
@@ -632,10 +653,11 @@ class Core:
     # --- files --------------------------------------------------------------------------------
     def week_calendar(self, *, include_past: bool = False) -> bytes:
         """This week's time blocks as iCalendar bytes (what `write_week_calendar` writes): from
-        today on, or every day of the week with `include_past`."""
-        from planner.ics import week_ics
-
-        return week_ics(self.week_plan(), today=self.today, include_past=include_past)
+        today on, or every day of the week with `include_past`. Handed to the user (stdout, a
+        download): remembered as exported, so the next export can cancel what it no longer has."""
+        data, exported = self._calendar(include_past)
+        self._remember_calendar(exported)
+        return data
 
     def write_week_calendar(self, target: str | Path, *, include_past: bool = False) -> Change:
         """This week's time blocks as an iCalendar file (the Week screen's `i`, `planner plan
@@ -646,9 +668,44 @@ class Core:
         if not str(target).strip():
             raise BadInput("type a file path for the calendar")
         count = len(exported_blocks(self.week_plan(), today=self.today, include_past=include_past))
-        data = self.week_calendar(include_past=include_past)
+        data, exported = self._calendar(include_past)
         path = write_file(str(target).strip(), data, database=self.database_path)
+        self._remember_calendar(exported)  # only once it was written
         return Change(f"Wrote {count} time block{'s' if count != 1 else ''} to {path}", changed=False, value=path)
+
+    def _calendar(self, include_past: bool) -> tuple[bytes, str]:
+        """(the file, what to remember once it is out): this plan's events, and a cancellation of
+        each event an earlier export of this week had that this plan does not (on the days the
+        file covers), with a SEQUENCE above every earlier export's."""
+        import json
+        from datetime import UTC, datetime
+
+        from planner.ics import exported_blocks, sequence_at, week_ics
+
+        plan = self.week_plan()
+        stamp = datetime.now(UTC).replace(microsecond=0)
+        before = _calendar_record(self._repo.setting_texts([CALENDAR_KEY])[CALENDAR_KEY], plan.week_start)
+        sequence = max(sequence_at(stamp), before["sequence"] + 1)
+        blocks = exported_blocks(plan, today=self.today, include_past=include_past)
+        now = {uid: (block.day.isoformat(), block.start_minute, block.minutes) for uid, block in blocks}
+        gone = {uid: (date.fromisoformat(day), start, minutes) for uid, (day, start, minutes) in before["events"].items()
+                if uid not in now and (include_past or date.fromisoformat(day) >= self.today)}
+        data = week_ics(plan, today=self.today, include_past=include_past, stamp=stamp, sequence=sequence,
+                        cancelled=gone)
+        # Every event ever sent for the week stays in the record: a file with cancellations that
+        # was never imported must not make a later one forget them.
+        record = {"week": plan.week_start.isoformat(), "sequence": sequence, "events": {**before["events"], **now}}
+        return data, json.dumps(record, separators=(",", ":"), sort_keys=True)
+
+    def _remember_calendar(self, record: str) -> None:
+        """Keep what the calendar file held (one setting, not a change the user undoes). A
+        database that cannot take the write (read-only) still gets its file, without the memory."""
+        if self.read_only:
+            return
+        try:
+            self._repo.write_settings({CALENDAR_KEY: record})
+        except PlannerError:
+            pass
 
     def export_data(self, fmt: str) -> tuple[bytes, int]:
         """(bytes, number of deals): every deal as CSV, or everything as JSON (`planner export`)."""
@@ -814,3 +871,21 @@ def _check_criterion(criterion: Criterion) -> None:
     if not 1 <= criterion.weight <= 3:
         raise BadInput(f"a criterion's weight is 1, 2 or 3, not {criterion.weight}")
 
+
+def _calendar_record(text: str | None, week_start: date) -> dict:
+    """The remembered calendar export of the week starting `week_start`, or an empty one (another
+    week, nothing yet, or a value that cannot be read)."""
+    import json
+
+    empty = {"week": week_start.isoformat(), "sequence": -1, "events": {}}
+    try:
+        record = json.loads(text) if text else None
+        if not isinstance(record, dict) or record.get("week") != week_start.isoformat():
+            return empty
+        events = {str(uid): (str(day), int(start), int(minutes))
+                  for uid, (day, start, minutes) in dict(record.get("events", {})).items()}
+        for day, _start, _minutes in events.values():
+            date.fromisoformat(day)
+        return {"week": record["week"], "sequence": int(record.get("sequence", -1)), "events": events}
+    except (ValueError, TypeError, AttributeError):
+        return empty

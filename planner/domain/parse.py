@@ -97,10 +97,11 @@ def parse_date(text: str, today: date, *, what: str = "date") -> date:
     raise BadInput(f"{what} {quoted(raw)} is not a date; {_DATE_HINT}")
 
 
-def parse_past_day(text: str, today: date, *, what: str = "day") -> date:
-    """The day some work was done (SPEC §2 "Log activities"): like `parse_date`, except that a
-    weekday name (`fri`) is the most recent such day, today included, never one ahead; empty is
-    today. A day after today is refused: time is logged on the day it was spent."""
+def parse_past_day(text: str, today: date, *, what: str = "day",
+                   why: str = "time is logged on the day it was spent") -> date:
+    """The day some work was done (SPEC §2 "Log activities") or a deal closed: like `parse_date`,
+    except that a weekday name (`fri`) is the most recent such day, today included, never one
+    ahead; empty is today. A day after today is refused (`why` says why)."""
     text = text.strip()
     if not text:
         return today
@@ -108,7 +109,7 @@ def parse_past_day(text: str, today: date, *, what: str = "day") -> date:
         return today - timedelta(days=(today.weekday() - _WEEKDAYS[text.lower()]) % 7)
     day = parse_date(text, today, what=what)
     if day > today:
-        raise BadInput(f"{what} {day.isoformat()} is after today; time is logged on the day it was spent")
+        raise BadInput(f"{what} {day.isoformat()} is after today; {why}")
     return day
 
 

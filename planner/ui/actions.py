@@ -3,7 +3,7 @@ the `?` help of every screen.
 
 Each row names the action, its keys, a short footer label and a sentence of help. `scope` says
 where it runs: "app" actions work on every screen; "funnel", "today", "week", "insights",
-"profile" and "deal" (the deal details) rows are the keys of that screen, which takes its
+"profile", "closed" (the closed deals) and "deal" (the deal details) rows are the keys of that screen, which takes its
 bindings from here (`BINDINGS = bindings("today")`). `?` on a screen lists that screen's rows,
 then the "app" ones; the palette offers every row of every screen (see `anywhere`).
 
@@ -86,7 +86,8 @@ ACTIONS: tuple[Action, ...] = (
            key_display=">", footer_rank=10),
     Action("move_back", "less_than_sign", "Move back", "Move the selected deal one bucket back up the funnel",
            "Deals", key_display="<", footer_rank=30),
-    Action("won", "w", "Won", "Mark the selected deal won", "Deals", footer_rank=25),
+    Action("won", "w", "Won", "Mark the selected deal won (asks its close day and final value)", "Deals",
+           footer_rank=25),
     Action("lost", "x", "Lost", "Mark the selected deal lost, with a reason", "Deals", footer_rank=25),
     Action("log_time", "t", "Log", "Log time spent on the selected deal (or prospecting)", "Deals", footer_rank=15),
     Action("next_action", "n", "Next", "Set the selected deal's next action and its due date", "Deals", footer_rank=15),
@@ -96,6 +97,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("warnings", "exclamation_mark", "Warnings",
            "Show every warning of the funnel whole, page by page on a small screen; again shows fewer", "Deals",
            show=False, key_display="!"),
+    Action("closed", "c", "Closed deals", "Won and lost deals: find one, see it, reopen it", "Deals",
+           show=False, anywhere=True),
     Action("clear_filter", "escape", "Clear filter", "Clear the filter", "Deals", show=False, palette=False),
     Action("focus_bucket(-1)", "h,left", "Left", "Go to the bucket on the left", "Move around", show=False,
            palette=False, binding_id="funnel.left"),
@@ -140,7 +143,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("scroll(-1)", "k", "Up", "Scroll up (also ↑)", "Insights", "insights", show=False, palette=False,
            binding_id="insights.up"),
     # --- the Profile screen ---------------------------------------------------------------------
-    Action("edit", "e", "Edit", "Change the selected setting, or rename the selected criterion", "Profile", "profile",
+    Action("edit", "e,enter", "Edit", "Change the selected setting, or rename the selected criterion", "Profile", "profile",
            footer_rank=10),
     Action("add_criterion", "a", "Add criterion", "Add an ideal-customer criterion", "Profile", "profile",
            anywhere=True, footer_rank=15),
@@ -152,10 +155,26 @@ ACTIONS: tuple[Action, ...] = (
            "Profile", "profile", footer_rank=30),
     Action("delete_criterion", "d", "Delete criterion", "Delete the selected ideal-customer criterion", "Profile",
            "profile", footer_rank=20),
+    Action("app.focus_next", "tab", "Other table", "Go to the other table: settings or ideal customer", "Profile",
+           "profile", show=False, palette=False, binding_id="profile.other_table"),
     Action("cursor(1)", "j", "Down", "Next row (also ↓)", "Profile", "profile", show=False, palette=False,
            binding_id="profile.down"),
     Action("cursor(-1)", "k", "Up", "Previous row (also ↑)", "Profile", "profile", show=False, palette=False,
            binding_id="profile.up"),
+    # --- closed deals (c on the Funnel) ---------------------------------------------------------
+    Action("details", "enter", "Details", "Show everything about the selected closed deal", "Closed", "closed",
+           key_display="⏎"),
+    Action("reopen", "o", "Reopen", "Reopen the selected deal: back in the funnel",
+           "Closed", "closed"),
+    Action("outcome", "s", "Won/lost", "Show won and lost, won only, lost only (in turn)", "Closed",
+           "closed"),
+    Action("filter", "slash", "Filter", "Filter by title, account, contact or reason", "Closed",
+           "closed", key_display="/"),
+    Action("back", "escape", "Back", "Back to the Funnel (a filter is emptied first)", "Closed", "closed", palette=False),
+    Action("cursor(1)", "j", "Down", "Next deal (also ↓)", "Closed", "closed", show=False, palette=False,
+           binding_id="closed.down"),
+    Action("cursor(-1)", "k", "Up", "Previous deal (also ↑)", "Closed", "closed", show=False, palette=False,
+           binding_id="closed.up"),
     # --- the deal details (enter on a deal) -----------------------------------------------------
     Action("close", "escape,q", "Close", "Close the deal details", "Deal", "deal", palette=False),
     Action("edit", "e", "Edit", "Edit every field of this deal, its influences and fit", "Deal", "deal"),
@@ -201,7 +220,7 @@ SCREENS: dict[str, tuple[str, str]] = {
 
 #: Every scope's title, as help and the palette name it.
 SCOPE_TITLES: dict[str, str] = {**{mode: title for mode, (_key, title) in SCREENS.items()}, "deal": "Deal details",
-                                "app": "Everywhere"}
+                                "closed": "Closed deals", "app": "Everywhere"}
 
 
 def rows(scope: str) -> tuple[Action, ...]:

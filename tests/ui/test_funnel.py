@@ -128,6 +128,8 @@ async def test_won_and_lost_with_a_reason(db):
     async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
         await pilot.press("l", "l", "w")
         await pilot.pause()
+        await pilot.press("enter")  # today and the deal's value, as preset
+        await pilot.pause()
         await pilot.press("x")
         await pilot.pause()
         assert pilot.app.focused.id == "reason"
@@ -363,6 +365,8 @@ async def test_command_palette_offers_the_deal_actions(db):
         # Choosing a command runs the action on the selected deal.
         [won] = [c for c in app.get_system_commands(app.screen) if c.title.startswith("Won ")]
         await won.callback()
+        await pilot.pause()
+        await pilot.press("enter")  # the won dialog: today and the deal's value, as preset
         await pilot.pause()
     with repository(db) as repo:
         [deal] = repo.list()
@@ -608,3 +612,103 @@ async def test_the_edit_form_gives_a_database_without_one_its_currency(db):
     with repository(db) as repo:
         assert repo.settings().currency == "CHF"
         assert [d.value_cents for d in repo.list()] == [250_050]
+async def test_won_asks_for_the_close_day_and_final_value_with_today_and_the_value_preset(db):
+    quick, later = seed(
+        db,
+        Opportunity("Closing", bucket=Bucket.BEST_FEW, value_cents=1_200_000, next_action="Sign",
+                    next_action_due=TODAY),
+        Opportunity("Signed last week", bucket=Bucket.BEST_FEW, value_cents=900_000,
+                    next_action="Chase", next_action_due=date(2026, 3, 5)),
+    )
+    async with PlannerApp(db=db).run_test(size=(80, 24)) as pilot:
+        await pilot.press("l", "l", "w")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        assert pilot.app.focused.id == "closed_on"
+        assert (dialog.query_one("#closed_on").value, dialog.query_one("#final_value").value) == (
+            "2026-03-04", "12,000")
+        await pilot.press("enter")  # both as preset
+        await pilot.pause()
+        with repository(db) as repo:
+            won = repo.get(quick)
+            assert (won.bucket, won.closed_on, won.value_cents) == (Bucket.WON, TODAY, 1_200_000)
+        await pilot.press("w")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        dialog.query_one("#closed_on").value = "fri"  # the Friday just gone, not the next one
+        dialog.query_one("#final_value").value = "8,500"
+        await pilot.press("enter")
+        await pilot.pause()
+        with repository(db) as repo:
+            won = repo.get(later)
+            assert (won.bucket, won.closed_on, won.value_cents) == (Bucket.WON, date(2026, 2, 27), 850_000)
+        await pilot.press("u")  # the value and the bucket come back together
+        await pilot.pause()
+        with repository(db) as repo:
+            back = repo.get(later)
+            assert (back.bucket, back.closed_on, back.value_cents) == (Bucket.BEST_FEW, None, 900_000)
+
+
+async def test_won_refuses_a_day_ahead_in_one_line_and_changes_nothing(db):
+    [deal_id] = seed(db, Opportunity("Closing", bucket=Bucket.BEST_FEW, value_cents=500_000))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("l", "l", "w")
+        await pilot.pause()
+        pilot.app.screen.query_one("#closed_on").value = "tomorrow"
+        await pilot.press("enter")
+        await pilot.pause()
+        error = str(pilot.app.screen.query_one(".dialog-error").render())
+        assert "after today" in error and "\n" not in error.strip()
+        pilot.app.screen.query_one("#closed_on").value = "today"
+        pilot.app.screen.query_one("#final_value").value = "lots"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "lots" in str(pilot.app.screen.query_one(".dialog-error").render())
+        await pilot.press("escape")
+        await pilot.pause()
+    with repository(db) as repo:
+        deal = repo.get(deal_id)
+        assert (deal.bucket, deal.closed_on, deal.value_cents) == (Bucket.BEST_FEW, None, 500_000)
+
+
+async def test_add_takes_contact_source_expected_close_and_the_criteria_met(db):
+    from planner.domain.models import Criterion, CriterionKind
+
+    with repository(db) as repo:
+        size = repo.save_criterion(Criterion("10 to 200 employees", CriterionKind.DEMOGRAPHIC, 2))
+        repo.save_criterion(Criterion("Values quality", CriterionKind.PSYCHOGRAPHIC, 3))
+    async with PlannerApp(db=db).run_test(size=(80, 24)) as pilot:
+        await pilot.press("a", *"Data platform", "tab", *"Globex", "tab", *"45000", "tab", *"Dana Lee", "tab",
+                          *"+6w", "tab", *"Call Dana", "tab", *"fri", "tab", *"referral from Initech", "tab")
+        assert pilot.app.focused.id == f"criterion-{size}"
+        await pilot.press("space")  # ticks it (and with it: reviewed)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert funnel(pilot.app).selected.title == "Data platform"
+    with repository(db) as repo:
+        [deal] = repo.list()
+    assert (deal.title, deal.account, deal.value_cents, deal.contact, deal.source) == (
+        "Data platform", "Globex", 4_500_000, "Dana Lee", "referral from Initech")
+    assert deal.expected_close == date(2026, 4, 15)  # six weeks after Wednesday 2026-03-04
+    assert (deal.next_action, deal.next_action_due) == ("Call Dana", date(2026, 3, 6))
+    assert deal.criteria_met == frozenset({size}) and deal.criteria_reviewed
+
+
+async def test_add_with_no_criterion_ticked_leaves_the_fit_unreviewed_unless_said(db):
+    from planner.domain.models import Criterion, CriterionKind
+
+    with repository(db) as repo:
+        repo.save_criterion(Criterion("Region", CriterionKind.DEMOGRAPHIC, 2))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        await pilot.press("a", *"Unreviewed", "enter")
+        await pilot.pause()
+        await pilot.press("a", *"Meets none", *["tab"] * 9)
+        assert pilot.app.focused.id == "criteria-reviewed"
+        await pilot.press("space", "ctrl+s")
+        await pilot.pause()
+        await pilot.press("a", *"Bad close", *["tab"] * 4, *"someday", "enter")
+        await pilot.pause()
+        assert "someday" in str(pilot.app.screen.query_one(".dialog-error").render())
+    with repository(db) as repo:
+        deals = {d.title: (d.criteria_met, d.criteria_reviewed) for d in repo.list()}
+    assert deals == {"Unreviewed": (frozenset(), False), "Meets none": (frozenset(), True)}

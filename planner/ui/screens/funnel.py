@@ -264,7 +264,12 @@ class FunnelScreen(Screen[None]):
             if added:
                 self.select_deal(added[-1], bucket)
 
-        modal = AddDealModal(bucket, core.today, add)
+        try:
+            criteria = core.criteria()
+        except PlannerError as error:
+            self.app.notify(str(error), severity="error")
+            return
+        modal = AddDealModal(bucket, core.today, add, criteria)
         self.app.push_screen(modal, closed)
 
     def action_edit(self) -> None:
@@ -293,8 +298,17 @@ class FunnelScreen(Screen[None]):
 
     def action_won(self) -> None:
         deal = self.selected
-        if deal is not None:
-            move_deal(self.app, deal, Bucket.WON)
+        if deal is None:
+            return
+        from planner.ui.screens.modals import WonModal
+
+        def won(answer: tuple) -> None:
+            closed_on, value_cents = answer
+            self.app.commit(lambda: self.app.core.won(deal.id, expected_from=deal.bucket, closed_on=closed_on,
+                                                      value_cents=value_cents, currency=modal.currency))
+
+        modal = WonModal(deal, self.app.core.today, won)
+        self.app.push_screen(modal)
 
     def action_lost(self) -> None:
         deal = self.selected
@@ -318,6 +332,11 @@ class FunnelScreen(Screen[None]):
             from planner.ui.screens.modals import set_next_action
 
             set_next_action(self.app, deal)
+
+    def action_closed(self) -> None:
+        from planner.ui.screens.closed import ClosedScreen
+
+        self.app.push_screen(ClosedScreen())
 
     def action_delete(self) -> None:
         deal = self.selected
