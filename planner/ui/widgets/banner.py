@@ -74,8 +74,8 @@ def wrap_entry(mark: Content, sentence: Content, width: int) -> list[Content]:
 
 
 def folded_rows(screen_height: int) -> int:
-    """The short banner's rows: about a quarter of the screen (6 at 24 rows, 8 from 32 rows)."""
-    return max(3, min(8, screen_height // 4))
+    """The short banner's rows: a quarter of the screen (6 at 24 rows, 10 at 40 rows)."""
+    return max(3, screen_height // 4)
 
 
 #: Rows the rest of the Funnel needs to show one deal under the tall banner: the top bar (two
