@@ -59,8 +59,9 @@ class FunnelScreen(Screen[None]):
                 yield BucketColumn(bucket)
         yield PlannerFooter()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.refresh_data()
+        await self.query_one(PlannerFooter).compose_now()  # the keys in the first frame too
 
     def on_screen_resume(self) -> None:
         if self._seen_version != self.app.core.version:
@@ -113,7 +114,7 @@ class FunnelScreen(Screen[None]):
         title got a frame of their own, a frame period (20–30 ms) after the change was on screen."""
         self.refresh_bindings()  # for everything else that listens
         footer = self.query_one(PlannerFooter)
-        if footer.is_mounted:
+        if footer.is_mounted and footer.composed:  # not composed: the screen's mount composes it
             with footer._context():  # as if run by the footer's own loop (it may recompose)
                 footer.bindings_changed(self)  # the deferred call then finds nothing to change
         for widget in self.walk_children():
