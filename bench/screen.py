@@ -4,7 +4,7 @@ A program is spawned on a fresh pseudo-terminal (120×40, TERM=xterm-256color an
 COLORTERM=truecolor as a modern terminal sets them, the pty its controlling terminal), as a
 terminal window would host it. A reader thread takes every byte it
 writes as soon as it is written and time-stamps it (and the child's CPU time so far, from
-/proc/PID/stat); the bytes are fed, in order, into a VT emulator (pyte), and the clock stops at the
+/proc/PID/task/*/schedstat); the bytes are fed, in order, into a VT emulator (pyte), and the clock stops at the
 byte after which the emulated screen first shows everything the first screen must show (a list of
 `Part`s: each a few texts that must be on screen, one row each). Then the program is asked to quit
 (ctrl+q) as a user would.
@@ -61,7 +61,7 @@ class Part:
 @dataclass
 class ScreenRun:
     seconds: float  # spawn to the byte that completed the first screen
-    cpu_seconds: float  # the child's user + system time when that byte was read (10 ms ticks)
+    cpu_seconds: float  # the child's CPU time (all its threads) when that byte was read
     peak_rss_mib: float  # the child's VmHWM, read once the screen was complete
     parts: dict[str, float] = field(default_factory=dict)  # part → seconds until it first showed
     rows: list[str] = field(default_factory=list)  # the screen when it was complete (or at the timeout)
@@ -78,13 +78,24 @@ def _make_controlling_tty() -> None:  # in the child, after fds 0-2 are the pty'
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def _cpu_ticks(pid: int) -> int:
+def _cpu_seconds(pid: int) -> float:
+    """The child's CPU time so far: the run time of each of its threads in nanoseconds
+    (/proc/PID/task/*/schedstat), else user + system time in clock ticks (/proc/PID/stat)."""
+    try:
+        total = 0
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat", "rb") as handle:
+                total += int(handle.read().split()[0])
+        if total:
+            return total / 1e9
+    except (OSError, IndexError, ValueError):
+        pass
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             fields = handle.read().rsplit(b")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        return (int(fields[11]) + int(fields[12])) / _CLK_TCK  # utime, stime (fields 14 and 15 of stat)
     except (OSError, IndexError, ValueError):
-        return -1
+        return -1.0
 
 
 def _vm_hwm_kib(pid: int) -> int:
@@ -120,7 +131,7 @@ def watch(
         full_env.pop(name, None)
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    chunks: list[tuple[float, bytes, int]] = []  # (perf_counter, bytes, the child's CPU ticks)
+    chunks: list[tuple[float, bytes, float]] = []  # (perf_counter, bytes, the child's CPU seconds)
     previous_interval = sys.getswitchinterval()
     sys.setswitchinterval(0.0005)  # the reader thread gets the interpreter back within 0.5 ms
     start = time.perf_counter()
@@ -139,7 +150,7 @@ def watch(
                 return
             if not chunk:
                 return
-            chunks.append((time.perf_counter(), chunk, _cpu_ticks(pid)))
+            chunks.append((time.perf_counter(), chunk, _cpu_seconds(pid)))
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
@@ -162,7 +173,7 @@ def watch(
                         break  # exited without showing it
                 continue  # nothing new, or the child is still writing: emulate once it pauses
             while fed < len(chunks) and done is None:
-                stamp, chunk, ticks = chunks[fed]
+                stamp, chunk, cpu = chunks[fed]
                 fed += 1
                 written += len(chunk)
                 stream.feed(chunk)
@@ -171,7 +182,7 @@ def watch(
                     if part.name not in seen and part.shown(shown):
                         seen[part.name] = stamp - start
                 if len(seen) == len(parts):
-                    done = (stamp, ticks)
+                    done = (stamp, cpu)
                     rss_kib = _vm_hwm_kib(pid)
         rows_now = list(screen.display)
     finally:
@@ -184,8 +195,8 @@ def watch(
         raise ScreenNotShown(
             f"{' '.join(argv)}: the screen never showed {', '.join(missing)} within {timeout:.0f} s "
             f"(exit code {returncode}); it showed:\n" + "\n".join(r.rstrip() for r in rows_now))
-    stamp, ticks = done
-    return ScreenRun(stamp - start, ticks / _CLK_TCK, rss_kib / 1024, seen, rows_now, written, returncode)
+    stamp, cpu = done
+    return ScreenRun(stamp - start, cpu, rss_kib / 1024, seen, rows_now, written, returncode)
 
 
 def _quit(proc: subprocess.Popen, master: int) -> int | None:
