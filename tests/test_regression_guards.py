@@ -152,6 +152,9 @@ class _Statements:
         real = sqlite3.connect
 
         def connect(*args, **kwargs):
+            if args and args[0] == ":memory:":
+                # the schema check's replay of the migrations (once per process, cached), not a read of the database
+                return real(*args, **kwargs)
             kwargs.setdefault("factory", _CountingConnection)
             conn = real(*args, **kwargs)
             conn.set_trace_callback(self.log.append)
