@@ -24,7 +24,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from planner.core.text import card_due, hours, money
-from planner.domain.models import Bucket, Flag, Opportunity, Share
+from planner.domain.models import OPEN_BUCKETS, Bucket, Flag, Opportunity, Share
 from planner.domain.parse import PLAIN_MONEY, MoneyStyle
 from planner.domain.text import shown_line
 from planner.ui.actions import FLAG_MARKS
@@ -395,7 +395,8 @@ class BucketColumn(Vertical):
     """A bucket's header and its list."""
 
     def __init__(self, bucket: Bucket) -> None:
-        super().__init__(id=f"col-{bucket.value}", classes="bucket-column")
+        last = bucket is OPEN_BUCKETS[-1]  # the rightmost column: a margin on both sides
+        super().__init__(id=f"col-{bucket.value}", classes="bucket-column -last" if last else "bucket-column")
         self.bucket = bucket
 
     def compose(self) -> ComposeResult:
