@@ -121,7 +121,10 @@ def watch(
 ) -> ScreenRun:
     """Spawn `argv` on a pty of `size` (columns, rows) and time it until every part is on screen.
     Raises ScreenNotShown (with the screen as it was) when that does not happen within `timeout`."""
-    import pyte  # the bench's own dependency (pip install pyte), not the product's
+    try:
+        import pyte  # the bench's own dependency, not the product's
+    except ModuleNotFoundError:
+        raise RuntimeError("the start-up rows read the screen with pyte: .venv/bin/pip install -e '.[bench]'") from None
 
     cols, rows = size
     full_env = dict(os.environ)
@@ -270,8 +273,8 @@ def planner_screen(db: str, env: Mapping[str, str], *, python: str = sys.executa
     """What the planner's Funnel must show before the user can read it, taken from the database
     (deal titles and counts by plain SQL) and from `planner status --json` (the numbers of the top
     bar and the banner's flags), never written into the bench: the tab bar, the top bar, the
-    banner when there are funnel-wide flags, the three bucket headers with their counts, and the
-    first deals' titles of each bucket that has deals, in order."""
+    banner when there are funnel-wide flags, the three bucket headers with their counts, the
+    first deals' titles of each bucket that has deals, in order, and the footer's keys."""
     import json
     import sqlite3
 
@@ -313,6 +316,8 @@ def planner_screen(db: str, env: Mapping[str, str], *, python: str = sys.executa
                                   in_order=True))
     finally:
         connection.close()
+    # The footer's keys (the first and the palette's, docked right): the rest of the whole screen.
+    parts.append(Part("footer", (r"a Add\s+e Edit", r"\^p Palette")))
     return parts
 
 
