@@ -57,12 +57,13 @@ _GC_THRESHOLD = gc.get_threshold()
 def _freeze_what_is_loaded() -> None:
     """Once the first frame is on screen: collect what start-up left (the collector is off until
     then when the planner is started from the command line), then leave what it loaded (modules,
-    the app and its widgets, the open deals) out of the garbage collector's full passes. Those passes walk every
-    object that can hold a reference; with thousands of open deals one took ~20 ms and fell on
-    about every other change (100,000-deal database). What is made later is collected as usual,
-    in fewer and larger passes: a change to one deal among thousands makes tens of thousands of
-    short-lived objects, and with the default threshold (700) the young ones were walked again and
-    again (moving a deal on the 100,000-deal database: median 50 → 44 ms, peak memory +10 MiB)."""
+    the app and its widgets, the open deals) out of the garbage collector's full passes. Those
+    passes walk every object that can hold a reference; with thousands of open deals one took
+    ~20 ms and fell on about every other change (100,000-deal database). What is made later is
+    collected as usual, in fewer and larger passes: a change to one deal among thousands makes
+    tens of thousands of short-lived objects, and with the default threshold (700) the young ones
+    were walked again and again (moving a deal on the 100,000-deal database: median 50 → 44 ms,
+    peak memory +10 MiB)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 10, 10)
