@@ -55,22 +55,26 @@ _GC_THRESHOLD = gc.get_threshold()
 
 
 def _freeze_what_is_loaded() -> None:
-    """Once the first frame is on screen: leave what start-up loaded (modules, the app and its
-    widgets, the open deals) out of the garbage collector's full passes. Those passes walk every
-    object that can hold a reference; with thousands of open deals one took ~20 ms and fell on
-    about every other change (100,000-deal database). What is made later is collected as usual,
-    in fewer and larger passes: a change to one deal among thousands makes tens of thousands of
-    short-lived objects, and with the default threshold (700) the young ones were walked again and
-    again (moving a deal on the 100,000-deal database: median 50 → 44 ms, peak memory +10 MiB)."""
+    """Once the first frame is on screen: collect what start-up left (the collector is off until
+    then when the planner is started from the command line), then leave what it loaded (modules,
+    the app and its widgets, the open deals) out of the garbage collector's full passes. Those
+    passes walk every object that can hold a reference; with thousands of open deals one took
+    ~20 ms and fell on about every other change (100,000-deal database). What is made later is
+    collected as usual, in fewer and larger passes: a change to one deal among thousands makes
+    tens of thousands of short-lived objects, and with the default threshold (700) the young ones
+    were walked again and again (moving a deal on the 100,000-deal database: median 50 → 44 ms,
+    peak memory +10 MiB)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 10, 10)
+    gc.enable()
 
 
 def _thaw() -> None:
     """Undo `_freeze_what_is_loaded` when the app closes (tests run many apps in one process)."""
     gc.unfreeze()
     gc.set_threshold(*_GC_THRESHOLD)
+    gc.enable()
 
 
 class PlannerApp(App[None]):
@@ -101,6 +105,7 @@ class PlannerApp(App[None]):
         self.add_mode("funnel", self._first_screen)
         self._notices: list[str] = []  # what the preference files said (shown once the app runs)
         self._remembered_theme: str | None = None
+        self._start_frames: list | None = []  # frames of the start-up batch, written when it ends
         self._load_preferences()
 
     # --- what the user's config directory holds: theme and keymap -------------------------------
@@ -222,6 +227,26 @@ class PlannerApp(App[None]):
         _thaw()
         if self.core is not None:
             self.core.close()
+
+    def _display(self, screen: Screen, renderable) -> None:
+        # Textual (8.2) composes and renders the first screen inside its start-up batch update,
+        # which drops the frame instead of writing it, while the compositor counts it as shown:
+        # later frames send only what changed after it. Left alone, the buckets' cards (rendered
+        # again) reached the terminal first and the top bar, the banner and the bucket headers
+        # only with a full repaint ~50–80 ms later. The frames of the start-up batch are kept and
+        # written the moment it ends, so the whole screen arrives in one go, at once.
+        if renderable is not None and self._batch_count and self._start_frames is not None:
+            self._start_frames.append((screen, renderable))
+            return
+        super()._display(screen, renderable)
+
+    def _end_batch(self) -> None:
+        super()._end_batch()
+        if not self._batch_count and self._start_frames is not None:
+            frames, self._start_frames = self._start_frames, None  # only the start-up batch
+            for screen, renderable in frames:
+                if screen is self.screen:
+                    super()._display(screen, renderable)
 
     def _prune(self, *nodes, parent=None):
         # Closing a dialog removes its screen, and Textual (8.2) then asks the screen below for a

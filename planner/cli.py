@@ -541,6 +541,13 @@ def _name(opp: Opportunity) -> str:
 
 
 def _open_tui(db: str | None) -> int:
+    import gc
+
+    # Start-up makes a few hundred thousand objects (modules, classes, styles, widgets, the open
+    # deals) and keeps nearly all of them; the cycle collector walked them again and again while
+    # they were made (~50 ms of the first frame, a 25 ms full pass among them). It stays off until
+    # the first frame is on screen, then collects once (`planner.app._freeze_what_is_loaded`).
+    gc.disable()
     from planner.app import PlannerApp
     from planner.ui.signals import exit_on_signals
 

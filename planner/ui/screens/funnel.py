@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
@@ -50,6 +51,7 @@ class FunnelScreen(Screen[None]):
         super().__init__(id="funnel")
         self.filter_text = ""
         self._seen_version = -1
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
         yield ScreenBar("funnel")
@@ -60,10 +62,17 @@ class FunnelScreen(Screen[None]):
                 yield BucketColumn(bucket)
         yield PlannerFooter()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.refresh_data()
+        await self.query_one(PlannerFooter).compose_now()  # the keys in the first frame too
 
-    def on_screen_resume(self) -> None:
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Textual's own handler (Screen._on_screen_resume). On the first resume the
+        # screen was styled a moment ago, when it was mounted: Textual styles all of it again
+        # (~10 ms at start-up, before the first frame). Later resumes restyle as usual.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
         if self._seen_version != self.app.core.version:
             self.refresh_data()
 
@@ -115,7 +124,7 @@ class FunnelScreen(Screen[None]):
         title got a frame of their own, a frame period (20–30 ms) after the change was on screen."""
         self.refresh_bindings()  # for everything else that listens
         footer = self.query_one(PlannerFooter)
-        if footer.is_mounted:
+        if footer.is_mounted and footer.composed:  # not composed: the screen's mount composes it
             with footer._context():  # as if run by the footer's own loop (it may recompose)
                 footer.bindings_changed(self)  # the deferred call then finds nothing to change
         for widget in self.walk_children():

@@ -24,7 +24,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from planner.core.text import card_due, hours, money
-from planner.domain.models import Bucket, Flag, Opportunity, Share
+from planner.domain.models import OPEN_BUCKETS, Bucket, Flag, Opportunity, Share
 from planner.domain.parse import PLAIN_MONEY, MoneyStyle
 from planner.domain.text import shown_line
 from planner.ui.actions import FLAG_MARKS
@@ -132,6 +132,7 @@ class BucketList(OptionList):
         # Rendered cards without the option index OptionList stamps on every line (for clicks): a
         # card that only changed places is stamped again, not rendered again.
         self._card_strips: LRUCache[tuple, list[Strip]] = LRUCache(maxsize=1024 * 2)
+        self._lines_width = -1  # the content width the stamped lines were rendered at
 
     def _update_lines(self) -> None:
         # Every card is exactly CARD_LINES lines plus a rule (one_line + nowrap), so where each
@@ -197,6 +198,19 @@ class BucketList(OptionList):
                 self.highlighted = min(keep_index or 0, len(ids) - 1)
         self._ids = ids
         self._keys = keys
+        if not self.scrollable_content_region:
+            self._expect_scrollbar()
+
+    def _expect_scrollbar(self) -> None:
+        """Before the screen's first layout: a list with more lines than the terminal has rows
+        cannot fit, so its scrollbar is there from the first layout. Left to Textual, the list
+        learnt its length only once laid out, showed its scrollbar in a second layout pass, and
+        the funnel reached the terminal without scrollbars, then again with them, a frame later."""
+        lines = len(self._line_cache.lines)
+        if self.styles.overflow_y == "auto" and lines > self.app.size.height:
+            self.set_reactive(BucketList.virtual_size, Size(0, lines))  # the width once laid out
+            self.show_vertical_scrollbar = True
+            self.vertical_scrollbar.display = True
 
     def _update_cards(self, deals: Sequence[Opportunity], keys: Mapping[int, tuple], start: int, end: int) -> None:
         """Render again the cards in deals[start:end] (in their places already) whose deal changed."""
@@ -267,6 +281,9 @@ class BucketList(OptionList):
         if (strips := self._option_render_cache.get(cache_key)) is not None:
             return strips
         width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        if width != self._lines_width:  # a width not seen by _on_resize yet: the stamped lines are stale
+            self._lines_width = width
+            self._option_render_cache.clear()
         card_key = (option, style, padding, option._divider, width)
         if (card := self._card_strips.get(card_key)) is None:
             visual = self._get_visual(option)
@@ -287,6 +304,17 @@ class BucketList(OptionList):
     def _clear_caches(self) -> None:
         self._card_strips.clear()
         super()._clear_caches()
+
+    def _on_resize(self) -> None:
+        # OptionList drops every rendered line on any Resize. The screen's first layout posts one
+        # to each list after the first frame has already rendered the cards at that very size, so
+        # every visible card was rendered twice before the funnel was complete on screen (~30 ms
+        # at start-up). Lines depend on the width only: a Resize that keeps it keeps them.
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        if width != self._lines_width:
+            self._lines_width = width
+            self._option_render_cache.clear()  # the cards themselves are cached by width
+        self.refresh()
 
     def select_deal(self, deal_id: int) -> bool:
         if deal_id in self.deals:
@@ -379,7 +407,8 @@ class BucketColumn(Vertical):
     """A bucket's header and its list."""
 
     def __init__(self, bucket: Bucket) -> None:
-        super().__init__(id=f"col-{bucket.value}", classes="bucket-column")
+        last = bucket is OPEN_BUCKETS[-1]  # the rightmost column: a margin on both sides
+        super().__init__(id=f"col-{bucket.value}", classes="bucket-column -last" if last else "bucket-column")
         self.bucket = bucket
 
     def compose(self) -> ComposeResult:
