@@ -148,7 +148,9 @@ class PlannerFooter(Footer):
 
     async def _show_keys(self) -> None:
         """Recompose when the keys differ from those composed; restyle when only their enabled
-        state does; else nothing."""
+        state does; else nothing (nor when the screen has gone since this was asked for)."""
+        if not self.is_attached:
+            return
         self._bindings_ready = True
         shown = self._shown_bindings()
         keys = tuple(entry[:3] for entry in shown)
