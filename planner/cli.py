@@ -1247,7 +1247,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def import_summary(plan: Any, name: str, *, dry_run: bool) -> list[str]:
     """What an import did (or, dry, would do): counts per bucket, how the file was read, what went
-    to the notes, and with --dry-run the whole mapping and every warning."""
+    to the notes, what it does to the settings, and with --dry-run the whole mapping and every
+    warning (a dry run says what it would do, never that something changed)."""
     from planner.domain.models import Bucket
 
     counts = plan.counts
@@ -1270,6 +1271,7 @@ def import_summary(plan: Any, name: str, *, dry_run: bool) -> list[str]:
     if plan.kept_in_notes:
         lines.append(f"  kept in the notes as 'Header: value': {', '.join(plan.kept_in_notes)}")
     lines += [f"  {notice}" for notice in plan.notices]
+    lines += [f"  {would if dry_run else done}" for done, would in plan.setting_notices]
     if dry_run:
         lines += [f"  warning: {warning}" for warning in plan.warnings]
     return lines
