@@ -255,6 +255,8 @@ class PlannerApp(App[None]):
         self.notify(headline, timeout=3)
         for warning in change.warnings:
             self.notify(warning, title="The method warns", severity="warning", timeout=8)
+        for notice in change.notices:  # what else the change did (a currency adopted): information
+            self.notify(notice[:1].upper() + notice[1:], title="Also changed", timeout=8)
 
     def action_undo(self) -> None:
         self._replay(self.core.undo, self.core.undo_description, "undone")

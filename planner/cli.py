@@ -565,8 +565,11 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _warnings(change: Change) -> None:
+    """The method's warnings, then what else the change did (a currency adopted), on stderr."""
     for warning in change.warnings:
         _warn(warning)
+    for notice in change.notices:
+        print(f"note: {notice}", file=sys.stderr)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -73,7 +73,7 @@ def test_add_reads_amounts_as_written_and_keeps_one_currency(cli) -> None:
     assert deals(cli)[0]["value"] == 1.5 and cli("config", "currency").out.strip() == "none"
     euros = cli("add", "Relaunch", "--value", "18 500,00 €")
     assert euros.code == 0 and euros.err_lines == [
-        "warning: the database's currency is now EUR, the one this amount names: an amount in another currency is "
+        "note: the database's currency is now EUR, the one this amount names: an amount in another currency is "
         "refused (planner config currency to change it)"]
     assert cli("config", "currency").out.strip() == "EUR"
     dollars = cli("add", "Workshop", "--value", "$5,000")
