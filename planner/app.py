@@ -333,6 +333,8 @@ class PlannerApp(App[None]):
         title = "The method warns" + (" (kept on the deal until fixed)" if change.deal_id is not None else "")
         for warning in change.warnings:
             self.notify(warning, title=title, severity="warning", timeout=8)
+        for notice in change.notices:  # what else the change did (a currency adopted): information
+            self.notify(notice[:1].upper() + notice[1:], title="Also changed", timeout=8)
 
     def action_undo(self) -> None:
         self._replay(self.core.undo, self.core.undo_description, "undone")

@@ -614,8 +614,11 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _warnings(change: Change) -> None:
+    """The method's warnings, then what else the change did (a currency adopted), on stderr."""
     for warning in change.warnings:
         _warn(warning)
+    for notice in change.notices:
+        print(f"note: {notice}", file=sys.stderr)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -1308,7 +1311,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def import_summary(plan: Any, name: str, *, dry_run: bool) -> list[str]:
     """What an import did (or, dry, would do): counts per bucket, how the file was read, what went
-    to the notes, and with --dry-run the whole mapping and every warning."""
+    to the notes, what it does to the settings, and with --dry-run the whole mapping and every
+    warning (a dry run says what it would do, never that something changed)."""
     from planner.domain.models import Bucket
 
     counts = plan.counts
@@ -1331,6 +1335,7 @@ def import_summary(plan: Any, name: str, *, dry_run: bool) -> list[str]:
     if plan.kept_in_notes:
         lines.append(f"  kept in the notes as 'Header: value': {', '.join(plan.kept_in_notes)}")
     lines += [f"  {notice}" for notice in plan.notices]
+    lines += [f"  {would if dry_run else done}" for done, would in plan.setting_notices]
     if dry_run:
         lines += [f"  warning: {warning}" for warning in plan.warnings]
     return lines

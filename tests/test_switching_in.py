@@ -152,6 +152,26 @@ def test_the_locale_of_the_sheet_becomes_the_databases_money(planner) -> None:
     assert "3.000 €" in listed and "18.500 €" in listed
 
 
+def test_a_dry_run_says_what_the_import_would_do_to_the_settings(planner) -> None:
+    """A dry run changes nothing, so it never says the database's currency "is now" anything: it
+    says what the import would do; the import itself then says what it did."""
+    code, out, _ = planner("import", str(FIXTURES / "excel-de.csv"), "--dry-run")
+    assert code == 0
+    said = out.splitlines()[-2:]
+    assert said == [
+        "  amounts are in EUR: the database's currency would become EUR (planner config currency)",
+        "  amounts would be written with the decimal comma from then on (planner config decimal_comma off to change)",
+    ]
+    assert "is now" not in out and "from now on" not in out
+    assert planner("config", "currency")[1].strip() == "none"
+    assert planner("config", "decimal_comma")[1].strip() == "off"
+    code, out, _ = planner("import", str(FIXTURES / "excel-de.csv"))
+    assert out.splitlines()[-2:] == [
+        "  amounts are in EUR: the database's currency is now EUR (planner config currency)",
+        "  amounts are written with the decimal comma from now on (planner config decimal_comma off to change)",
+    ]
+
+
 def test_an_old_excel_save_is_read_as_windows_1252_and_said_so(planner) -> None:
     status, deals, out, err = imported(planner, "excel-fr.csv")
     assert "read as Windows-1252 text, semicolon-separated" in out

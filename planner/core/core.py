@@ -59,6 +59,7 @@ class Change:
     deal_id: int | None = None  # the deal concerned
     deal: Opportunity | None = None  # that deal as it is now, when the core has it (None: gone, or not read)
     warnings: tuple[str, ...] = ()  # the method's warnings (a move never blocks, SPEC §2)
+    notices: tuple[str, ...] = ()  # what else it did, for information (not the method's): a currency adopted
     undoable: bool = False  # `undo()` takes it back
     redoable: bool = False  # `redo()` makes it again (after an undo)
     changed: bool = True  # False: nothing needed changing (e.g. already in that bucket)
@@ -766,13 +767,14 @@ class Core:
     # --- helpers ------------------------------------------------------------------------------
     def _adopt_currency(self, change: Change, currency: str) -> Change:
         """After a change whose amount named `currency` in a database that keeps none: that
-        currency becomes the database's (its own undoable step), and the change says so."""
+        currency becomes the database's (its own undoable step), and the change says so (a notice,
+        not one of the method's warnings)."""
         if not currency or self.settings().currency:
             return change
         self.set_setting("currency", currency)
         said = (f"the database's currency is now {currency}, the one this amount names: an amount in another currency "
                 "is refused (planner config currency to change it)")
-        return replace(change, warnings=change.warnings + (said,))
+        return replace(change, notices=change.notices + (said,))
 
     def _made(self, step: _Step, deal: Opportunity | None, *, warnings: tuple[str, ...] = (), value: Any = None) -> Change:
         self._record(step)

@@ -139,8 +139,9 @@ def _complete(document: Mapping[str, Any], options: ImportOptions, existing_ids:
     if options.database_is_empty:
         plan.settings = settings
     elif settings:
-        plan.notices.append("the settings in the file were not applied: this database has deals and settings of its "
-                            "own (planner config)")
+        own = "this database has deals and settings of its own (planner config)"
+        plan.setting_notices.append((f"the settings in the file were not applied: {own}",
+                                     f"the settings in the file would not be applied: {own}"))
     return plan
 
 

@@ -121,6 +121,9 @@ class ImportPlan:
     settings: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # what was read how (shown with the summary)
+    # What the import does to the database's settings, said two ways: once it is done, and by a
+    # dry run, which changes nothing ("… is now EUR" / "… would become EUR").
+    setting_notices: list[tuple[str, str]] = field(default_factory=list)
     mapping: list[tuple[str, str]] = field(default_factory=list)  # header → what it became
     stage_map: list[tuple[str, Bucket, int]] = field(default_factory=list)  # value → bucket, rows
     kept_in_notes: list[str] = field(default_factory=list)
@@ -912,7 +915,10 @@ class _RowReader:
                 )
             return
         plan.settings["currency"] = currency
-        plan.notices.append(f"amounts are in {currency}: the database's currency is now {currency} (planner config currency)")
+        plan.setting_notices.append((
+            f"amounts are in {currency}: the database's currency is now {currency} (planner config currency)",
+            f"amounts are in {currency}: the database's currency would become {currency} (planner config currency)",
+        ))
 
     def _finish_rows(self, plan: ImportPlan) -> None:
         """The single close date (SPEC §4), the checks that need every date, new vs updated.
@@ -1041,8 +1047,11 @@ class _RowReader:
             )
         if self.detected_comma and self.options.database_is_empty and not self.options.decimal_comma_setting:
             plan.settings["decimal_comma"] = "on"
-            plan.notices.append("amounts are written with the decimal comma from now on (planner config decimal_comma off "
-                                "to change)")
+            plan.setting_notices.append((
+                "amounts are written with the decimal comma from now on (planner config decimal_comma off to change)",
+                "amounts would be written with the decimal comma from then on (planner config decimal_comma off to "
+                "change)",
+            ))
 
 
 def _numberish(text: str) -> bool:

@@ -73,7 +73,7 @@ def test_add_reads_amounts_as_written_and_keeps_one_currency(cli) -> None:
     assert deals(cli)[0]["value"] == 1.5 and cli("config", "currency").out.strip() == "none"
     euros = cli("add", "Relaunch", "--value", "18 500,00 €")
     assert euros.code == 0 and euros.err_lines == [
-        "warning: the database's currency is now EUR, the one this amount names: an amount in another currency is "
+        "note: the database's currency is now EUR, the one this amount names: an amount in another currency is "
         "refused (planner config currency to change it)"]
     assert cli("config", "currency").out.strip() == "EUR"
     dollars = cli("add", "Workshop", "--value", "$5,000")
@@ -443,6 +443,25 @@ def test_export_then_import_into_a_fresh_database_round_trips(cli, tmp_path: Pat
     # The same file again would duplicate every deal: refused by id, nothing imported.
     again = cli("import", str(target), "--db", str(fresh))
     assert again.code == 2 and "lines 2–3: id 1 already exists" in again.err and "(also 2)" in again.err
+
+
+def test_a_complete_export_into_a_database_with_its_own_settings_says_they_stay(cli, tmp_path: Path) -> None:
+    """The file's settings are not applied over a database's own; a dry run says they would not be."""
+    new_deal(cli, "Theirs")
+    new_deal(cli, "Also theirs")
+    assert cli("config", "currency", "EUR").code == 0
+    export = json.loads(cli("export", "--format", "json").out)
+    export["deals"] = export["deals"][1:]  # only deal 2: the other database has a deal 1 of its own
+    target = tmp_path / "theirs.json"
+    target.write_text(json.dumps(export), encoding="utf-8")
+    mine = tmp_path / "mine.db"
+    new_deal(cli, "Mine", "--db", str(mine))
+    own = "this database has deals and settings of its own (planner config)"
+    dry = cli("import", str(target), "--dry-run", "--db", str(mine))
+    assert dry.code == 0 and dry.out.splitlines()[-1] == f"  the settings in the file would not be applied: {own}"
+    done = cli("import", str(target), "--db", str(mine))
+    assert done.code == 0 and done.out.splitlines()[-1] == f"  the settings in the file were not applied: {own}"
+    assert cli("config", "currency", "--db", str(mine)).out.strip() == "none"
 
 
 def test_export_json_by_flag_and_by_file_name(cli, tmp_path: Path) -> None:
