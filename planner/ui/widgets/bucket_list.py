@@ -391,7 +391,10 @@ class BucketColumn(Vertical):
         share: Share | None,
         filtered: bool,
         money_style: MoneyStyle = PLAIN_MONEY,
+        own_split: bool = False,
     ) -> None:
+        """`share`: the suggestion's share of the week; `own_split`: the user's own split is in
+        use (the Week screen plans with it), so the suggestion is said to be one."""
         summary = [f"{count} deal{'' if count == 1 else 's'}"]
         if value_cents:
             summary.append(f" · {money(value_cents, money_style)}")
@@ -400,7 +403,8 @@ class BucketColumn(Vertical):
         parts: list[str | tuple[str, str]] = [("".join(summary), "")]
         if share is not None:
             parts.append("\n")
-            parts.append((f"{share.percent} % of your week", "bold $text-accent"))
+            said = f"suggested {share.percent} %" if own_split else f"{share.percent} % of your week"
+            parts.append((said, "bold $text-accent"))
             parts.append((f" · {hours(share.hours)}", "$text-muted"))
         set_text(self.query_one(".bucket-summary", Static), Content.assemble(*parts))  # fixed height
         self.list.show(deals, flags, today, money_style)
