@@ -564,7 +564,7 @@ class WeekPlan:
     suggested: Mapping[Bucket, int]  # percent, from the allocation
     split: Mapping[Bucket, int]  # the user's own split when set, else the suggestion
     is_custom: bool
-    planned_hours: Mapping[Bucket, float]  # split × H
+    planned_hours: Mapping[Bucket, float]  # the hours the split in use gives: the suggestion's own, or the own split's
     logged_hours: Mapping[Bucket, float]  # logged this week
     blocks: tuple[TimeBlock, ...]
 

@@ -422,7 +422,10 @@ class Repository:
             self._require(conn, opp.id)
             stored = {r[0] for r in conn.execute(
                 "SELECT criterion_id FROM opportunity_criterion WHERE opportunity_id = ?", (opp.id,))}
+            first = conn.execute("SELECT first_contact FROM opportunity WHERE id = ?", (opp.id,)).fetchone()[0]
             self._write_fields(conn, opp, reviewed=self._reviewed(conn, opp, stored))
+            if first != _day(opp.first_contact):
+                measure_stays(conn, opp.id)  # it can say when the deal's first stay began (censored or not)
             self._replace_influences(conn, opp.id, opp.influences)
             self._replace_met(conn, opp.id, opp.criteria_met)
 
@@ -986,6 +989,8 @@ class Repository:
                 raise Stale(current=deal)
             updated = replace(deal, **changes)
             self._write_fields(conn, updated, reviewed=self._reviewed(conn, updated, set(deal.criteria_met)))
+            if updated.first_contact != deal.first_contact:
+                measure_stays(conn, opp_id)  # it can say when the deal's first stay began (censored or not)
             if "influences" in changes:
                 self._replace_influences(conn, opp_id, updated.influences)
             if "criteria_met" in changes:
@@ -1329,8 +1334,9 @@ class Repository:
         if sets:
             conn.execute(f"UPDATE opportunity SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
                          (*sets.values(), opp_id))
+        if bucket is not before or "first_contact" in sets:
+            measure_stays(conn, opp_id)  # a new stay, or a first contact saying when the first began
         if bucket is not before:
-            measure_stays(conn, opp_id)
             conn.execute(DENORMALISE_SQL + " WHERE id = ?", (opp_id,))
         if "influences" in fields:
             self._replace_influences(conn, opp_id, opp.influences)

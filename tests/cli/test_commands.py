@@ -223,6 +223,35 @@ def test_a_deal_added_straight_into_in_has_no_first_contact_and_a_prospect_has_t
     assert by_id[above_id]["first_contact"] == TODAY
 
 
+def test_quick_wins_added_straight_into_in_do_not_collapse_in_the_funnels_stay(cli, monkeypatch) -> None:
+    # A consultant's first week: five deals that were already In the Funnel before the planner,
+    # added on Monday and won on Thursday. How long each had been In is unknown, so the In stay is
+    # not measured from them (it would read 3 days, and three open In deals would ask 42 h a week).
+    monkeypatch.setenv("PLANNER_TODAY", "2026-11-23")
+    quick = [new_deal(cli, f"Quick {n}", "--bucket", "in", "--value", "3000") for n in range(5)]
+    monkeypatch.setenv("PLANNER_TODAY", "2026-11-26")
+    for deal in quick:
+        assert cli("move", str(deal), "won").code == 0
+    for n in range(3):
+        new_deal(cli, f"Open {n}", "--bucket", "in")
+    status = json.loads(cli("status", "--json").out)
+    # the default stay, 0.45 × 60 = 27 days: 3 deals × 6 h × 7 / 27
+    assert status["allocation"]["in"]["demand_hours"] == 4.67
+    assert status["allocation"]["overloaded_hours"] == 0
+    assert "over ~27 days" in status["allocation"]["in"]["reason"]
+    # One added on the day of its first contact was In from that day: its stay is measured.
+    monkeypatch.setenv("PLANNER_TODAY", "2026-11-23")
+    met = new_deal(cli, "Met and qualified", "--bucket", "in", "--first-contact", "today")
+    monkeypatch.setenv("PLANNER_TODAY", "2026-11-26")
+    assert cli("move", str(met), "best_few").code == 0
+    from planner.domain.models import Bucket
+    from planner.store import open_repository
+
+    with open_repository(None) as repo:
+        in_ = repo.history().bucket(Bucket.IN)
+    assert (in_.stays, int(in_.median_dwell_days)) == (1, 3)  # 3 days and the time of day of the move
+
+
 def test_status_json_carries_the_quota_the_own_split_the_forecast_and_the_projection(cli) -> None:
     new_deal(cli, "Prospect", "--value", "1000")
     new_deal(cli, "Rollout", "--bucket", "in", "--value", "5000", "--close", "+3w")

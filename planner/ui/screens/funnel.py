@@ -107,6 +107,7 @@ class FunnelScreen(Screen[None]):
                 share=status.allocation.shares.get(bucket),
                 filtered=bool(needle),
                 money_style=snapshot.settings.money_style,
+                own_split=status.own_split is not None,
             )
         self.query_one(FunnelBanner).show_flags(status.flags, status.allocation)
         line = _status_line(status, snapshot, read_only=core.read_only)

@@ -81,7 +81,8 @@ BUCKETS_NOTE = (
     "Moves on: the share of closed deals that went on past the bucket — further down the funnel or won, "
     "skipping it counts — rather than being lost from it (a move back up counts neither way). Measured "
     "once 5 deals have an outcome there; the count is in brackets. Median stay: finished stays, measured "
-    "from 5."
+    "from 5; a deal's first stay in the bucket it was added straight into is not one (it began on a day "
+    "before you added it), unless you added it on the day of its first contact."
 )
 
 

@@ -432,7 +432,10 @@ class BucketColumn(Vertical):
         share: Share | None,
         filtered: bool,
         money_style: MoneyStyle = PLAIN_MONEY,
+        own_split: bool = False,
     ) -> None:
+        """`share`: the suggestion's share of the week; `own_split`: the user's own split is in
+        use (the Week screen plans with it), so the suggestion is said to be one."""
         # Each line says as much as the column has room for, never losing its end: the hours of
         # the share stay in view at 80 columns ("33 % · 4.9 h").
         deals_text = f"{count} deal{'' if count == 1 else 's'}"
@@ -446,8 +449,9 @@ class BucketColumn(Vertical):
         lines = [first]
         if share is not None:
             spent = (f" · {hours(share.hours)}", "$text-muted")
-            lines.append(tuple(Content.assemble((f"{share.percent} %{said}", "bold $text-accent"), spent)
-                               for said in (" of your week", " of week", "")))
+            saids = ((f"suggested {share.percent} %", f"{share.percent} %") if own_split
+                     else (f"{share.percent} % of your week", f"{share.percent} % of week", f"{share.percent} %"))
+            lines.append(tuple(Content.assemble((said, "bold $text-accent"), spent) for said in saids))
         summary = Fitted(*lines)
         summary_widget = self.query_one(".bucket-summary", Static)
         key = summary.plain_variants
