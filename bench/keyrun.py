@@ -6,7 +6,9 @@
 The planner session opens the funnel on PATH (a copy: it is changed and changed back), focuses
 the fullest bucket and moves the cursor down and up in runs; then it repeatedly moves the
 highlighted Above-the-Funnel deal on with `>`, undoes with `u`, logs 30 minutes with `t`, types
-30, and times `enter`, and undoes that too. Every sample checks that the key did what it should.
+30, and times `enter`, and undoes that too. Every sample checks that the key did what it should,
+and counts the transactions (BEGIN on the planner's connection) each change took until the
+screen settled.
 """
 
 from __future__ import annotations
@@ -86,6 +88,19 @@ async def planner_session(db: str, presses: int, mutations: int) -> dict:
                         "move": [], "undo": [], "log": []}
 
         above, into = lists["list-above"], lists["list-in"]
+        # Every statement on the planner's connection: each change counts its transactions (BEGIN).
+        statements: list[str] = []
+        app.core._repo._db.conn.set_trace_callback(statements.append)
+        result["transactions"] = {"move": [], "undo": [], "log": []}
+
+        def transactions(since: int) -> int:
+            return sum(1 for s in statements[since:] if s.split(None, 1)[0].upper() == "BEGIN")
+
+        async def counted(name: str, key: str, since: int | None = None) -> float:
+            before = len(statements) if since is None else since
+            elapsed = await press_and_time(clock, key, settled=True)
+            result["transactions"][name].append(transactions(before))
+            return elapsed
 
         def count_activities() -> int:
             # a second connection sees only what was committed: the change really reached the database
@@ -101,25 +116,26 @@ async def planner_session(db: str, presses: int, mutations: int) -> dict:
         async def one_round() -> None:
             await reset_focus()
             n_above, n_in = above.option_count, into.option_count
-            result["move"].append(await press_and_time(clock, "greater_than_sign", settled=True))
+            result["move"].append(await counted("move", "greater_than_sign"))
             if (above.option_count, into.option_count) != (n_above - 1, n_in + 1):
                 raise RuntimeError(f"> did not move a deal on: above {n_above}→{above.option_count}, in {n_in}→{into.option_count}")
-            result["undo"].append(await press_and_time(clock, "u", settled=True))
+            result["undo"].append(await counted("undo", "u"))
             if (above.option_count, into.option_count) != (n_above, n_in):
                 raise RuntimeError(f"u did not put the moved deal back: above {n_above}→{above.option_count}, in {n_in}→{into.option_count}; undo stack {[s.description for s in app.core._undo]}; notes {[n.message for n in app._notifications]}")
 
             await reset_focus()
             activities = count_activities()
+            log_start = len(statements)  # the dialog opened, 30 typed, enter: one log
             await press_and_time(clock, "t", settled=True)
             if app.screen is funnel:
                 raise RuntimeError("t did not open the log-time dialog")
             for key in "30":
                 await press_and_time(clock, key, settled=True)
-            result["log"].append(await press_and_time(clock, "enter", settled=True))
+            result["log"].append(await counted("log", "enter", since=log_start))
             if app.screen is not funnel or count_activities() != activities + 1:
                 raise RuntimeError(f"enter in the log-time dialog did not log the time (screen {app.screen!r})")
             try:
-                result["undo"].append(await press_and_time(clock, "u", settled=True))
+                result["undo"].append(await counted("undo", "u"))
             except TimeoutError as error:
                 raise RuntimeError(f"{error}; screen {app.screen!r}, focused {app.focused!r}, undo stack "
                                    f"{[s.description for s in app.core._undo]}, notes {[n.message for n in app._notifications]}, "

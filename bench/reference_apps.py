@@ -20,10 +20,11 @@ class OptionListApp(App[None]):
         yield Footer()
 
 
-def naive_sqlmodel_datatable(db: str) -> None:
+def naive_sqlmodel_datatable(db: str, stay: bool = False) -> None:
     """The way many first versions are written: the ORM loads every deal as an object and a
     DataTable gets one row per deal. Exits after its first frame, like the planner under
-    PLANNER_EXIT_AFTER_FIRST_FRAME=1. A yardstick for start-up and memory, not a product."""
+    PLANNER_EXIT_AFTER_FIRST_FRAME=1, or with `stay` runs until ctrl+q (timed until its screen is
+    read, bench/screen.py). A yardstick for start-up and memory, not a product."""
     from sqlmodel import Field, Session, SQLModel, create_engine, select
     from textual.widgets import DataTable
 
@@ -53,7 +54,8 @@ def naive_sqlmodel_datatable(db: str) -> None:
             )
 
         def on_ready(self) -> None:
-            self.call_after_refresh(self.exit)
+            if not stay:
+                self.call_after_refresh(self.exit)
 
     NaiveApp().run()
 
@@ -61,4 +63,4 @@ def naive_sqlmodel_datatable(db: str) -> None:
 if __name__ == "__main__":
     import sys
 
-    naive_sqlmodel_datatable(sys.argv[1])
+    naive_sqlmodel_datatable(sys.argv[1], stay="--stay" in sys.argv[2:])

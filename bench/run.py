@@ -117,8 +117,10 @@ def _timed(report: Report, group: str, name: str, m: Measured, floor: Measured |
     report.detail(group, name, "s", m.seconds, note)
 
 
-STARTUP = "Start-up (whole process, until the first frame is painted)"
+STARTUP = "Start-up (spawn on a 120×40 pseudo-terminal until the whole first screen is on it, read by a terminal emulator)"
 MEMORY = "Peak memory (RSS of the whole process)"
+#: The issue's target: the planner's whole first screen within this multiple of hello-world's.
+STARTUP_TARGET = 1.6
 
 
 def first_frame_hook_paints(report: Report, shown: str) -> None:
@@ -129,57 +131,66 @@ def first_frame_hook_paints(report: Report, shown: str) -> None:
                    env={**ENV, "PLANNER_EXIT_AFTER_FIRST_FRAME": "1"}, tty=True, keep=None, timeout=120)
     painted = run.returncode == 0 and re.search(shown, run.output_tail) is not None
     report.notes.append(
-        "The start-up rows time `bench/first_frame.py --db DB`: the planner's real entry point, ended right after the "
-        "first frame holding the funnel's deals has been written to the terminal. The product's own "
-        "PLANNER_EXIT_AFTER_FIRST_FRAME=1 " + (
-            "also paints the funnel before it exits." if painted else
+        "The product's own start-up end point PLANNER_EXIT_AFTER_FIRST_FRAME=1 (used by the import-budget test) " + (
+            "paints the funnel before it exits." if painted else
             f"**exits before anything is painted** (exit code {run.returncode}, {len(run.output_tail)} bytes written, "
-            "no deals), so it cannot be used to time start-up: exit on the app's Ready event after a refresh instead, "
-            "as bench/hello.py does."))
+            "no deals): exit on the app's Ready event after a refresh instead, as bench/hello.py does."))
+
+
+def _parts_note(m) -> str:
+    """When each part of the first screen first showed (medians), earliest first."""
+    parts = sorted(m.parts.items(), key=lambda item: item[1].median)
+    return "; ".join(f"{name} {stats.median * 1000:.0f} ms" for name, stats in parts)
 
 
 def startup(report: Report, sizes: list[int], runs: int, full: bool) -> None:
-    log("start-up: time until the funnel with its deals is painted, whole process")
+    from bench import screen
+
+    log("start-up: spawn on a pseudo-terminal until the whole first screen is on it (read by pyte)")
     # the funnel's buckets and a generated deal's account: it really painted the deals
     shown = "Best Few[\\s\\S]*(" + "|".join(a.split()[0] for a in generate.ACCOUNTS) + ")"
     first_frame_hook_paints(report, shown)
-    planner = [PY, str(BENCH / "first_frame.py"), "--db"]
-    commands = [Command("hello", [PY, str(BENCH / "hello.py")], ENV, expect="Hello, world")]
-    for n in sizes:
-        commands.append(Command(f"planner-{n}", [*planner, str(database(n))], ENV, expect=shown, timeout=120))
-    commands.append(Command("hello-tty", [PY, str(BENCH / "hello.py")], ENV, tty=True, expect="Hello, world"))
-    commands.append(Command(f"planner-{BIG}-tty", [*planner, str(database(BIG))], ENV, tty=True, expect=shown,
-                            timeout=120))
-    if full:
-        commands.append(Command("naive", [PY, "-m", "bench.reference_apps", str(database(BIG))], ENV))
-    results = measure(commands, runs, log=log)
+    with tempfile.TemporaryDirectory() as home:
+        # No theme or keymap of whoever runs the bench: every run starts as a new user's would.
+        env = {**ENV, "XDG_CONFIG_HOME": f"{home}/config", "XDG_DATA_HOME": f"{home}/data"}
+        commands = [screen.ScreenCommand("hello", [PY, str(BENCH / "hello.py"), "--stay"], screen.hello_screen(), env)]
+        for n in sizes:
+            db = str(database(n))
+            commands.append(screen.ScreenCommand(f"planner-{n}", [PY, "-m", "planner", "--db", db],
+                                                 screen.planner_screen(db, env), env))
+        if full:
+            db = str(database(BIG))
+            commands.append(screen.ScreenCommand("naive", [PY, "-m", "bench.reference_apps", db, "--stay"],
+                                                 screen.naive_screen(db), env))
+        results = screen.measure(commands, runs, log=log)
     hello = results["hello"]
-    _timed(report, STARTUP, "hello-world Textual app (the floor)", hello)
+    _timed(report, STARTUP, "hello-world Textual app (the floor): header, text and footer", hello)
     for n in sizes:
-        _timed(report, STARTUP, f"planner, {n:,}-deal database", results[f"planner-{n}"], hello)
-    _timed(report, STARTUP, "hello-world, on a pseudo-terminal", results["hello-tty"])
-    _timed(report, STARTUP, f"planner, {BIG:,} deals, on a pseudo-terminal", results[f"planner-{BIG}-tty"], results["hello-tty"])
+        m = results[f"planner-{n}"]
+        _timed(report, STARTUP, f"planner, {n:,}-deal database: tabs, top bar, banner, buckets with their first deals, footer", m,
+               hello)
+        report.details[-1].note += f"; first shown: {_parts_note(m)}"
     if full:
-        _timed(report, STARTUP, "reference: naive SQLModel + DataTable app over every deal of the big database",
-               results["naive"], hello)
+        _timed(report, STARTUP, "reference: naive SQLModel + DataTable app over every deal of the big database "
+               "(its first rows)", results["naive"], hello)
     big = results[f"planner-{BIG}"]
     r = ratio(big.seconds.median, hello.seconds.median)
     r_cpu = ratio(big.cpu.median, hello.cpu.median)
-    r_tty = ratio(results[f"planner-{BIG}-tty"].seconds.median, results["hello-tty"].seconds.median)
     report.verdicts.append(Verdict(
-        "time until the funnel with real deals is on screen, vs a hello-world Textual app",
-        f"{big.seconds.median:.3f} s = **{r:.2f}×** the floor (CPU time {r_cpu:.2f}×; {r_tty:.2f}× on a pseudo-terminal)",
+        "time until the whole first screen (tabs, top bar, banner, buckets with their deals, footer) is on a real terminal, "
+        "vs a hello-world Textual app read the same way",
+        f"{big.seconds.median:.3f} s = **{r:.2f}×** the floor (CPU time {r_cpu:.2f}×)",
         f"hello {hello.seconds.median:.3f} s (min {hello.seconds.min:.3f}, max {hello.seconds.max:.3f})",
-        f"≤ 2.0× on the {BIG:,}-deal database", r <= 2.0, f"{r:.2f}×", "start-up ×floor"))
+        f"≤ {STARTUP_TARGET}× on the {BIG:,}-deal database", r <= STARTUP_TARGET, f"{r:.2f}×", "start-up ×floor"))
 
-    report.detail(MEMORY, "hello-world Textual app", "MiB", hello.rss)
+    report.detail(MEMORY, "hello-world Textual app (at its first screen)", "MiB", hello.rss)
     for n in sizes:
-        report.detail(MEMORY, f"planner TUI at its first frame, {n:,} deals", "MiB", results[f"planner-{n}"].rss)
+        report.detail(MEMORY, f"planner TUI at its first screen, {n:,} deals", "MiB", results[f"planner-{n}"].rss)
     if full:
         report.detail(MEMORY, "reference: naive SQLModel + DataTable app, big database", "MiB", results["naive"].rss)
     rss = big.rss
     report.verdicts.append(Verdict(
-        "peak memory of the TUI on the big database (at its first frame)",
+        "peak memory of the TUI on the big database (at its first screen)",
         f"**{rss.median:.1f} MiB** (max {rss.max:.1f})", f"hello-world {hello.rss.median:.1f} MiB",
         "≤ 120 MiB", rss.max <= 120, f"{rss.max:.0f}", "TUI MiB"))
 
@@ -204,6 +215,7 @@ def keys(report: Report, sizes: list[int], presses: int, mutations: int) -> None
     cursor: dict[int, Stats] = {}
     held: dict[int, Stats] = {}
     actions: dict[str, dict[int, Stats]] = {"move": {}, "log": {}, "undo": {}}
+    transactions: dict[str, dict[int, int]] = {"move": {}, "log": {}, "undo": {}}  # the most any one took
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             work = Path(tmp) / f"keys-{n}.db"
@@ -217,6 +229,9 @@ def keys(report: Report, sizes: list[int], presses: int, mutations: int) -> None
                                 ("undo", "undo (u) a move or a log")):
                 actions[name][n] = report.detail(group, f"{label}, {n:,}-deal db (until the screen settles)", "ms",
                                                  Stats(data[name]))
+            for name, counts in data.get("transactions", {}).items():
+                if counts:
+                    transactions[name][n] = max(counts)
             for failure in data.get("failures", []):
                 report.notes.append(f"Key session on the {n:,}-deal database: a key did not do what it should, "
                                     f"and that round was dropped: {failure}")
@@ -245,9 +260,18 @@ def keys(report: Report, sizes: list[int], presses: int, mutations: int) -> None
     for name, what in (("move", "moving a deal between buckets"), ("log", "logging time"), ("undo", "undo")):
         worst = max(actions[name].values(), key=lambda s: s.median)
         per_size = ", ".join(f"{n:,}: {s.median:.1f} ms" for n, s in sorted(actions[name].items()))
+        most = max(transactions[name].values(), default=None)  # None: the session did not count them
+        measured = f"medians {per_size}; at most **{most if most is not None else '?'}** transaction" + \
+            ("" if most == 1 else "s") + " each, until the screen settled"
+        target = "median ≤ 50 ms at every size"
+        ok = worst.median <= 50
+        if name == "move":
+            target += ", ≤ 2 transactions a move"
+            ok = ok and most is not None and most <= 2
         report.verdicts.append(Verdict(
-            f"{what} (key to updated screen)", f"medians {per_size}", "—", "median ≤ 50 ms at every size",
-            worst.median <= 50, f"{worst.median:.0f} ms", f"{name} worst median"))
+            f"{what} (key to updated screen)", measured, "—", target,
+            ok, f"{worst.median:.0f} ms" + (f", {most} tx" if name == "move" and most is not None else ""),
+            f"{name} worst median"))
 
 
 def status(report: Report, runs: int) -> None:

@@ -55,22 +55,26 @@ _GC_THRESHOLD = gc.get_threshold()
 
 
 def _freeze_what_is_loaded() -> None:
-    """Once the first frame is on screen: leave what start-up loaded (modules, the app and its
-    widgets, the open deals) out of the garbage collector's full passes. Those passes walk every
-    object that can hold a reference; with thousands of open deals one took ~20 ms and fell on
-    about every other change (100,000-deal database). What is made later is collected as usual,
-    in fewer and larger passes: a change to one deal among thousands makes tens of thousands of
-    short-lived objects, and with the default threshold (700) the young ones were walked again and
-    again (moving a deal on the 100,000-deal database: median 50 → 44 ms, peak memory +10 MiB)."""
+    """Once the first frame is on screen: collect what start-up left (the collector is off until
+    then when the planner is started from the command line), then leave what it loaded (modules,
+    the app and its widgets, the open deals) out of the garbage collector's full passes. Those
+    passes walk every object that can hold a reference; with thousands of open deals one took
+    ~20 ms and fell on about every other change (100,000-deal database). What is made later is
+    collected as usual, in fewer and larger passes: a change to one deal among thousands makes
+    tens of thousands of short-lived objects, and with the default threshold (700) the young ones
+    were walked again and again (moving a deal on the 100,000-deal database: median 50 → 44 ms,
+    peak memory +10 MiB)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 10, 10)
+    gc.enable()
 
 
 def _thaw() -> None:
     """Undo `_freeze_what_is_loaded` when the app closes (tests run many apps in one process)."""
     gc.unfreeze()
     gc.set_threshold(*_GC_THRESHOLD)
+    gc.enable()
 
 
 class PlannerApp(App[None]):
@@ -88,15 +92,20 @@ class PlannerApp(App[None]):
     MODES = {mode: _lazy_screen(mode) for mode in _LAZY_SCREENS}
 
     def __init__(self, db: str | None = None) -> None:
+        from planner.ui import textual_fixes
+
+        textual_fixes.apply()  # wide characters kept whole over other widgets' edges (Textual #6357)
         super().__init__()
         self.db = db
         self.core: Core | None = None  # type: ignore[assignment]  # set when the first screen opens
         self.problem: str | None = None  # why the database cannot be used, when it cannot
+        self.exit_problem: str | None = None  # why the app ended early (said by the CLI once it has)
         self.poll_timer = None  # the once-a-second check for other instances' writes, once running
         # The first screen opens the database, so a problem with it shows as a screen, not a traceback.
         self.add_mode("funnel", self._first_screen)
         self._notices: list[str] = []  # what the preference files said (shown once the app runs)
         self._remembered_theme: str | None = None
+        self._start_frames: list | None = []  # frames of the start-up batch, written when it ends
         self._load_preferences()
 
     # --- what the user's config directory holds: theme and keymap -------------------------------
@@ -105,12 +114,16 @@ class PlannerApp(App[None]):
         first screen; whatever is wrong with them is one notice, never a failed start."""
         from planner import preferences as prefs
 
-        known = {a.id for a in ACTIONS if a.keys}
-        keymap, problem = prefs.read_keymap(prefs.keymap_path(), known)
+        keymap, problem = prefs.read_keymap(prefs.keymap_path(), {a.id for a in ACTIONS})
         if problem:
             self._notices.append(problem)
         elif keymap:
             self.set_keymap(keymap)
+            # Export and backup have no key of their own, so no binding a keymap could rebind:
+            # the keys the file gives them are bound here.
+            for action in ACTIONS:
+                if not action.keys and action.scope == "app" and action.id in keymap:
+                    self.bind(keymap[action.id], action.action, description=action.label, show=False)
         name = prefs.read_theme(prefs.theme_path())
         if name is not None and name in self.available_themes:
             self.theme = name
@@ -119,9 +132,24 @@ class PlannerApp(App[None]):
             self._notices.append(f"Theme {name!r} (remembered in {prefs.theme_path()}) is not known; using the default")
 
     def on_mount(self) -> None:
+        if self.is_web and self._keymap:
+            self._keep_keys_a_browser_passes()
         for notice in self._notices:
             self.call_after_refresh(self.notify, notice, severity="warning", timeout=15)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _keep_keys_a_browser_passes(self) -> None:
+        """Served to a browser tab: an action the keymap file gives only keys the browser keeps
+        for itself (ctrl+w closes the tab) keeps its own keys too, said in one notice."""
+        from planner.ui.actions import keep_keys_a_browser_passes
+
+        keymap, kept = keep_keys_a_browser_passes(self._keymap)
+        if kept:
+            self.set_keymap(keymap)
+            self._notices.append(
+                "In a browser tab the browser keeps some keys of your keymap for itself (ctrl+w closes the tab); "
+                f"these also keep their own keys here: {', '.join(kept)}"
+            )
 
     def _remember_theme(self, theme) -> None:
         """The theme chosen in the palette is the theme of the next start."""
@@ -151,12 +179,39 @@ class PlannerApp(App[None]):
             if isinstance(error, DatabaseProblem):
                 return ProblemScreen(self.problem)
             return ProblemScreen(self.problem, title="The planner cannot start")
+        except Exception:
+            unreadable = self._unreadable_values()
+            if unreadable is None:
+                raise
+            from planner.ui.screens.problem import ProblemScreen
+
+            self.problem = str(unreadable)
+            return ProblemScreen(self.problem)
         from planner.ui.screens.funnel import FunnelScreen
 
         notice = self.core.notice  # e.g. opened read-only: the disk is full
         if notice:
             self.call_after_refresh(self.notify, notice, severity="warning", timeout=15)
         return FunnelScreen()
+
+    def _unreadable_values(self) -> PlannerError | None:
+        """A value another tool wrote that the planner cannot read, said in one line, when that is
+        why something failed; None otherwise."""
+        from planner.core.core import unreadable_values
+
+        return unreadable_values(self.core.database_path if self.core is not None else self.db)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A failure nothing on screen handled ends the app, as in Textual. When it is the planner's
+        own (a database that went bad while the app ran, and a screen that did not expect it) or
+        comes from a value another tool wrote that the planner cannot read, the app ends with one
+        line saying so instead of a traceback (the database is closed as on any exit)."""
+        problem = error if isinstance(error, PlannerError) else self._unreadable_values()
+        if problem is None:
+            super()._handle_exception(error)
+            return
+        self.problem = self.exit_problem = str(problem)
+        self.exit(return_code=1)  # the command line says it in one line once the terminal is restored
 
     def on_ready(self) -> None:
         if os.environ.get("PLANNER_EXIT_AFTER_FIRST_FRAME") == "1":
@@ -172,6 +227,26 @@ class PlannerApp(App[None]):
         _thaw()
         if self.core is not None:
             self.core.close()
+
+    def _display(self, screen: Screen, renderable) -> None:
+        # Textual (8.2) composes and renders the first screen inside its start-up batch update,
+        # which drops the frame instead of writing it, while the compositor counts it as shown:
+        # later frames send only what changed after it. Left alone, the buckets' cards (rendered
+        # again) reached the terminal first and the top bar, the banner and the bucket headers
+        # only with a full repaint ~50–80 ms later. The frames of the start-up batch are kept and
+        # written the moment it ends, so the whole screen arrives in one go, at once.
+        if renderable is not None and self._batch_count and self._start_frames is not None:
+            self._start_frames.append((screen, renderable))
+            return
+        super()._display(screen, renderable)
+
+    def _end_batch(self) -> None:
+        super()._end_batch()
+        if not self._batch_count and self._start_frames is not None:
+            frames, self._start_frames = self._start_frames, None  # only the start-up batch
+            for screen, renderable in frames:
+                if screen is self.screen:
+                    super()._display(screen, renderable)
 
     def _prune(self, *nodes, parent=None):
         # Closing a dialog removes its screen, and Textual (8.2) then asks the screen below for a
@@ -253,8 +328,13 @@ class PlannerApp(App[None]):
         self.last_change = headline
         self.data_changed()
         self.notify(headline, timeout=3)
+        # The toast goes; the warning stays on the deal (a mark on its card, the sentence in its
+        # details) for as long as the condition holds: the title says where to find it again.
+        title = "The method warns" + (" (kept on the deal until fixed)" if change.deal_id is not None else "")
         for warning in change.warnings:
-            self.notify(warning, title="The method warns", severity="warning", timeout=8)
+            self.notify(warning, title=title, severity="warning", timeout=8)
+        for notice in change.notices:  # what else the change did (a currency adopted): information
+            self.notify(notice[:1].upper() + notice[1:], title="Also changed", timeout=8)
 
     def action_undo(self) -> None:
         self._replay(self.core.undo, self.core.undo_description, "undone")
@@ -294,8 +374,16 @@ class PlannerApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # --- screens, help, palette -----------------------------------------------------------------
-    def action_mode(self, mode: str) -> None:
-        self.switch_mode(mode)
+    async def action_mode(self, mode: str) -> None:
+        await self.go_to(mode)
+
+    async def go_to(self, mode: str) -> None:
+        """Show a screen (1–5). A screen opened over one of them (the closed deals over the Funnel)
+        is left, not kept under it: `1` then shows the Funnel itself."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+            await self.pop_screen()
+        if mode != self.current_mode:
+            await self.switch_mode(mode)
 
     def action_help(self) -> None:
         from planner.ui.screens.modals import HelpScreen
@@ -303,8 +391,9 @@ class PlannerApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             palette = next(a for a in ACTIONS if a.name == "command_palette")
             palette_keys = "" if isinstance(self.screen, ModalScreen) else self.keys_of(palette)
+            # The flag marks are explained where deals carry them: the Funnel's cards and the details.
             self.push_screen(HelpScreen(self.help_sections(self.screen), palette_keys=palette_keys,
-                                        flag_marks=screen_scope(self.screen) in ("funnel", "today", "deal")))
+                                        flag_marks=screen_scope(self.screen) in ("funnel", "deal")))
 
     def keys_of(self, action: Action) -> str:
         """The keys of a row of the action table as shown to the user (the keymap's, if it rebinds it)."""
@@ -324,7 +413,8 @@ class PlannerApp(App[None]):
         everywhere = []
         # A dialog stops the app's own keys (Textual's modal binding chain): it lists its own only.
         for action in rows("app") if not isinstance(screen, ModalScreen) else ():
-            if not action.keys or set(self._keymap.get(action.id, action.keys).split(",")) <= taken:
+            keys = self._keymap.get(action.id, action.keys)  # export and backup: only when given keys
+            if not keys or set(keys.split(",")) <= taken:
                 continue
             if self._can_run(action.name, screen) is False:  # e.g. undo while the database cannot open
                 continue
@@ -376,7 +466,7 @@ class PlannerApp(App[None]):
         """Go to the action's screen, then run it there once the screen shows what it is about."""
 
         async def run() -> None:
-            await self.switch_mode(action.scope)
+            await self.go_to(action.scope)
             screen = self.screen
             screen.call_later(self._run_there, screen, action)
 

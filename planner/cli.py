@@ -63,12 +63,14 @@ def run(argv: Sequence[str] | None = None) -> int:
     # Machine output (JSON, a CSV or calendar going to a file or pipe) is written to the raw stream.
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _ShownStream(sys.stdout), _ShownStream(sys.stderr)
+    args = None
     try:
         parser = build_parser(only=_requested_command(argv))
         try:
             args = parser.parse_args(_attach_dashed_values(argv, parser))
         except SystemExit as done:  # --help and --version
             return done.code if isinstance(done.code, int) else 0
+        _refuse_empty_paths(args)
         if args.command is None:
             return _open_tui(args.db)
         return args.handler(args) or 0
@@ -88,6 +90,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         where = f"{error.filename}: " if error.filename else ""
         _error(f"{where}{os_error_text(error)}")
         return 1
+    except Exception:
+        # Not the planner's own error: a value another tool wrote that it cannot read (a date
+        # 'soon', a blob as a title) says so in one line; anything else is a bug, raised as it is.
+        problem = _unreadable_values(args)
+        if problem is None:
+            raise
+        _error(str(problem))
+        return problem.exit_code
     finally:
         for stream in (sys.stdout, sys.stderr):
             if isinstance(stream, _ShownStream):
@@ -96,6 +106,28 @@ def run(argv: Sequence[str] | None = None) -> int:
                 except (OSError, ValueError):
                     pass
         sys.stdout, sys.stderr = saved
+
+
+#: The options that name a file, as the user types them.
+_PATH_OPTIONS = {"output": "-o", "ics": "--ics", "keep": "--keep", "file": ""}
+
+
+def _refuse_empty_paths(args: argparse.Namespace) -> None:
+    """An empty file name (`-o ''`, `--keep "$UNSET"`) is a mistake, never "not given": it used to
+    open the demo's TUI instead of writing the file, or quietly skip the calendar."""
+    for name, option in _PATH_OPTIONS.items():
+        if getattr(args, name, None) == "":
+            given = f" given to {option}" if option else ""
+            raise BadInput(f"the file name{given} is empty; give a file name")
+
+
+def _unreadable_values(args: argparse.Namespace | None) -> PlannerError | None:
+    """`planner.core.core.unreadable_values` for the database the command used, if any."""
+    if args is None or args.command in ("demo", "serve"):
+        return None
+    from planner.core.core import unreadable_values
+
+    return unreadable_values(getattr(args, "db", None))
 
 
 class _ShownStream:
@@ -128,6 +160,13 @@ def _error(message: str) -> None:
     from planner.domain.text import shortened
 
     print(f"{PROG}: {shortened(' '.join(message.split()))}", file=sys.stderr)
+
+
+def _one_line(text: object) -> str:
+    """A path (or a line naming one) kept on its line: a file may be named with a line break."""
+    from planner.domain.text import shown_line
+
+    return shown_line(str(text))
 
 
 def _warn(message: str) -> None:
@@ -488,6 +527,13 @@ def _name(opp: Opportunity) -> str:
 
 
 def _open_tui(db: str | None) -> int:
+    import gc
+
+    # Start-up makes a few hundred thousand objects (modules, classes, styles, widgets, the open
+    # deals) and keeps nearly all of them; the cycle collector walked them again and again while
+    # they were made (~50 ms of the first frame, a 25 ms full pass among them). It stays off until
+    # the first frame is on screen, then collects once (`planner.app._freeze_what_is_loaded`).
+    gc.disable()
     from planner.app import PlannerApp
     from planner.ui.signals import exit_on_signals
 
@@ -499,6 +545,9 @@ def _open_tui(db: str | None) -> int:
             app.run()
     finally:
         sys.stdout, sys.stderr = saved
+    problem = getattr(app, "exit_problem", None)
+    if problem:
+        _error(problem)  # the app ended on a problem it could not show (PlannerApp._handle_exception)
     return getattr(app, "return_code", None) or 0
 
 
@@ -517,10 +566,11 @@ def cmd_add(args: argparse.Namespace) -> int:
         clean_title,
         parse_bucket,
         parse_date,
-        parse_money,
+        parse_money_in,
     )
 
     today = _today()
+    currency = ""
     bucket = parse_bucket(args.bucket, open_only=True)
     # A deal first entered Above the Funnel starts its cycle that day; one added straight into In or
     # Best Few was first contacted on a day the planner does not know (SPEC §3.2).
@@ -541,18 +591,20 @@ def cmd_add(args: argparse.Namespace) -> int:
     with _core(args) as core:
         if args.value is not None:
             # Read in the database's decimal convention and currency (SPEC §4 "Amounts on input").
-            style = core.settings().money_style
-            value = parse_money(args.value, what="--value", decimal_comma=style.decimal_comma, currency=style.currency)
+            value, currency = parse_money_in(args.value, core.settings().money_style, what="--value")
             opp = replace(opp, value_cents=value)
-        change = core.add(opp)  # entering the funnel lower down warns as moving there would
+        change = core.add(opp, currency=currency)  # entering the funnel lower down warns as moving there would
     _warnings(change)
     print(change.value)
     return 0
 
 
 def _warnings(change: Change) -> None:
+    """The method's warnings, then what else the change did (a currency adopted), on stderr."""
     for warning in change.warnings:
         _warn(warning)
+    for notice in change.notices:
+        print(f"note: {notice}", file=sys.stderr)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -626,7 +678,7 @@ def cmd_move(args: argparse.Namespace) -> int:
     method's entry conditions are not met, and moves anyway (SPEC §2). An open bucket reopens a
     won or lost deal."""
     from planner.domain.models import Bucket
-    from planner.domain.parse import MAX_FIELD, clean_text, parse_bucket, parse_date, parse_money
+    from planner.domain.parse import MAX_FIELD, clean_text, parse_bucket, parse_date, parse_money_in
 
     opp_id = _parse_id(args.id)
     to = parse_bucket(args.bucket)
@@ -638,12 +690,11 @@ def cmd_move(args: argparse.Namespace) -> int:
     today = _today()
     closed_on = parse_date(args.on, today, what="--on") if args.on else None
     with _core(args) as core:
-        value = None
+        value, currency = None, ""
         if args.value is not None:  # read in the database's decimal convention and currency
-            style = core.settings().money_style
-            value = parse_money(args.value, what="--value", decimal_comma=style.decimal_comma, currency=style.currency)
+            value, currency = parse_money_in(args.value, core.settings().money_style, what="--value")
         before = core.deal(opp_id)
-        change = core.move(opp_id, to, reason=reason, closed_on=closed_on, value_cents=value)
+        change = core.move(opp_id, to, reason=reason, closed_on=closed_on, value_cents=value, currency=currency)
     if not change.changed:
         print(f"{opp_id} {_name(before)} is already in {to.label}; nothing changed")
         return 0
@@ -765,6 +816,9 @@ def status_record(status: Status) -> dict[str, Any]:
             "too_late": projection.too_late,
             "pull_forward": list(projection.pull_forward),
             "first_dry_week_with_quota": _iso(projection.first_dry_week_with_quota),
+            "dry_run_weeks": projection.dry_run,
+            "next_dry_week": _iso(projection.next_dry_week),
+            "next_prospect_by": _iso(projection.next_prospect_by),
             "quota": projection.quota,
             "lead_days": projection.lead_days,
             "half_weight": {"slipped": projection.slipped, "stale": projection.stale},
@@ -944,6 +998,8 @@ def projection_lines(status: Status) -> list[str]:
         return ["Projection: no week below half your weekly goal in the next "
                 f"{len(p.weeks)} weeks."]
     line = f"Projection: first dry week is the week of {p.first_dry_week.isoformat()}"
+    if p.dry_run > 1:
+        line += f" ({p.dry_run} dry weeks in a row)"
     if p.prospect_by is not None:
         line += f"; prospect by {p.prospect_by.isoformat()} to fill it"
     else:
@@ -951,6 +1007,13 @@ def projection_lines(status: Status) -> list[str]:
         if p.pull_forward:
             line += f"; In the Funnel deals to pull forward: {', '.join(f'#{i}' for i in p.pull_forward[:5])}"
     lines = [line]
+    if p.next_dry_week is not None and p.next_prospect_by is not None:
+        later = p.week(p.next_dry_week)
+        fills = "" if later is None or not p.quota else (
+            f" (keeping the quota of {p.quota} a week "
+            f"{'fills it' if not later.dry_with_quota else 'is not enough to fill it'})")
+        lines.append(f"  the first dry week new prospects can still reach is {p.next_dry_week.isoformat()}: prospect by "
+                     f"{p.next_prospect_by.isoformat()}{fills}")
     if p.first_dry_week_with_quota is None:
         lines.append(f"  keeping the quota of {p.quota} a week, no week falls below half the goal")
     elif p.first_dry_week_with_quota != p.first_dry_week:
@@ -1094,7 +1157,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         snapshot, status, plan = core.snapshot(), core.status(), core.week_plan()
         if args.ics and args.ics != "-":
             written = core.write_week_calendar(args.ics, include_past=args.include_past)
-            notes.append(written.description[:1].lower() + written.description[1:])  # "wrote 12 time blocks to …"
+            notes.append(_one_line(written.description[:1].lower() + written.description[1:]))  # "wrote 12 time blocks to …"
         calendar = core.week_calendar(include_past=args.include_past) if args.ics == "-" else b""
     for note in notes:
         print(note, file=sys.stderr)
@@ -1198,7 +1261,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def import_summary(plan: Any, name: str, *, dry_run: bool) -> list[str]:
     """What an import did (or, dry, would do): counts per bucket, how the file was read, what went
-    to the notes, and with --dry-run the whole mapping and every warning."""
+    to the notes, what it does to the settings, and with --dry-run the whole mapping and every
+    warning (a dry run says what it would do, never that something changed)."""
     from planner.domain.models import Bucket
 
     counts = plan.counts
@@ -1221,6 +1285,7 @@ def import_summary(plan: Any, name: str, *, dry_run: bool) -> list[str]:
     if plan.kept_in_notes:
         lines.append(f"  kept in the notes as 'Header: value': {', '.join(plan.kept_in_notes)}")
     lines += [f"  {notice}" for notice in plan.notices]
+    lines += [f"  {would if dry_run else done}" for done, would in plan.setting_notices]
     if dry_run:
         lines += [f"  warning: {warning}" for warning in plan.warnings]
     return lines
@@ -1237,7 +1302,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         _refuse_database_target(args.output, args.db)  # before the database is opened
         with _core(args) as core:
             count = core.write_export(fmt, args.output).value.count
-        print(f"exported {count} opportunit{'y' if count == 1 else 'ies'} to {args.output}")
+        print(f"exported {count} opportunit{'y' if count == 1 else 'ies'} to {_one_line(args.output)}")
         return 0
     with _core(args) as core:
         records = core.export_records(fmt)
@@ -1271,11 +1336,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
     if file_status(source) is None:  # checked before opening, which would create it
         raise BadInput(f"no database at {source} yet; nothing to back up")
     target = check_target(args.output, database=source) if args.output else backup_path_for(source)
-    if file_status(target) is not None:
+    if file_status(target) is not None or os.path.lexists(target):
         raise BadInput(f"{target} already exists; choose another name")
     with _core(args) as core:
         core.backup(target)
-    print(target)
+    print(_one_line(target))
     return 0
 
 
@@ -1286,9 +1351,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     done = Core.restore(args.file, args.db).value
     deals = f"{done.deals} deal{'' if done.deals == 1 else 's'}"
-    print(f"restored {deals} from {args.file} into {done.database}")
+    print(f"restored {deals} from {_one_line(args.file)} into {_one_line(done.database)}")
     if done.kept is not None:
-        print(f"the database as it was before is kept in {done.kept}")
+        print(f"the database as it was before is kept in {_one_line(done.kept)}")
     return 0
 
 
@@ -1315,7 +1380,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         db = folder / "demo.db"
         write_demo(db, today, seed=args.seed, keep=keep)
         if keep is not None:
-            print(f"demo database written to {keep}")
+            print(f"demo database written to {_one_line(keep)}")
             return 0
         return _open_tui(str(db))
     finally:

@@ -87,6 +87,8 @@ def check_readable_file(raw: str | Path, *, what: str = "file") -> Path:
     """The path of an existing regular file to read (a CSV to import, a backup to restore), or a
     one-line BadInput: missing, a folder, a FIFO, socket or device (which would block or never
     end), or a path the system refuses (too long, a link loop…). Links to a regular file are fine."""
+    if not str(raw):
+        raise BadInput(f"no {what} given (the name is empty); give the path of a regular file")
     path = expand(raw)
     shown = str(raw)
     try:
@@ -125,6 +127,8 @@ def check_target(
     the name is accepted: the rename then replaces the link itself (for files the planner keeps
     under its own names, such as the serve token), still never writing through it."""
     shown = str(raw) if shown is None else shown
+    if not str(raw):
+        raise BadInput("the file name is empty; give a file name")
     path = expand(raw)
     if not path.name or path.name in (".", ".."):
         raise BadInput(f"cannot write {shown}: give a file name, not a folder")

@@ -55,8 +55,6 @@ def _valid_keys(value: object) -> str | None:
 def read_keymap(path: Path, known: set[str]) -> tuple[dict[str, str], str | None]:
     """(keymap, problem): the file's bindings by action id, or ({}, one line saying why it is
     ignored). No file is no problem."""
-    import tomllib
-
     shown = str(path)
     try:
         if not path.exists():
@@ -68,6 +66,8 @@ def read_keymap(path: Path, known: set[str]) -> tuple[dict[str, str], str | None
         return {}, f"Keymap {shown} ignored: {error.strerror or error}"
     if len(raw) > 64_000:
         return {}, f"Keymap {shown} ignored: too large for a keymap"
+    import tomllib  # only for a keymap that exists: most starts have none
+
     try:
         table = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -88,8 +88,14 @@ def test_the_dip_is_honestly_described(demo) -> None:
     later = [w for w in projection.weeks if w.start > TODAY + timedelta(days=status.cycle.days + 7)]
     assert later and all(w.with_quota > w.expected_wins for w in later)
     assert (projection.slipped, projection.stale) == (1, 1)
+    # The roller coaster's next dip, a cycle away, is still in reach: prospecting at the quota from
+    # this week on fills it, and the advice gives the day to start by.
+    assert projection.next_dry_week is not None and projection.next_prospect_by is not None
+    assert TODAY <= projection.next_prospect_by <= TODAY + timedelta(days=14)
+    assert not projection.week(projection.next_dry_week).dry_with_quota
     [dry] = [f for f in status.flags if f.code == "dry_spell"]
     assert "too soon for new prospects" in dry.message and "pull In the Funnel deals forward" in dry.message
+    assert f"prospect by {projection.next_prospect_by.isoformat()}" in dry.message
 
 
 def test_the_forecast_counts_one_cycle_in_wins_and_money(demo) -> None:
@@ -152,3 +158,24 @@ def test_the_same_today_and_seed_give_the_same_demo(demo, tmp_path: Path) -> Non
         assert strip(again.activities(limit=10_000)) == strip(demo.activities(limit=10_000))
     finally:
         again.close()
+
+
+@pytest.mark.parametrize("offset", range(1, 8))
+def test_the_story_holds_whatever_the_day_of_the_week(offset: int, tmp_path: Path) -> None:
+    """The demo is made relative to today: on each day of a week, every bucket gets its share of a
+    slightly overloaded week, the near dip is too soon for new prospects, and the next one is
+    still in reach of the quota."""
+    today = TODAY + timedelta(days=offset)
+    repo = open_repository(str(tmp_path / "demo.db"))
+    try:
+        build_demo(repo, today)
+        status = analyse(repo.snapshot(today))
+    finally:
+        repo.close()
+    allocation = status.allocation
+    assert 0 < allocation.overloaded_hours < 5
+    assert all(allocation[b].percent >= 20 for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW))
+    p = status.projection
+    assert p.too_late and p.first_dry_week is not None and (p.first_dry_week - today).days <= 21
+    assert p.next_dry_week is not None and not p.week(p.next_dry_week).dry_with_quota
+    assert 45 <= status.cycle.days <= 75

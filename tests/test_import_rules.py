@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.cli import run
 from planner.domain.models import Bucket
@@ -140,14 +142,15 @@ def test_question_marks_where_names_were_are_warned_about() -> None:
     found = plan("title,contact\n??????,????\nAcme,Ana\nWhat?,Lee\n")
     assert len(found.new) == 3
     [warning] = found.warnings
-    assert warning.startswith("line 2: text that is only question marks") and "'CSV UTF-8'" in warning
+    assert warning.startswith("line 2: question marks where letters were (like '??????')") and "'CSV UTF-8'" in warning
 
 
 def test_won_deals_that_cannot_be_measured_are_warned_about() -> None:
     found = plan("title,bucket,first_contact,closed_on\nA,won,,2025-01-01\nB,won,2024-12-01,\nC,won,2024-11-01,2025-01-02\n")
     assert found.warnings == [
         "the normal cycle can't be measured from 2 won deals (no first contact on line 2; no close day on line 3): "
-        "map the columns that hold those days with --map 'Their header=first_contact' or --map 'Their header=closed_on'"
+        "map the columns that hold those days with --map 'Their header=first_contact' or --map 'Their header=close_date' "
+        "(the day won and lost deals closed, the expected close of open ones)"
     ]
 
 
@@ -168,6 +171,17 @@ def test_a_quote_closed_rows_too_late_is_said_not_swallowed() -> None:
     assert problems(text) == ["line 2: the quoted cell that starts on this line runs on over lines that look like rows "
                               "of their own; is a closing quote missing?"]
     assert [o.title for o in plan(text.split("\nA,")[0] + "\nE,Eps,5,\"a note, with commas,\nover two lines\"\n").new] == ["E"]
+
+
+def test_a_quote_closed_one_row_too_late_in_a_narrow_file_is_said_not_swallowed() -> None:
+    """Three columns, one row swallowed: too few to look like rows of their own, but a title
+    holding "Beta,Acme,2" after a line break can only come from a misplaced quote. A title typed
+    over two lines, and notes over several lines with commas, still import."""
+    text = 'title,account,value\nA,Acme,1\n"B,Acme,2\nC,Gamma,3\nD",Delta,4\nE,Eps,5\n'
+    assert problems(text) == ["line 3: the quoted cell that starts on this line runs on over lines that look like rows "
+                              "of their own; is a closing quote missing?"]
+    fine = 'title,account,notes\n"Website\nrevamp",Acme,"a, b\nc, d"\nB,Beta,x\n'
+    assert [o.title for o in plan(fine).new] == ["Website revamp", "B"]
 
 
 def test_a_header_of_a_million_columns_is_refused_in_one_short_line() -> None:
@@ -234,6 +248,7 @@ def _dump(db: Path) -> dict:
             "activities": conn.execute(
                 "SELECT opportunity_id, kind, minutes, day, note, bucket FROM activity ORDER BY 1, 4, 2, 3").fetchall(),
             "settings": conn.execute("SELECT key, value FROM setting ORDER BY key").fetchall(),
+            "checkins": conn.execute("SELECT day FROM checkin ORDER BY day").fetchall(),
         }
 
 
@@ -250,6 +265,7 @@ def test_the_complete_json_export_imports_into_an_empty_database_as_the_same_fun
     document = json.loads(export.read_text(encoding="utf-8"))
     assert document["criteria"] and document["prospecting"] and any(d["influences"] for d in document["deals"])
     assert any(d["activities"] for d in document["deals"]) and any(d["money"] for d in document["deals"])
+    assert document["checkins"] and any(d["lost_reason"] for d in document["deals"])
     fresh = tmp_path / "fresh.db"
     code, out, err = planner(fresh, "import", str(export))
     assert code == 0, err
@@ -311,3 +327,165 @@ def test_a_reports_title_lines_above_the_header_are_skipped_and_said_so() -> Non
     found = plan("Opportunity Pipeline\nAs of 3/2/2026\n\nOpportunity Name,Amount,Stage\nA,5,Closed Won\n")
     assert [(o.title, o.bucket) for o in found.new] == [("A", Bucket.WON)]
     assert found.notices == ["lines 1–2 above the header skipped: a report's title ('Opportunity Pipeline', 'As of 3/2/2026')"]
+
+
+# --- what the trial with each tool's own export showed --------------------------------------------
+
+
+def test_the_headers_of_newer_exports_are_known_by_what_they_qualify() -> None:
+    """HubSpot's `Associated Company (Primary)`; Pipedrive's field names without the object
+    (`Organization`, `Contact person`), with a qualifier (`Deal - Stage (pipeline)`, stage values
+    `Proposal Made (Sales)`) or with it once more (`Deal - Closed on`). Another tool's id stays
+    in the notes: it is not the planner's."""
+    hubspot = ("Deal Name,Deal Stage,Amount,Associated Company (Primary),Associated Contact\n"
+               "Audit,Contract Sent,5000,東京商事,佐藤 花子\n")
+    [opp] = plan(hubspot).new
+    assert (opp.account, opp.contact, opp.bucket) == ("東京商事", "佐藤 花子", Bucket.BEST_FEW)
+    pipedrive = ("Deal - ID,Deal - Title,Deal - Value,Deal - Currency of value,Organization,Contact person,"
+                 "Deal - Stage (pipeline),Deal - Status,Deal - Creation date,Deal - Closed on\n"
+                 "301,Audit,7200,EUR,北京明德咨询,李娜,Proposal Made (Sales),Open,2026-01-14 09:12:44,\n"
+                 "302,Workshop,3000,USD,Acme,Анна,Proposal Made (Sales),Won,2025-03-03 10:00:00,2025-04-14 16:03:11\n")
+    assert "the amounts are in 2 currencies: EUR (line 2), USD (line 3)" in problems(pipedrive)[0]
+    audit, workshop = plan(pipedrive.replace("USD", "EUR")).new
+    assert (audit.id, audit.account, audit.contact, audit.bucket) == (None, "北京明德咨询", "李娜", Bucket.IN)
+    assert audit.notes == "Deal - ID: 301" and audit.first_contact == date(2026, 1, 14)
+    assert (workshop.bucket, workshop.first_contact, workshop.closed_on) == (Bucket.WON, date(2025, 3, 3), date(2025, 4, 14))
+
+
+def test_every_line_of_a_salesforce_footer_is_skipped_and_a_last_deal_is_kept() -> None:
+    """Below a blank line, the report's name and the company's name are footer too when a known
+    footer line is among them; a deal with only a title at the end of the data is not."""
+    data = '"Opportunity Owner","Opportunity Name","Stage","Amount"\n"Ana","Audit","Closed Won","5,000.00"\n"Ana","Tail","",""\n'
+    footer = ('\n\n"Opportunity Pipeline"\n"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."\n'
+              '"Confidential Information - Do Not Distribute"\n"Generated By:  Ana Ruiz  3/4/2026 10:15 AM"\n'
+              '"Ruiz Consulting Ltd"\n')
+    found = plan(data + footer)
+    assert [o.title for o in found.new] == ["Audit", "Tail"]
+    assert found.notices[0] == ("lines 6–10 skipped: a report footer ('Opportunity Pipeline', 'Copyright (c) 2000-2026 "
+                                "salesforce.com,…', 'Confidential Information - Do Not Distr…')")
+    # No blank line between the data and a single-cell line: that line is a deal, not a footer.
+    assert problems('Opportunity Owner,Opportunity Name\nAna,Audit\nRuiz Consulting Ltd\n"Confidential"\n') == [
+        "line 3: Opportunity Name is empty"]
+
+
+def test_an_expected_close_date_is_the_close_day_of_won_and_lost_deals_when_nothing_else_is() -> None:
+    """A Notion database keeps one date, "Expected close date", up to the day a deal is won: with
+    no other close day in the file, it is that day, and the won rows measure the normal cycle."""
+    text = ('Name,Status,Expected close date,Created time\n'
+            'Podcast,Lead,"June 30, 2026","February 24, 2026 9:05 AM"\n'
+            'Brand refresh,Closed Won,"August 22, 2025","June 16, 2025 10:00 AM"\n'
+            'Content plan,Closed Lost,"November 14, 2025","September 29, 2025 1:00 PM"\n')
+    found = plan(text)
+    podcast, brand, content = found.new
+    assert (podcast.expected_close, podcast.closed_on) == (date(2026, 6, 30), None)
+    assert (brand.bucket, brand.first_contact, brand.closed_on) == (Bucket.WON, date(2025, 6, 16), date(2025, 8, 22))
+    assert content.closed_on == date(2025, 11, 14)
+    assert "Expected close date is read as the day 2 won and lost deals closed (lines 3–4): the file has no other close day" in found.notices
+    assert found.warnings == []
+
+
+def test_open_deals_no_stage_places_are_said_to_start_above_the_funnel() -> None:
+    status_only = plan("Deal - Title,Deal - Status\nA,Open\nB,Won\nC,open\n")
+    assert [o.bucket for o in status_only.new] == [Bucket.ABOVE, Bucket.WON, Bucket.ABOVE]
+    assert ("no column says which stage the open deals are in (a stage or bucket): the 2 open deals start Above the "
+            "Funnel; --map 'Their header=stage' names such a column") in status_only.notices
+    assert "line 3: Stage is empty: this open deal starts Above the Funnel" in plan(
+        "Title,Stage\nA,Lead\nB,\nC,Won\n").notices
+    assert not any("Above the Funnel" in n for n in plan("Title,Stage\nA,Lead\nC,Won\n").notices)
+
+
+def test_a_french_sheet_saved_as_windows_1252_keeps_its_amounts_and_says_which_names_it_lost() -> None:
+    """Excel's older "CSV (séparateur: point-virgule)" save writes Windows-1252: the narrow
+    no-break space between thousands becomes '?', and so do letters outside it (Chinese, Arabic,
+    Cyrillic, emoji). The amounts are still exact; the names that lost letters are warned about."""
+    sheet = ("Titre;Société;Contact;Montant;Étape\n"
+             "Refonte du site;Boulangerie Dupré;Amélie Dupré;18\u202f500,00\u00a0€;Négociation\n"
+             "Audit ERP;北京明德咨询;李娜;7\u202f250,50\u00a0€;Qualifié\n"
+             "Coaching;ООО «Северный ветер»;Анна;1\u202f234\u202f567,89\u00a0€;Prospect\n"
+             "Étude;Crèmerie;Ahmed أحمد;950,00\u00a0€;Qualifié\n")
+    saved = sheet.encode("cp1252", errors="replace")
+    assert b"18?500,00\xa0\x80" in saved
+    found = plan(saved)
+    assert [o.value_cents for o in found.new] == [1_850_000, 725_050, 123_456_789, 95_000]
+    assert found.new[0].contact == "Amélie Dupré"
+    encoding, lossy = found.warnings
+    assert encoding.startswith("the file is not UTF-8 (line 1 has the byte 0xE9); read it as Windows-1252")
+    assert lossy.startswith("lines 3–5: question marks where letters were (like '??????')")
+
+
+def test_a_workbooks_number_format_names_its_currency(tmp_path: Path) -> None:
+    """An .xlsx made in a German Excel (openpyxl writes the same formats): `[$€-407]`,
+    `[$€-x-euro2]` and `"€"` are euros, never the `$` of the bracket; `[$-409]` names none."""
+    import openpyxl
+
+    def workbook(fmt: str) -> Path:
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(["Titel", "Betrag", "Phase", "Erstkontakt", "Abschlussdatum"])
+        sheet.append(["Preisstrategie", 9800.5, "Gewonnen", date(2025, 2, 3), date(2025, 3, 11)])
+        sheet.append(["Vertriebscoaching", 18500.0, "Verhandlung", date(2026, 1, 12), date(2026, 4, 30)])
+        for row in sheet.iter_rows(min_row=2):
+            row[1].number_format = fmt
+        path = tmp_path / "sheet.xlsx"
+        book.save(path)
+        return path
+
+    for fmt in ('#,##0.00 [$€-407]', '[$€-x-euro2] #,##0.00', '#,##0.00 "€"', '#,##0.00\\ [$€-1]'):
+        found = read_import(workbook(fmt), TODAY)
+        assert [o.value_cents for o in found.new] == [980_050, 1_850_000], fmt
+        assert found.settings == {"currency": "EUR"}, fmt
+    found = read_import(workbook("[$-409]#,##0.00"), TODAY)
+    assert found.settings == {} and found.new[1].expected_close == date(2026, 4, 30)
+
+
+_LOCALES = {  # how a spreadsheet in each locale writes 1234567.89: (thousands, decimal), its delimiter
+    "en": (",", ".", ","), "de": (".", ",", ";"), "fr": ("\u202f", ",", ";"), "ch": ("'", ".", ","),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    amounts=st.lists(st.tuples(st.integers(0, 9_999_999), st.sampled_from([0, 0, 5, 50, 99])), min_size=1, max_size=6),
+    locale=st.sampled_from(sorted(_LOCALES)),
+    currency=st.sampled_from(["", " €", "€", "$", " EUR"]),
+)
+def test_no_amount_an_import_accepts_is_off_by_a_power_of_ten(amounts, locale, currency) -> None:
+    """A file of amounts as one locale's spreadsheet writes them, with or without cents: the
+    importer decides the decimal separator from the whole file and either reads every amount
+    exactly or refuses the file, saying why. Never a thousandth or a thousand times."""
+    group, decimal, delimiter = _LOCALES[locale]
+    cells = []
+    for units, cents in amounts:
+        text = f"{units:,}".replace(",", group) + (f"{decimal}{cents:02d}" if cents else "")
+        text = currency.strip() + text if currency and not currency.startswith(" ") else text + currency
+        cells.append(f'"{text}"')
+    sheet = f"title{delimiter}value\n" + "".join(f"D{n}{delimiter}{cell}\n" for n, cell in enumerate(cells))
+    try:
+        found = plan(sheet)
+    except ImportProblem as refused:
+        assert all("ambiguous" in p or "could be" in p for p in refused.problems), refused.problems
+        return
+    assert [o.value_cents for o in found.new] == [units * 100 + cents for units, cents in amounts], sheet
+
+
+def test_an_old_excel_file_or_a_web_page_saved_as_xls_is_refused_saying_what_to_save() -> None:
+    old = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    assert problems(old) == ["this is a workbook in Excel's old format (.xls): open it and save it as .xlsx or "
+                             "'CSV UTF-8', or export it from its tool as CSV, and import that"]
+    page = b"<html><body><table><tr><td>Opportunity Name</td></tr></table></body></html>"
+    assert "web page or XML, not a table" in problems(page)[0]
+
+
+def test_a_notion_relation_comes_in_as_the_titles_of_the_pages_it_links() -> None:
+    """Notion's export writes a relation (a CRM's Company) as links: `Title (https://www.notion.so/…)`
+    or, in older exports, paths to the pages' Markdown files. The deal keeps the titles."""
+    text = ('Name,Company,Contact,Status\n'
+            'A,"Acme Corp (https://www.notion.so/Acme-Corp-2e94ae45e5a748078004f261e2ef5504?pvs=21)",Ana,Lead\n'
+            'B,"../Companies%202e94ae45e5a748078004f261e2ef5504/Globex%20Ltd%2030c4fe04a118409ea8563041a7a70fb2.md, '
+            '../Companies%202e94ae45e5a748078004f261e2ef5504/%E5%8C%97%E4%BA%AC%2030c4fe04a118409ea8563041a7a70fb3.md",'
+            'Bo,Lead\n'
+            'C,Plain text (see notes.md),Cy,Lead\n')
+    found = plan(text)
+    assert [o.account for o in found.new] == ["Acme Corp", "Globex Ltd, 北京", "Plain text (see notes.md)"]
+    assert ("links to Notion pages read as the pages' titles ('Acme Corp (https://www.notion.so/Acme-Corp-2e94ae…' → "
+            "'Acme Corp')") in found.notices

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from planner.core import text
 from planner.domain.models import OPEN_BUCKETS, Activity, Bucket, Criterion, Influence, Opportunity
-from planner.errors import BadInput, Conflict, NotFound, Stale
+from planner.errors import BadInput, Conflict, NotFound, PlannerError, Stale
 
 if TYPE_CHECKING:
     from planner.domain.models import CycleBin, FunnelSnapshot, Move, Status, WeekPlan
@@ -46,6 +46,9 @@ EDITABLE = (
 #: Undo remembers this many changes.
 HISTORY = 500
 ELSEWHERE = "in another window or from the command line"
+#: The setting that remembers the week's calendar export: its week, SEQUENCE and events (uid → day,
+#: start minute, minutes). Not a user setting: `planner config` and exports do not show it.
+CALENDAR_KEY = "calendar.exported"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class Change:
     deal_id: int | None = None  # the deal concerned
     deal: Opportunity | None = None  # that deal as it is now, when the core has it (None: gone, or not read)
     warnings: tuple[str, ...] = ()  # the method's warnings (a move never blocks, SPEC §2)
+    notices: tuple[str, ...] = ()  # what else it did, for information (not the method's): a currency adopted
     undoable: bool = False  # `undo()` takes it back
     redoable: bool = False  # `redo()` makes it again (after an undo)
     changed: bool = True  # False: nothing needed changing (e.g. already in that bucket)
@@ -252,6 +256,24 @@ class Core:
     def deals(self, bucket: Bucket | None = None, *, search: str = "") -> list[Opportunity]:
         return self._repo.list(bucket, search=search)
 
+    def closed_deals(self, *, outcome: Bucket | None = None, search: str = "",
+                     limit: int = 500) -> tuple[list[Opportunity], int]:
+        """Won and lost deals to find and reopen (SPEC §2): the latest closed first, at most
+        `limit`, and how many match in all; `outcome` won or lost only, `search` any words of theirs."""
+        if outcome is not None and outcome.is_open:
+            raise BadInput("closed deals are won or lost")
+        return self._repo.closed_deals(outcome=outcome, search=search, limit=limit)
+
+    def closed_totals(self) -> dict[Bucket, tuple[int, int]]:
+        """Won and lost: (number of deals, their value in cents)."""
+        return self._repo.closed_totals()
+
+    def closed_from(self, deal_id: int) -> Bucket | None:
+        """The open bucket a won or lost deal closed from (where `reopen` puts it by default)."""
+        deal = self.deal(deal_id)
+        into = [m.from_bucket for m in self.moves(deal_id) if m.to_bucket is deal.bucket and m.from_bucket]
+        return into[-1] if into and into[-1].is_open else None
+
     def moves(self, deal_id: int) -> list[Move]:
         return self._repo.moves(deal_id)
 
@@ -365,9 +387,10 @@ class Core:
         self._redo.clear()
 
     # --- deals ----------------------------------------------------------------------------------
-    def add(self, draft: Opportunity, *, bucket: Bucket | None = None) -> Change:
+    def add(self, draft: Opportunity, *, bucket: Bucket | None = None, currency: str = "") -> Change:
         """Add a deal (SPEC §2) to `bucket` (default: the draft's). Entering the funnel lower down
-        warns as moving there would; `value` is the new id."""
+        warns as moving there would; `value` is the new id. `currency`: the one its value was
+        typed in (`parse_money_in`), the database's from now on when it had none."""
         from planner.domain.flags import move_warnings
         from planner.store.repository import DealState
 
@@ -381,12 +404,12 @@ class Core:
         deal = after.opportunity
         assert deal is not None
         step = _DealStep(f"Added {text.quoted(deal)} to {deal.bucket.label}", DealState(after.opportunity_id, None), after)
-        return self._made(step, deal, warnings=warnings, value=deal.id)
+        return self._adopt_currency(self._made(step, deal, warnings=warnings, value=deal.id), currency)
 
     def edit(self, deal_id: int, changes: Mapping[str, Any], *, base: Opportunity | None = None,
-             description: Callable[[Opportunity], str] | None = None) -> Change:
+             description: Callable[[Opportunity], str] | None = None, currency: str = "") -> Change:
         """Set some of a deal's fields (`EDITABLE`). `base`: the deal as the form showed it; when
-        it changed since, Conflict names what changed and nothing is saved."""
+        it changed since, Conflict names what changed and nothing is saved. `currency`: as in `add`."""
         unknown = sorted(set(changes) - set(EDITABLE))
         if unknown:
             raise BadInput(f"cannot edit {', '.join(unknown)} of a deal")
@@ -406,7 +429,7 @@ class Core:
         if before == after:
             return Change("No changes to save", deal_id=deal_id, deal=deal, changed=False)
         step = _DealStep(description(deal) if description else f"Saved {text.quoted(deal)}", before, after)
-        return self._made(step, deal)
+        return self._adopt_currency(self._made(step, deal), currency)
 
     def set_next_action(self, deal_id: int, action: str, due: date | None, *, base: Opportunity | None = None) -> Change:
         """The deal's next action and when it is due (every live deal should have one)."""
@@ -456,10 +479,11 @@ class Core:
         return self._made(step, None)
 
     def move(self, deal_id: int, to: Bucket, *, expected_from: Bucket | None = None, reason: str = "",
-             closed_on: date | None = None, value_cents: int | None = None) -> Change:
+             closed_on: date | None = None, value_cents: int | None = None, currency: str = "") -> Change:
         """Move a deal along the funnel, mark it won or lost, or reopen it (SPEC §2): the method's
         entry conditions warn, never block. `expected_from`: the bucket the screen showed.
-        Won or lost: `closed_on` the day it closed (default today), `value_cents` its final value."""
+        Won or lost: `closed_on` the day it closed (default today), `value_cents` its final value
+        (`currency`: as in `add`)."""
         from planner.domain.flags import move_warnings
 
         if reason and to is not Bucket.LOST:
@@ -497,11 +521,12 @@ class Core:
             description = f"Reopened {text.quoted(deal)} in {to.label}"
         else:
             description = f"Moved {text.quoted(deal)} to {to.label}"
-        return self._made(_DealStep(description, before, after), deal, warnings=warnings)
+        return self._adopt_currency(self._made(_DealStep(description, before, after), deal, warnings=warnings), currency)
 
     def won(self, deal_id: int, *, expected_from: Bucket | None = None, closed_on: date | None = None,
-            value_cents: int | None = None) -> Change:
-        return self.move(deal_id, Bucket.WON, expected_from=expected_from, closed_on=closed_on, value_cents=value_cents)
+            value_cents: int | None = None, currency: str = "") -> Change:
+        return self.move(deal_id, Bucket.WON, expected_from=expected_from, closed_on=closed_on, value_cents=value_cents,
+                         currency=currency)
 
     def lost(self, deal_id: int, reason: str = "", *, expected_from: Bucket | None = None,
              closed_on: date | None = None) -> Change:
@@ -513,8 +538,7 @@ class Core:
         if deal.is_open:
             raise BadInput(f"{text.quoted(deal)} is open (in {deal.bucket.label}); only won or lost deals are reopened")
         if to is None:
-            into = [m.from_bucket for m in self.moves(deal_id) if m.to_bucket is deal.bucket and m.from_bucket]
-            to = into[-1] if into and into[-1].is_open else Bucket.IN
+            to = self.closed_from(deal_id) or Bucket.IN
         if not to.is_open:
             raise BadInput("a deal is reopened in Above the Funnel, In the Funnel or Best Few")
         return self.move(deal_id, to, expected_from=expected_from or deal.bucket)
@@ -637,10 +661,11 @@ class Core:
     # --- files --------------------------------------------------------------------------------
     def week_calendar(self, *, include_past: bool = False) -> bytes:
         """This week's time blocks as iCalendar bytes (what `write_week_calendar` writes): from
-        today on, or every day of the week with `include_past`."""
-        from planner.ics import week_ics
-
-        return week_ics(self.week_plan(), today=self.today, include_past=include_past)
+        today on, or every day of the week with `include_past`. Handed to the user (stdout, a
+        download): remembered as exported, so the next export can cancel what it no longer has."""
+        data, exported = self._calendar(include_past)
+        self._remember_calendar(exported)
+        return data
 
     def write_week_calendar(self, target: str | Path, *, include_past: bool = False) -> Change:
         """This week's time blocks as an iCalendar file (the Week screen's `i`, `planner plan
@@ -651,22 +676,57 @@ class Core:
         if not str(target).strip():
             raise BadInput("type a file path for the calendar")
         count = len(exported_blocks(self.week_plan(), today=self.today, include_past=include_past))
-        data = self.week_calendar(include_past=include_past)
+        data, exported = self._calendar(include_past)
         path = write_file(str(target).strip(), data, database=self.database_path)
+        self._remember_calendar(exported)  # only once it was written
         return Change(f"Wrote {count} time block{'s' if count != 1 else ''} to {path}", changed=False, value=path)
 
     def export_records(self, fmt: str) -> Any:
         """What an export holds, before it is written: every deal (oldest first) for "csv", the
-        complete export (deals with their history, prospecting, criteria, settings) for "json"."""
+        complete export (deals with their history, prospecting, criteria, settings, the check-in days) for "json"."""
         if fmt == "json":
             from planner.importing.export import complete_export
 
             histories, prospecting = self._repo.export_histories()
             return complete_export(histories, prospecting, self._repo.criteria(), self._repo.settings_mapping(),
-                                   self.today)
+                                   self.today, self._repo.checkin_days())
         if fmt != "csv":
             raise BadInput(f"an export is csv or json, not {fmt!r}")
         return list(self._repo.export_rows())
+
+    def _calendar(self, include_past: bool) -> tuple[bytes, str]:
+        """(the file, what to remember once it is out): this plan's events, and a cancellation of
+        each event an earlier export of this week had that this plan does not (on the days the
+        file covers), with a SEQUENCE above every earlier export's."""
+        import json
+        from datetime import UTC, datetime
+
+        from planner.ics import exported_blocks, sequence_at, week_ics
+
+        plan = self.week_plan()
+        stamp = datetime.now(UTC).replace(microsecond=0)
+        before = _calendar_record(self._repo.setting_texts([CALENDAR_KEY])[CALENDAR_KEY], plan.week_start)
+        sequence = max(sequence_at(stamp), before["sequence"] + 1)
+        blocks = exported_blocks(plan, today=self.today, include_past=include_past)
+        now = {uid: (block.day.isoformat(), block.start_minute, block.minutes) for uid, block in blocks}
+        gone = {uid: (date.fromisoformat(day), start, minutes) for uid, (day, start, minutes) in before["events"].items()
+                if uid not in now and (include_past or date.fromisoformat(day) >= self.today)}
+        data = week_ics(plan, today=self.today, include_past=include_past, stamp=stamp, sequence=sequence,
+                        cancelled=gone)
+        # Every event ever sent for the week stays in the record: a file with cancellations that
+        # was never imported must not make a later one forget them.
+        record = {"week": plan.week_start.isoformat(), "sequence": sequence, "events": {**before["events"], **now}}
+        return data, json.dumps(record, separators=(",", ":"), sort_keys=True)
+
+    def _remember_calendar(self, record: str) -> None:
+        """Keep what the calendar file held (one setting, not a change the user undoes). A
+        database that cannot take the write (read-only) still gets its file, without the memory."""
+        if self.read_only:
+            return
+        try:
+            self._repo.write_settings({CALENDAR_KEY: record})
+        except PlannerError:
+            pass
 
     def export_data(self, fmt: str) -> tuple[bytes, int]:
         """(bytes, number of deals): every deal as CSV, or everything as JSON (`planner export`)."""
@@ -752,13 +812,19 @@ class Core:
         plan = read_import(path, self.today, options, existing_ids=self._repo.opportunity_ids)
         added = len(plan.new) + len(plan.batch_extra.get("histories", ()))
         what = f"{added} deal{'' if added == 1 else 's'}" + (f", {len(plan.updates)} updated" if plan.updates else "")
+        # The method's warnings apart from what the import did besides (how the file was read,
+        # what it does to the settings): a dry run says what it would do.
+        warnings = tuple(plan.warnings)
+        notices = (*plan.notices, *(would if dry_run else done for done, would in plan.setting_notices))
         if dry_run:
-            return Change(f"Would import {what} from {source}; nothing changed (dry run)", changed=False, value=plan)
+            return Change(f"Would import {what} from {source}; nothing changed (dry run)", changed=False,
+                          warnings=warnings, notices=notices, value=plan)
         if not (plan.new or plan.updates or plan.batch_extra or plan.settings):
-            return Change(f"Nothing to import from {source}", changed=False, value=plan)
+            return Change(f"Nothing to import from {source}", changed=False, warnings=warnings, notices=notices,
+                          value=plan)
         self._repo.apply_import(plan.batch(), on=self.today)
         self.refresh()
-        return Change(f"Imported {what} from {source}", value=plan)
+        return Change(f"Imported {what} from {source}", warnings=warnings, notices=notices, value=plan)
 
     @classmethod
     def restore(cls, source: str | Path, db: str | None = None) -> Change:
@@ -778,6 +844,17 @@ class Core:
         return Change(description, value=done)
 
     # --- helpers ------------------------------------------------------------------------------
+    def _adopt_currency(self, change: Change, currency: str) -> Change:
+        """After a change whose amount named `currency` in a database that keeps none: that
+        currency becomes the database's (its own undoable step), and the change says so (a notice,
+        not one of the method's warnings)."""
+        if not currency or self.settings().currency:
+            return change
+        self.set_setting("currency", currency)
+        said = (f"the database's currency is now {currency}, the one this amount names: an amount in another currency "
+                "is refused (planner config currency to change it)")
+        return replace(change, notices=change.notices + (said,))
+
     def _made(self, step: _Step, deal: Opportunity | None, *, warnings: tuple[str, ...] = (), value: Any = None) -> Change:
         self._record(step)
         self.refresh(step.deals)
@@ -807,6 +884,20 @@ class Core:
         step = _SettingsStep(description, before, new, what)
         self._record(step)
         return Change(description, warnings=warnings, undoable=True, value=value)
+
+
+def unreadable_values(db: str | Path | None) -> PlannerError | None:
+    """Why a command or screen failed with an error that is not the planner's own, when the cause
+    is a value another tool wrote that the planner cannot read: one line naming it
+    (`planner.store.values`). None otherwise (then the failure is a bug and stands). `db` is a
+    database path, or a `--db` value as the user gave it."""
+    try:
+        from planner.store.location import resolve
+        from planner.store.values import unreadable_problem
+
+        return unreadable_problem(db if isinstance(db, Path) else resolve(db))
+    except Exception:
+        return None
 
 
 def changed_fields(base: Opportunity, current: Opportunity) -> list[str]:
@@ -869,3 +960,21 @@ def _check_criterion(criterion: Criterion) -> None:
     if not 1 <= criterion.weight <= 3:
         raise BadInput(f"a criterion's weight is 1, 2 or 3, not {criterion.weight}")
 
+
+def _calendar_record(text: str | None, week_start: date) -> dict:
+    """The remembered calendar export of the week starting `week_start`, or an empty one (another
+    week, nothing yet, or a value that cannot be read)."""
+    import json
+
+    empty = {"week": week_start.isoformat(), "sequence": -1, "events": {}}
+    try:
+        record = json.loads(text) if text else None
+        if not isinstance(record, dict) or record.get("week") != week_start.isoformat():
+            return empty
+        events = {str(uid): (str(day), int(start), int(minutes))
+                  for uid, (day, start, minutes) in dict(record.get("events", {})).items()}
+        for day, _start, _minutes in events.values():
+            date.fromisoformat(day)
+        return {"week": record["week"], "sequence": int(record.get("sequence", -1)), "events": events}
+    except (ValueError, TypeError, AttributeError):
+        return empty

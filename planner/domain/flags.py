@@ -121,6 +121,15 @@ def move_warnings(deal: Opportunity, to: Bucket, today: date, cycle_days: float)
     return warnings
 
 
+def _misses_best_few(deal: Opportunity, today: date, limit: date) -> bool:
+    """A Best Few deal that fails one of the bucket's conditions (SPEC §1, §3.4): no expected close,
+    one that has passed or lies beyond half the normal cycle, a buying influence not covered or no
+    Economic Buyer, Money/Authority/Need not all confirmed."""
+    close = deal.expected_close
+    return (close is None or close < today or close > limit or bool(influence_gaps(deal))
+            or not deal.qualified)
+
+
 def _missing(deal: Opportunity) -> str:
     missing = deal.missing_qualification
     if len(missing) == 1:
@@ -152,9 +161,16 @@ def flags(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
 
     target_best_few = params.target_stock[Bucket.BEST_FEW]
     if count[Bucket.BEST_FEW] > 2 * target_best_few:
-        out.append(Flag("best_few_inflated", Severity.WARNING,
-                        f"{count[Bucket.BEST_FEW]} deals in Best Few where your goal and history support about "
-                        f"{target_best_few:.1f}: move the ones that are not nearly sure back to In the Funnel"))
+        message = (f"{count[Bucket.BEST_FEW]} deals in Best Few where your goal and history support about "
+                   f"{target_best_few:.1f}: move the ones that are not nearly sure back to In the Funnel")
+        limit = _close_limit(today, params.cycle.days)
+        unsure = [d for d in deals if d.bucket is Bucket.BEST_FEW and _misses_best_few(d, today, limit)]
+        if unsure:
+            named = [deal_name(d) for d in unsure[:PULL_FORWARD_NAMED]]
+            more = len(unsure) - len(named)
+            message += (", first those that miss a Best Few condition — " + ", ".join(named)
+                        + (f" and {more} more" if more > 0 else ""))
+        out.append(Flag("best_few_inflated", Severity.WARNING, message))
 
     if allocation.overloaded_hours > 0:
         demanded = allocation.hours_per_week + allocation.overloaded_hours
@@ -167,11 +183,16 @@ def flags(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
         for bucket in own.underserved:
             share = own[bucket]
             asks = "the top of the funnel asks" if bucket is Bucket.ABOVE else \
-                f"its {count[bucket]} deal{'s' if count[bucket] != 1 else ''} ask"
+                "its 1 deal asks" if count[bucket] == 1 else f"its {count[bucket]} deals ask"
+            suggested = allocation[bucket].hours
+            if suggested > share.hours + 0.05:
+                advice = f"the suggestion gives it {suggested:.1f} h"
+            else:  # an overloaded week: no split gives it enough
+                advice = (f"the overloaded week lets the suggestion give it no more ({suggested:.1f} h), so fewer "
+                          f"deals or more hours will fix it, not another split")
             out.append(Flag("split_underserves", Severity.WARNING,
                             f"Your split gives {bucket.label} {share.hours:.1f} h a week ({share.percent} %), under "
-                            f"half of the {share.demanded_hours:.1f} h {asks}: the suggestion gives it "
-                            f"{allocation[bucket].hours:.1f} h"))
+                            f"half of the {share.demanded_hours:.1f} h {asks}: {advice}"))
 
     cycle = params.cycle
     if cycle_suspect(cycle):
@@ -213,16 +234,38 @@ def _dry_message(projection: Projection, deals: list[Opportunity], cycle_days: f
     assert week is not None
     lead = f"new prospects take about {cycle_days:.0f} days to close"
     head = f"Expected wins fall below half your weekly goal in the week of {week.isoformat()}"
+    if projection.dry_run > 1:
+        head += f" and {weeks_after(projection.dry_run - 1)}"
     if projection.prospect_by is not None:
-        return f"{head}: prospect by {projection.prospect_by.isoformat()} to fill it — {lead}"
+        which = "the first of them" if projection.dry_run > 1 else "it"
+        return f"{head}: prospect by {projection.prospect_by.isoformat()} to fill {which} — {lead}"
     by_id = {d.id: d for d in deals}
     named = [deal_name(by_id[i]) for i in projection.pull_forward[:PULL_FORWARD_NAMED] if i in by_id]
-    if not named:
-        return (f"{head}, too soon for new prospects to fill ({lead}) and no In the Funnel deal is expected "
-                f"after it: close what you can sooner, and keep prospecting for the weeks after")
-    more = len(projection.pull_forward) - len(named)
-    names = ", ".join(named) + (f" and {more} more" if more > 0 else "")
-    return f"{head}, too soon for new prospects to fill ({lead}): pull In the Funnel deals forward — {names}"
+    message = f"{head}, too soon for new prospects to fill{late_part(projection)} ({lead})"
+    if named:
+        more = len(projection.pull_forward) - len(named)
+        names = ", ".join(named) + (f" and {more} more" if more > 0 else "")
+        message += f": pull In the Funnel deals forward — {names}"
+    elif any(d.bucket is not Bucket.ABOVE for d in deals):
+        message += " and no In the Funnel deal is expected after it: close what you can sooner"
+    if projection.next_dry_week is not None and projection.next_prospect_by is not None:
+        return (f"{message}. The first dry week new prospects can still reach is {projection.next_dry_week.isoformat()}: "
+                f"prospect by {projection.next_prospect_by.isoformat()}")
+    return message + ("" if named else ", and keep prospecting for the weeks after")
+
+
+def late_part(projection: Projection, whole: str = "") -> str:
+    """Which weeks of the first dip are too near for new prospects: `whole` (the whole dip) or,
+    when the dip runs on into weeks they can reach, " the first N"."""
+    late = projection.too_late_weeks
+    if late >= projection.dry_run:
+        return whole
+    return " the first one" if late == 1 else f" the first {late}"
+
+
+def weeks_after(count: int) -> str:
+    """"the week after it", "the 2 weeks after it"."""
+    return "the week after it" if count == 1 else f"the {count} weeks after it"
 
 
 _CODE_ORDER = {code: i for i, code in enumerate(FLAG_CODES)}

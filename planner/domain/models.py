@@ -443,10 +443,27 @@ class Projection:
     stale: int = 0  # stale open deals (not slipped): at half weight
     quota: int = 0  # the weekly quota the second series keeps
     lead_days: int = 0  # about how long a new prospect takes to close (C, whole days)
+    dry_run: int = 0  # the first dry week and the dry weeks straight after it, in weeks
+    next_dry_week: date | None = None  # too late only: the first later dry week prospecting can still fill
+    next_prospect_by: date | None = None  # prospecting started by this day fills that week (today or later)
 
     @property
     def half_weight(self) -> int:
         return self.slipped + self.stale
+
+    @property
+    def too_late_weeks(self) -> int:
+        """Too late only: the weeks of the first dip new prospects cannot reach (a long dip can run
+        on into weeks they can: those from `next_dry_week` on)."""
+        if not self.too_late or self.first_dry_week is None:
+            return 0
+        if self.next_dry_week is not None:
+            return min(self.dry_run, (self.next_dry_week - self.first_dry_week).days // 7)
+        return self.dry_run
+
+    def week(self, start: date | None) -> WeekForecast | None:
+        """The week that starts on `start` (a Monday), if the projection holds it."""
+        return next((w for w in self.weeks if w.start == start), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -547,7 +564,7 @@ class WeekPlan:
     suggested: Mapping[Bucket, int]  # percent, from the allocation
     split: Mapping[Bucket, int]  # the user's own split when set, else the suggestion
     is_custom: bool
-    planned_hours: Mapping[Bucket, float]  # split × H
+    planned_hours: Mapping[Bucket, float]  # the hours the split in use gives: the suggestion's own, or the own split's
     logged_hours: Mapping[Bucket, float]  # logged this week
     blocks: tuple[TimeBlock, ...]
 
@@ -598,7 +615,7 @@ class ImportBatch:
     matched on their id (`--update`) with the fields the file sets; `histories`: deals of a
     complete export with their moves and activities; `prospecting`: activities on no deal;
     `criteria`: ideal-customer criteria (merged with those there by name); `settings`: key → text
-    as the settings are stored, to apply."""
+    as the settings are stored, to apply; `checkins`: the days of the check-in streak."""
 
     new: tuple[Opportunity, ...] = ()
     updates: tuple[tuple[Opportunity, frozenset[str]], ...] = ()
@@ -606,6 +623,7 @@ class ImportBatch:
     prospecting: tuple[Activity, ...] = ()
     criteria: tuple[Criterion, ...] = ()
     settings: Mapping[str, str] = field(default_factory=dict)
+    checkins: tuple[date, ...] = ()  # days the morning check-in was done (a complete export)
 
 
 @dataclass(frozen=True, slots=True)

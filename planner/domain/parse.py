@@ -97,10 +97,11 @@ def parse_date(text: str, today: date, *, what: str = "date") -> date:
     raise BadInput(f"{what} {quoted(raw)} is not a date; {_DATE_HINT}")
 
 
-def parse_past_day(text: str, today: date, *, what: str = "day") -> date:
-    """The day some work was done (SPEC §2 "Log activities"): like `parse_date`, except that a
-    weekday name (`fri`) is the most recent such day, today included, never one ahead; empty is
-    today. A day after today is refused: time is logged on the day it was spent."""
+def parse_past_day(text: str, today: date, *, what: str = "day",
+                   why: str = "time is logged on the day it was spent") -> date:
+    """The day some work was done (SPEC §2 "Log activities") or a deal closed: like `parse_date`,
+    except that a weekday name (`fri`) is the most recent such day, today included, never one
+    ahead; empty is today. A day after today is refused (`why` says why)."""
     text = text.strip()
     if not text:
         return today
@@ -108,7 +109,7 @@ def parse_past_day(text: str, today: date, *, what: str = "day") -> date:
         return today - timedelta(days=(today.weekday() - _WEEKDAYS[text.lower()]) % 7)
     day = parse_date(text, today, what=what)
     if day > today:
-        raise BadInput(f"{what} {day.isoformat()} is after today; time is logged on the day it was spent")
+        raise BadInput(f"{what} {day.isoformat()} is after today; {why}")
     return day
 
 
@@ -156,8 +157,12 @@ _SIGNS = "|".join(re.escape(sign) for sign in sorted(CURRENCY_SIGNS, key=len, re
 _CODES = "|".join(sorted(code.lower() for code in CURRENCY_CODES))
 _CURRENCY_LEAD = rf"^(?:({_SIGNS})|({_CODES})(?![a-z]))\s*"
 _CURRENCY_TAIL = rf"\s*(?:({_SIGNS})|(?<![a-z])({_CODES}))$"
-# Spaces people put between thousands: plain, no-break, narrow no-break, thin; and apostrophes (Swiss).
-_GROUP_SPACES = r"[ \u00a0\u202f\u2009_'\u2019]"
+# Spaces people put between thousands: plain, no-break, narrow no-break, thin, figure; and
+# apostrophes (Swiss).
+_GROUP_SPACES = r"[ \u00a0\u202f\u2009\u2007_'\u2019]"
+# A question mark between thousands: what a save in Windows-1252 leaves of the narrow no-break
+# space French Excel puts there (`18?500,00 €`). Only before exactly three digits.
+_LOST_GROUP_SPACE = r"(?<=[0-9])\?(?=[0-9]{3}(?![0-9]))"
 _MONEY_HINT = "use a plain amount like 12500, 12,500.50 or 1.5k"
 _CHOOSE_COMMA = "choose the decimal comma (the decimal_comma setting, or --decimal-comma on import)"
 
@@ -224,12 +229,20 @@ def parse_money(
 
     See `read_amount` for what is accepted. With `currency` (the database's), an amount written
     in another currency is refused rather than counted as if it were the same money."""
-    amount = read_amount(text, what=what, decimal_comma=decimal_comma)
-    if currency and not same_currency(amount.currency, currency):
+    return parse_money_in(text, MoneyStyle(currency, decimal_comma), what=what)[0]
+
+
+def parse_money_in(text: str, style: MoneyStyle, *, what: str = "value") -> tuple[int, str]:
+    """An amount typed into a database with `style` → (cents, the currency it names when the
+    database has none yet, else ""). An amount in another currency than the database's is
+    refused; the first one to name a currency in a database without one makes it the database's
+    (the caller saves it), so two currencies are never added up as one."""
+    amount = read_amount(text, what=what, decimal_comma=style.decimal_comma)
+    if style.currency and not same_currency(amount.currency, style.currency):
         raise BadInput(
-            f"{what} {quoted(text)} is in {amount.currency}, but this database keeps amounts in {currency}"
+            f"{what} {quoted(text)} is in {amount.currency}, but this database keeps amounts in {style.currency}"
         )
-    return amount.cents
+    return amount.cents, "" if style.currency else amount.currency
 
 
 def read_amount(text: str, *, what: str = "value", decimal_comma: bool | None = False) -> Amount:
@@ -275,6 +288,8 @@ def read_amount(text: str, *, what: str = "value", decimal_comma: bool | None = 
             currency = currency if currency in CURRENCY_CODES else found
             s = s[: match.start()] + s[match.end():]
     s = re.sub(_GROUP_SPACES, "", s.strip().removeprefix("+"))
+    if "?" in s:
+        s = re.sub(_LOST_GROUP_SPACE, "", s)
     suffix = s[-1:] if s[-1:] in ("k", "m") else ""
     number = s[: len(s) - len(suffix)]
     if not number or not number.isascii() or number.strip("0123456789.,") or not any(c.isdigit() for c in number):

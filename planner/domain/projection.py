@@ -113,8 +113,10 @@ def projection(today: date, open_deals: Sequence[Opportunity], params: FunnelPar
 
     Every week after this one is judged against half the weekly goal (this week is partly over and
     shown, not judged). For the first dry week W, prospecting fills it only if it starts by W − C:
-    `prospect_by` is that day when it is today or later; otherwise `too_late` is set and
-    `pull_forward` names the In-the-Funnel deals expected after W, soonest first.
+    `prospect_by` is that day when it is today or later; otherwise `too_late` is set,
+    `pull_forward` names the In-the-Funnel deals expected after W, soonest first, and
+    `next_dry_week` is the first later dry week that prospecting can still reach (W2 − C is today
+    or later), with `next_prospect_by` = W2 − C. `dry_run` counts W and the dry weeks right after it.
     `placed` is `placements(today, open_deals, params)` when the caller has it already.
     """
     lead = lead_days(params)
@@ -156,12 +158,16 @@ def projection(today: date, open_deals: Sequence[Opportunity], params: FunnelPar
     weeks = tuple(
         WeekForecast(start + timedelta(weeks=i), wins[i], goal, with_quota[i], judged=i > 0) for i in range(count)
     )
-    first_dry = next((w.start for w in weeks if w.dry), None)
+    first_index = next((i for i, w in enumerate(weeks) if w.dry), None)
+    first_dry = None if first_index is None else weeks[first_index].start
     first_dry_quota = next((w.start for w in weeks if w.dry_with_quota), None)
-    prospect_by = None
+    prospect_by = next_dry = next_by = None
     too_late = False
+    dry_run = 0
     pull: tuple[int, ...] = ()
     if first_dry is not None:
+        while first_index + dry_run < count and weeks[first_index + dry_run].dry:
+            dry_run += 1
         by = first_dry - timedelta(days=lead)
         if by >= today:
             prospect_by = by
@@ -170,6 +176,10 @@ def projection(today: date, open_deals: Sequence[Opportunity], params: FunnelPar
             after = first_dry.toordinal() + 7
             pull = tuple(i for i, _ in sorted(((i, c) for i, c in closes.items() if c >= after),
                                               key=lambda item: (item[1], item[0])))
+            # The roller coaster's second dip: the first later dry week new prospects can still reach.
+            reach = today + timedelta(days=lead)
+            next_dry = next((w.start for w in weeks[first_index + 1:] if w.dry and w.start >= reach), None)
+            next_by = None if next_dry is None else next_dry - timedelta(days=lead)
     return Projection(
         weeks=weeks,
         first_dry_week=first_dry,
@@ -181,4 +191,7 @@ def projection(today: date, open_deals: Sequence[Opportunity], params: FunnelPar
         stale=stale_count,
         quota=quota,
         lead_days=lead,
+        dry_run=dry_run,
+        next_dry_week=next_dry,
+        next_prospect_by=next_by,
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from planner.domain.allocation import largest_remainder
+from planner.domain.allocation import largest_remainder, own_split
 from planner.domain.models import OPEN_BUCKETS, PRIORITY, Allocation, Bucket, Opportunity, TimeBlock, WeekPlan
 from planner.domain.projection import monday_of
 from planner.domain.status import valid_split
@@ -43,15 +43,20 @@ def week_plan(today: date, settings: Settings, allocation: Allocation, week_minu
     suggested = {b: allocation[b].percent for b in OPEN_BUCKETS}
     custom = valid_split(settings.user_split)
     split = custom if custom is not None else suggested
+    # The hours each bucket is given, exactly as the engine gives them (the suggestion's, or what
+    # the own split gives), never again from the rounded percentage: "33 %" of 15 h reads 5.0 h
+    # where the engine gives 4.93 h, and the reasons, the Funnel and the CLI say 4.9 h.
+    shares = own_split(custom, allocation) if custom is not None else allocation
+    planned = {b: shares[b].hours for b in OPEN_BUCKETS}
     week_start = monday_of(today)
-    blocks = _blocks(week_start, split, hours, _Day.of(settings))
+    blocks = _blocks(week_start, planned, hours, _Day.of(settings))
     return WeekPlan(
         week_start=week_start,
         hours=hours,
         suggested=suggested,
         split=split,
         is_custom=custom is not None,
-        planned_hours={b: split[b] * hours / 100 for b in OPEN_BUCKETS},
+        planned_hours=planned,
         logged_hours={b: week_minutes.get(b, 0) / 60 for b in OPEN_BUCKETS},
         blocks=_with_deals(blocks, tuple(deals), allocation.prospect_quota),
     )
@@ -80,9 +85,11 @@ class _Day:
         return self.lunch_end > self.lunch
 
 
-def _blocks(week_start: date, split: Mapping[Bucket, int], hours: float, day: _Day) -> tuple[TimeBlock, ...]:
+def _blocks(week_start: date, planned: Mapping[Bucket, float], hours: float, day: _Day) -> tuple[TimeBlock, ...]:
     total_slots = math.floor(hours * 60 / SLOT_MINUTES + 0.5)
-    per_bucket = largest_remainder([split[b] * total_slots / 100 for b in PRIORITY], total_slots)
+    given = sum(planned[b] for b in PRIORITY)
+    per_bucket = largest_remainder(
+        [planned[b] / given * total_slots if given > 0 else 0.0 for b in PRIORITY], total_slots)
     days: list[dict[Bucket, int]] = [{} for _ in range(WORKDAYS)]
     for bucket, slots in zip(PRIORITY, per_bucket, strict=True):
         for index, amount in enumerate(_spread(slots, [sum(d.values()) for d in days])):

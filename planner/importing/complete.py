@@ -111,6 +111,7 @@ def _complete(document: Mapping[str, Any], options: ImportOptions, existing_ids:
         except BadInput as error:
             problems.whole_file(f"prospecting activity {number}: {error}")
     settings = _settings(document.get("settings", {}), problems)
+    checkins = _checkins(document.get("checkins", []) or [], problems)
     problems.raise_if_any()
 
     plan = ImportPlan(source="a complete planner export (JSON)")
@@ -134,12 +135,13 @@ def _complete(document: Mapping[str, Any], options: ImportOptions, existing_ids:
             [f"the deals {shown}{' …' if len(clashing) > 5 else ''} are already in this database; import a complete "
              "export into an empty database (--db NEW.db), or use --update to update those deals"]
         )
-    plan.batch_extra = {"histories": histories, "prospecting": prospecting, "criteria": criteria}
+    plan.batch_extra = {"histories": histories, "prospecting": prospecting, "criteria": criteria, "checkins": checkins}
     if options.database_is_empty:
         plan.settings = settings
     elif settings:
-        plan.notices.append("the settings in the file were not applied: this database has deals and settings of its "
-                            "own (planner config)")
+        own = "this database has deals and settings of its own (planner config)"
+        plan.setting_notices.append((f"the settings in the file were not applied: {own}",
+                                     f"the settings in the file would not be applied: {own}"))
     return plan
 
 
@@ -272,6 +274,22 @@ def _criteria(raw: Any, problems: Problems) -> list[Criterion]:
         except BadInput as error:
             problems.whole_file(f"criterion {number}: {error}")
     return out
+
+
+def _checkins(raw: Any, problems: Problems) -> list[date]:
+    if not isinstance(raw, list):
+        problems.whole_file("'checkins' must be a list of days")
+        return []
+    days = []
+    for value in raw:
+        try:
+            day = _day(value, "check-in day")
+        except BadInput as error:
+            problems.whole_file(str(error))
+            continue
+        if day is not None:
+            days.append(day)
+    return days
 
 
 def _settings(raw: Any, problems: Problems) -> dict[str, str]:

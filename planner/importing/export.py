@@ -7,7 +7,8 @@ or a carriage return) is written with a leading apostrophe, the convention sprea
 same text.
 
 JSON holds everything: every deal with its buying influences, Money/Authority/Need, criteria met,
-moves and activities, the prospecting work logged on no deal, the settings and the criteria.
+moves and activities, the prospecting work logged on no deal, the settings, the criteria and the
+days of the check-in streak.
 `planner import` of that file into an empty database gives the same funnel.
 """
 
@@ -156,6 +157,7 @@ def complete_export(
     criteria: Sequence[Criterion],
     settings: Mapping[str, str],
     today: date,
+    checkins: Sequence[date] = (),
 ) -> dict[str, Any]:
     """Everything in the database as one JSON object (SPEC §4 "Export is complete")."""
     return {
@@ -166,6 +168,7 @@ def complete_export(
         "criteria": [{"id": c.id, "name": c.name, "kind": c.kind.value, "weight": c.weight} for c in criteria],
         "deals": [deal_record(h) for h in histories],
         "prospecting": [_activity(a) for a in prospecting],
+        "checkins": [day.isoformat() for day in checkins],
     }
 
 

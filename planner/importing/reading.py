@@ -67,6 +67,7 @@ def open_table(source: str | bytes | os.PathLike[str], *, sheet: str | None = No
     if isinstance(source, str):
         return _text_table(io.StringIO(source, newline=""), "UTF-8", [], source[:_SAMPLE])
     if isinstance(source, bytes):
+        _refuse_other_formats(source[:512])
         if source[:4] == b"PK\x03\x04":
             return _xlsx_table(io.BytesIO(source), sheet)
         return _bytes_table(lambda: io.BytesIO(source), len(source))
@@ -74,18 +75,31 @@ def open_table(source: str | bytes | os.PathLike[str], *, sheet: str | None = No
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
-            magic = handle.read(4)
+            magic = handle.read(512)
     except FileNotFoundError:
         raise BadInput(f"no such file: {os.fspath(source)}") from None
     except IsADirectoryError:
         raise BadInput(f"{os.fspath(source)} is a directory, not a file to import") from None
     except OSError as error:
         raise BadInput(f"cannot read {os.fspath(source)}: {error.strerror or error}") from None
-    if magic == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):
+    _refuse_other_formats(magic)
+    if magic[:4] == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):
         return _xlsx_table(path, sheet)
     if sheet is not None:
         raise BadInput("--sheet is for Excel workbooks (.xlsx); this file is text")
     return _bytes_table(lambda: path.open("rb"), size)
+
+
+def _refuse_other_formats(head: bytes) -> None:
+    """The old Excel format (.xls) and the web page some tools save under that name (a
+    Salesforce report's "Excel" export) are not tables this reads: say what to save instead."""
+    if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ImportProblem(["this is a workbook in Excel's old format (.xls): open it and save it as .xlsx or "
+                             "'CSV UTF-8', or export it from its tool as CSV, and import that"])
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
+        raise ImportProblem(["this file is a web page or XML, not a table (some tools save a report as an 'Excel' "
+                             "file this way): export it as CSV, or save it as .xlsx, and import that"])
 
 
 # --- text files ---------------------------------------------------------------------------------
@@ -293,7 +307,11 @@ def check_header(header: list[str], where: str = "line") -> None:
 
 # --- Excel workbooks ------------------------------------------------------------------------------
 
-_CURRENCY_IN_FORMAT = re.compile(r"\[\$([^\]-]+)(?:-[0-9A-Fa-f]+)?\]|\"([^\"]+)\"|([€$£¥₹])")
+# Excel's number formats: `[$€-407]`, `[$€-x-euro2]`, `[$USD] #,##0` name a currency in brackets
+# (`[$-409]` only a locale); `"€"` or a bare sign outside the brackets and quotes shows one.
+_BRACKETED_CURRENCY = re.compile(r"\[\$([^\]\-]*)(?:-[^\]]*)?\]")
+_BRACKETS = re.compile(r"\[[^\]]*\]")
+_SHOWN_CURRENCY = re.compile(r"\"([^\"]+)\"|([€$£¥₹])")
 
 
 def _xlsx_table(source, sheet: str | None) -> Table:
@@ -374,10 +392,17 @@ def _number(value: int | float) -> str:
 
 
 def _format_currency(number_format: str) -> str:
-    for match in _CURRENCY_IN_FORMAT.finditer(number_format):
-        text = next(g for g in match.groups() if g)
-        from planner.domain.parse import currency_of
+    """The currency a cell's number format shows, or "" (a format's first section is the one
+    for positive amounts)."""
+    from planner.domain.parse import currency_of
 
-        if currency_of(text.strip()) is not None:
-            return text.strip()
+    section = number_format.split(";", 1)[0]
+    for match in _BRACKETED_CURRENCY.finditer(section):
+        text = match.group(1).strip()
+        if text and currency_of(text) is not None:
+            return text
+    for match in _SHOWN_CURRENCY.finditer(_BRACKETS.sub("", section)):
+        text = next(g for g in match.groups() if g).strip()
+        if currency_of(text) is not None:
+            return text
     return ""

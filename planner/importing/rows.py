@@ -35,15 +35,16 @@ from planner.domain.parse import (
 from planner.errors import BadInput
 from planner.importing.dates import Undecided, decide, read_day
 from planner.importing.headers import (
-    ALIASES,
     COLUMNS,
     FIELDS,
     FOOTER,
     IGNORE,
     OPEN_STATUSES,
     STAGES,
+    known_header,
     normalise,
     truth,
+    without_qualifier,
 )
 from planner.importing.problems import ImportProblem, Problems, where_lines
 from planner.importing.reading import Table, check_header
@@ -120,6 +121,9 @@ class ImportPlan:
     settings: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # what was read how (shown with the summary)
+    # What the import does to the database's settings, said two ways: once it is done, and by a
+    # dry run, which changes nothing ("… is now EUR" / "… would become EUR").
+    setting_notices: list[tuple[str, str]] = field(default_factory=list)
     mapping: list[tuple[str, str]] = field(default_factory=list)  # header → what it became
     stage_map: list[tuple[str, Bucket, int]] = field(default_factory=list)  # value → bucket, rows
     kept_in_notes: list[str] = field(default_factory=list)
@@ -139,6 +143,7 @@ class ImportPlan:
             prospecting=tuple(self.batch_extra.get("prospecting", ())),
             criteria=tuple(self.batch_extra.get("criteria", ())),
             settings=dict(self.settings),
+            checkins=tuple(self.batch_extra.get("checkins", ())),
         )
 
 
@@ -191,7 +196,7 @@ def _field_of(name: str, options: ImportOptions) -> str | None:
         return None
     if key in options.maps:
         return options.maps[key]
-    found = ALIASES.get(key)
+    found = known_header(name)
     return found[0] if found else None
 
 
@@ -200,11 +205,25 @@ def _unescape(cell: str) -> str:
     return cell[1:] if cell[:1] == "'" and _ESCAPED_FORMULA.match(cell) else cell
 
 
-def _lossy(text: str) -> bool:
-    """A cell that is only question marks where text was: what an encoding that lacks its
-    characters leaves of a name (`??????`)."""
-    stripped = text.replace(" ", "")
-    return len(stripped) >= 2 and not stripped.strip("?")
+#: Fields that may hold a link to another page of a Notion workspace (a relation property).
+_LINKED = frozenset({"account", "contact", "source"})
+_NOTION_LINKS = re.compile(
+    r"\s*(?:(?P<title>[^,()]+?)\s*\(https?://(?:www\.)?notion\.(?:so|site)/[^)\s]*\)"
+    r"|(?P<path>(?:\.\./)?[^,]*?%20[0-9a-f]{32}\.md))\s*(?:,|$)"
+)
+_NOTION_FILE = re.compile(r"\s+[0-9a-f]{32}\.md$")
+_LOST_WORD = re.compile(r"(?:^|[^\w?])\?{2,}(?=$|[^\w?])")
+
+
+def _lossy(text: str, *, whole: bool = False) -> bool:
+    """Question marks where text was: what an encoding that lacks its characters leaves of a
+    name (`??????`, `??? «??????? ?????»`, `Ahmed ????`). A word of two or more question marks
+    and nothing else is one; `What??` is not. With `whole` (notes, where `??` may be meant),
+    only a cell of nothing but question marks, spaces and punctuation."""
+    letters = [ch for ch in text if ch.isalnum()]
+    if not letters:
+        return text.count("?") >= 2
+    return not whole and _LOST_WORD.search(text) is not None
 
 
 class _RowReader:
@@ -224,6 +243,8 @@ class _RowReader:
         self.positions, self.extras, self.mapping, self.unnamed = self._map_header(options)
         self.what = {f: self.header[p] for f, p in self.positions.items()}
         self.plain = not self.extras and not self.unnamed  # every cell is a field (the fast path)
+        # Where a line break can only come from a misplaced quote (see _swallowed).
+        self._one_line = frozenset(p for f, p in self.positions.items() if f != "notes")
         # Where each field is, for the per-row loop.
         self._texts = [(n, self.positions[n], limit, self.what[n]) for n, limit in _TEXT_LIMITS.items() if n in self.positions]
         self._dates = [(n, self.positions[n], self.what[n]) for n in _DATE_FIELDS if n in self.positions]
@@ -237,7 +258,9 @@ class _RowReader:
         self.lines: list[int] = []
         self.opps: list[Opportunity | None] = []
         self.update_of: dict[int, int] = {}  # index → id when the row updates a deal
-        self.recent: deque[tuple[int, int, list[str]]] = deque(maxlen=_FOOTER_WINDOW)  # (index, line, cells)
+        # (index, line, cells, whether a blank line came just before it)
+        self.recent: deque[tuple[int, int, list[str], bool]] = deque(maxlen=_FOOTER_WINDOW)
+        self._blank = False
         # decided from the whole file
         self.pending_days: list[tuple[int, str, str, Undecided]] = []  # index, field, raw, undecided
         self.pending_amounts: list[tuple[int, str]] = []  # index, raw
@@ -250,6 +273,9 @@ class _RowReader:
         self.stage_names: dict[str, str] = {}  # normalised → as written
         self.stage_used: Counter[tuple[str, Bucket]] = Counter()
         self.lossy: list[int] = []
+        self.no_stage: list[int] = []  # open deals the file does not place: they start Above the Funnel
+        self.lossy_example = ""
+        self.linked_example: tuple[str, str] | None = None  # a Notion link cell and the titles read from it
         self.first_line_of_id: dict[int, int] = {}
         self.opps_failed: set[int] = set()
         self._unmeasured: list[tuple[int, bool, bool]] = []  # won deals the cycle can't use: line, no first, no close
@@ -282,7 +308,7 @@ class _RowReader:
                 else:
                     candidates[target].append((-10, position))
                 continue
-            found = ALIASES.get(key)
+            found = known_header(name)
             if found is not None:
                 candidates[found[0]].append((found[1], position))
         for key in options.maps:
@@ -333,12 +359,14 @@ class _RowReader:
             return
         if len(cells) != width or not self.plain:
             if not any(cell.strip() for cell in cells):
+                self._blank = True
                 return  # blank lines and rows of empty cells, as spreadsheets leave them
             if len(cells) > width and any(cell.strip() for cell in cells[width:]):
                 self._keep(line, cells, None)
                 self.problems.add(line, f"{len(cells)} cells but the header names {width} columns")
                 return
         elif not any(cells):
+            self._blank = True
             return
         try:
             opp = self._read(line, cells, len(self.opps))
@@ -349,21 +377,32 @@ class _RowReader:
         self._keep(line, cells, opp)
 
     def _swallowed(self, cells: list[str]) -> bool:
-        """A quote closed far too late takes the rows after it into one cell: lines inside a cell
-        that each hold (almost) a whole row's delimiters. Notes with a comma or two never do."""
-        if self.width < 4 or self.table.kind != "csv":
+        """A quote closed too late takes the rows after it into one cell: lines inside a cell that
+        each hold (almost) a whole row's delimiters; or, in a field that is one line by nature
+        (a title, an account, an amount, a date — anything but the notes), a line after a line
+        break that holds a delimiter (a title typed over two lines in a spreadsheet has none).
+        Notes with a comma or two never count."""
+        if self.table.kind != "csv":
             return False
         for cell in cells:
             if "\n" in cell:
+                break
+        else:
+            return False  # nearly every row: no cell holds a line break
+        delimiter = self.table.delimiter
+        for position, cell in enumerate(cells):
+            if "\n" in cell:
                 inner = cell.split("\n")[1:]
-                delimiter = self.table.delimiter
+                if position in self._one_line and any(delimiter in text for text in inner):
+                    return True
                 rowlike = sum(1 for text in inner if text.count(delimiter) >= self.width - 1)
-                if rowlike >= 2:
+                if self.width >= 4 and rowlike >= 2:
                     return True
         return False
 
     def _keep(self, line: int, cells: list[str], opp: Opportunity | None) -> None:
-        self.recent.append((len(self.opps), line, cells))
+        self.recent.append((len(self.opps), line, cells, self._blank))
+        self._blank = False
         self.lines.append(line)
         self.opps.append(opp)
 
@@ -385,6 +424,8 @@ class _RowReader:
             raw = cells[position] if position < n else ""
             if raw[:1] == "'":
                 raw = _unescape(raw)
+            if ("notion.so/" in raw or ".md" in raw) and name in _LINKED:
+                raw = self._linked_titles(raw)
             if raw.isprintable():
                 text = raw.strip()
                 if len(text) > limit:
@@ -403,7 +444,9 @@ class _RowReader:
                     add(line, str(error))
                     failed = True
                     continue
-            if "?" in text and _lossy(text):
+            if "?" in text and _lossy(text, whole=name == "notes"):
+                if not self.lossy:
+                    self.lossy_example = text
                 self.lossy.append(line)
             fields[name] = text
         if not fields.get("title", True):
@@ -525,6 +568,24 @@ class _RowReader:
             self._check_id(line, index, opp_id)
         return opp
 
+    def _linked_titles(self, raw: str) -> str:
+        """A Notion relation as its export writes it (`Acme (https://www.notion.so/Acme-2e94…)`, or
+        `../Companies%20…/Acme%202e94….md`) → the titles of the pages it links (`Acme`)."""
+        titles = []
+        for part in _NOTION_LINKS.finditer(raw):
+            title = (part.group("title") or "").strip()
+            if part.group("path"):
+                from urllib.parse import unquote
+
+                title = _NOTION_FILE.sub("", unquote(part.group("path").rsplit("/", 1)[-1]))
+            titles.append(title)
+        if not titles or _NOTION_LINKS.sub("", raw).strip(" ,"):
+            return raw  # not only links: the text as it is
+        shown = ", ".join(titles)
+        if not self.linked_example:
+            self.linked_example = (raw, shown)
+        return shown
+
     def _extras(self, line: int, cells: list[str]) -> str:
         lines = []
         n = len(cells)
@@ -604,6 +665,7 @@ class _RowReader:
         if status_raw and status is None:
             self._unmapped(status_raw, line)
             return None
+        self.no_stage.append(line)
         return Bucket.ABOVE
 
     def _stage(self, raw: str) -> Bucket | object | None:
@@ -615,6 +677,12 @@ class _RowReader:
             return found
         if key in OPEN_STATUSES:
             return _OPEN
+        if raw.rstrip().endswith(")"):  # "Proposal Made (Sales)": the stage, then its pipeline
+            base = normalise(without_qualifier(raw))
+            if base and base != key:
+                found = self.options.stages.get(base) or STAGES.get(base)
+                if found is not None:
+                    return found
         return None
 
     def _unmapped(self, raw: str, line: int) -> None:
@@ -659,6 +727,9 @@ class _RowReader:
         self._check_currency(plan)
         self._finish_rows(plan)
         self.problems.raise_if_any()
+        self._no_stage_set = set(self.no_stage)
+        self._say_unplaced(plan)
+        self._say_linked(plan)
         self._warn(plan)
         plan.stage_map = sorted(((raw, b, n) for (raw, b), n in self.stage_used.items()), key=lambda x: -x[2])
         plan.kept_in_notes = [self.header[p] for p in self.extras]
@@ -666,20 +737,33 @@ class _RowReader:
 
     def _skip_footers(self, plan: ImportPlan) -> None:
         """Trailing rows that are a report's footer (totals, record counts, confidentiality and
-        copyright lines) are left out, and said so."""
+        copyright lines) are left out, and said so. Below a blank line, a footer may also hold
+        lines no pattern knows, one cell each (Salesforce writes the report's name above its
+        copyright line and the company's name under "Generated By"), when a known one is there."""
         title = self.positions["title"]
-        footers: list[tuple[int, int, list[str]]] = []
-        for index, line, cells in reversed(self.recent):
+        block: list[tuple[tuple[int, int, list[str]], bool, bool]] = []  # last row first: row, known, after a blank
+        for index, line, cells, after_blank in reversed(self.recent):
             filled = [c.strip() for c in cells if c.strip()]
             if not filled:
                 continue
             first = filled[0]
             title_text = cells[title].strip() if title < len(cells) else ""
             totals = not title_text and all(_numberish(c) for c in filled)
-            if (len(filled) <= 2 and FOOTER.match(first) and (not title_text or title_text == first)) or totals:
-                footers.append((index, line, cells))
+            known = (len(filled) <= 2 and FOOTER.match(first) is not None and (not title_text or title_text == first)) or totals
+            if known or len(filled) == 1:
+                block.append(((index, line, cells), known, after_blank))
                 continue
             break
+        footers = []
+        for row, known, _ in block:  # the known footer lines at the very end
+            if not known:
+                break
+            footers.append(row)
+        in_order = block[::-1]
+        for start, (_, _, after_blank) in enumerate(in_order):
+            if after_blank and any(known for _, known, _ in in_order[start:]):
+                footers = [row for row, _, _ in reversed(in_order[start:])]
+                break
         if not footers:
             return
         skipped = {line for _, line, _ in footers}
@@ -831,7 +915,10 @@ class _RowReader:
                 )
             return
         plan.settings["currency"] = currency
-        plan.notices.append(f"amounts are in {currency}: the database's currency is now {currency} (planner config currency)")
+        plan.setting_notices.append((
+            f"amounts are in {currency}: the database's currency is now {currency} (planner config currency)",
+            f"amounts are in {currency}: the database's currency would become {currency} (planner config currency)",
+        ))
 
     def _finish_rows(self, plan: ImportPlan) -> None:
         """The single close date (SPEC §4), the checks that need every date, new vs updated.
@@ -844,6 +931,10 @@ class _RowReader:
         lines = self.lines
         new = plan.new
         closed_column = "closed_on" in self.positions
+        # With no column for the day a deal closed, the one close date the file has (Notion's
+        # "Expected close date", kept up to the day a deal is won) is that day for won and lost rows.
+        expected_as_close = self._expected_as_close()
+        closed_from_expected: list[int] = []
         won = Bucket.WON
         for index, opp in enumerate(self.opps):
             if opp is None or (failed and index in failed):
@@ -856,6 +947,9 @@ class _RowReader:
                             opp = replace(opp, expected_close=close)
                     elif opp.closed_on is None:
                         opp = replace(opp, closed_on=close)
+            if expected_as_close and opp.closed_on is None and opp.expected_close is not None and not opp.bucket.is_open:
+                opp = replace(opp, closed_on=opp.expected_close)
+                closed_from_expected.append(lines[index])
             closed_on = opp.closed_on
             if closed_on is not None:
                 if opp.bucket.is_open:
@@ -865,7 +959,7 @@ class _RowReader:
                         continue
                     opp = replace(opp, closed_on=None)
                 elif opp.first_contact is not None and closed_on < opp.first_contact:
-                    add(lines[index], f"{self.what.get('closed_on') or self.what.get('close_date') or 'closed_on'} "
+                    add(lines[index], f"{self._close_column()} "
                                       f"{closed_on.isoformat()} is before {self.what['first_contact']} "
                                       f"{opp.first_contact.isoformat()}")
                     continue
@@ -875,13 +969,27 @@ class _RowReader:
                 plan.updates.append((opp, fields_set))
             else:
                 new.append(opp)
+        if closed_from_expected:
+            count = len(closed_from_expected)
+            plan.notices.append(
+                f"{self.what['expected_close']} is read as the day {count} won and lost deal{'s' if count != 1 else ''} "
+                f"closed ({where_lines(self.where, closed_from_expected)}): the file has no other close day"
+            )
+
+    def _expected_as_close(self) -> bool:
+        positions = self.positions
+        return "expected_close" in positions and "closed_on" not in positions and "close_date" not in positions
+
+    def _close_column(self) -> str:
+        what = self.what
+        return what.get("closed_on") or what.get("close_date") or what.get("expected_close") or "closed_on"
 
     def _fields_set(self) -> frozenset[str]:
         """The deal fields an updating row sets: those with a column in the file."""
         names = set(self.positions) - {"stage", "status", "won", "closed", "active", "currency", "id", "close_date"}
         if {"stage", "status", "won", "closed", "active", "bucket"} & set(self.positions):
             names.add("bucket")
-        if "close_date" in self.positions:
+        if "close_date" in self.positions or self._expected_as_close():
             names |= {"expected_close", "closed_on"}
         if "value" in names:
             names.discard("value")
@@ -890,12 +998,33 @@ class _RowReader:
             names.add("notes")
         return frozenset(names)
 
+    def _say_linked(self, plan: ImportPlan) -> None:
+        if self.linked_example is not None:
+            raw, titles = self.linked_example
+            plan.notices.append(f"links to Notion pages read as the pages' titles ({quoted(raw, 50)} → {quoted(titles, 40)})")
+
+    def _say_unplaced(self, plan: ImportPlan) -> None:
+        """Open deals the file gives no stage: where they go is said, never assumed in silence."""
+        unplaced = self._no_stage_set
+        lines = [line for i, line in enumerate(self.lines) if line in unplaced and self.opps[i] is not None]
+        if not lines:
+            return
+        count = len(lines)
+        they = f"these {count} open deals start" if count > 1 else "this open deal starts"
+        if not {"stage", "bucket"} & set(self.positions):
+            they = f"the {count} open deals start" if count > 1 else "the open deal starts"
+            plan.notices.append(f"no column says which stage the open deals are in (a stage or bucket): {they} Above "
+                                "the Funnel; --map 'Their header=stage' names such a column")
+        else:
+            column = self.what.get("stage") or self.what.get("bucket")
+            plan.notices.append(f"{where_lines(self.where, lines)}: {column} is empty: {they} Above the Funnel")
+
     def _warn(self, plan: ImportPlan) -> None:
         if self.lossy:
             plan.warnings.append(
-                f"{where_lines(self.where, self.lossy)}: text that is only question marks (like '??????'), as a save "
-                "in an encoding that lacks those characters leaves names: they come in as question marks; save the "
-                "sheet as 'CSV UTF-8' (or .xlsx) to keep them"
+                f"{where_lines(self.where, self.lossy)}: question marks where letters were (like "
+                f"{quoted(self.lossy_example, 40)}), as a save in an encoding that lacks those characters leaves names: "
+                "they come in as question marks; save the sheet as 'CSV UTF-8' (or .xlsx) to keep them"
             )
         no_first = [line for line, first, _ in self._unmeasured if first]
         no_close = [line for line, _, close in self._unmeasured if close]
@@ -906,15 +1035,23 @@ class _RowReader:
             if no_close:
                 why.append(f"no close day on {where_lines(self.where, no_close)}")
             count = len(set(no_first) | set(no_close))
+            ways = []
+            if no_first:
+                ways.append("--map 'Their header=first_contact'")
+            if no_close:
+                ways.append("--map 'Their header=close_date' (the day won and lost deals closed, the expected close "
+                            "of open ones)")
             plan.warnings.append(
                 f"the normal cycle can't be measured from {count} won deal{'s' if count != 1 else ''} "
-                f"({'; '.join(why)}): map the columns that hold those days with --map 'Their header=first_contact' "
-                "or --map 'Their header=closed_on'"
+                f"({'; '.join(why)}): map the columns that hold those days with {' or '.join(ways)}"
             )
         if self.detected_comma and self.options.database_is_empty and not self.options.decimal_comma_setting:
             plan.settings["decimal_comma"] = "on"
-            plan.notices.append("amounts are written with the decimal comma from now on (planner config decimal_comma off "
-                                "to change)")
+            plan.setting_notices.append((
+                "amounts are written with the decimal comma from now on (planner config decimal_comma off to change)",
+                "amounts would be written with the decimal comma from then on (planner config decimal_comma off to "
+                "change)",
+            ))
 
 
 def _numberish(text: str) -> bool:

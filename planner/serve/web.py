@@ -46,6 +46,9 @@ COOKIE_MAX_AGE = 30 * 24 * 3600
 QUIT_GRACE = 5.0  # seconds a tab's app gets to quit (and close the database) before it is terminated
 KILL_GRACE = 2.0  # then seconds before it is killed
 HEARTBEAT = 15.0  # a tab that vanished without closing (a phone asleep) is noticed within ~2 heartbeats
+#: Wrong tokens a minute from one connecting address, whatever X-Forwarded-For says: all the
+#: clients of a proxy together (each of them has the usual 5 of its own).
+PROXIED_LIMIT = 20
 
 _LOCKED = (
     "This planner is locked.\n"
@@ -75,7 +78,9 @@ def _client(request: web.BaseRequest) -> str:
     """Who is asking, for the wrong-token limit. Through a proxy on this machine (TLS, Tailscale)
     every request comes from loopback, so there the address the proxy added last to
     X-Forwarded-For counts (one a client wrote itself stands before it); from anywhere else that
-    header is ignored, so it cannot be used to dodge the limit."""
+    header is ignored. A client that reaches loopback itself (on this machine, or through an SSH
+    tunnel) can write any X-Forwarded-For, so the connection's own address has a limit of its own
+    too (`PROXIED_LIMIT`): changing the header gains no more guesses than that."""
     peer = request.remote or "unknown"
     forwarded = request.headers.get("X-Forwarded-For")
     if forwarded and is_loopback(peer):
@@ -185,6 +190,7 @@ class PlannerServer(Server):
         self.cookie_name = f"{COOKIE_PREFIX}{port}"
         self.connections = connections
         self.limiter = limiter or FailureLimiter()
+        self.proxied_limiter = FailureLimiter(PROXIED_LIMIT, self.limiter.window, clock=self.limiter.clock)
         self.sessions: set[PlannerAppService] = set()
         self.sockets: set[web.WebSocketResponse] = set()
         self.stopping = False
@@ -211,6 +217,7 @@ class PlannerServer(Server):
             return await handler(request)
 
         address = _client(request)
+        peer = request.remote or "unknown"
         query_token = request.query.get("token")
         authorization = request.headers.get(hdrs.AUTHORIZATION, "")
         bearer = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
@@ -220,6 +227,8 @@ class PlannerServer(Server):
             return self._refuse(401, _LOCKED)
 
         wait = self.limiter.retry_after(address)
+        if address != peer:  # forwarded: the connecting address (the proxy, or a forged header) has its own limit
+            wait = max(wait, self.proxied_limiter.retry_after(peer))
         if wait:
             # Over the limit: no token is even looked at until the address has waited.
             response = self._refuse(429, "Too many wrong tokens from this address: wait a minute.\n")
@@ -232,6 +241,8 @@ class PlannerServer(Server):
             good = _same(cookie, self.cookie_value)
         if not good:
             count = self.limiter.failed(address)
+            if address != peer:
+                self.proxied_limiter.failed(peer)
             log.warning(
                 "refused %s %s from %s: wrong %s (%d in the last minute)",
                 request.method, request.path, address, "token" if presented is not None else "cookie", count,

@@ -288,7 +288,8 @@ class Database:
         """Open `path`, creating an empty owner-only file when it is missing and `create` is true
         (`read_only`: never write, as for a backup being restored).
 
-        Refuses (DatabaseProblem, file untouched): a folder, FIFO, socket or device; a file that is
+        Refuses (DatabaseProblem, file untouched): a folder, FIFO, socket or device, as the file or as
+        its -wal, -shm or -journal (or a link there, `guard.check_companions`); a file that is
         not SQLite; a write-ahead log that belongs to another file (`guard.check_wal`); a schema
         holding anything the planner did not put there (`guard.check_schema`); a file whose first
         page or a table's first page cannot be read. On a full disk (SQLite cannot even map its
@@ -308,6 +309,7 @@ class Database:
         header = read_header(path)
         if header and (len(header) < 100 or not header.startswith(SQLITE_MAGIC)):
             raise not_a_database(path)
+        guard.check_companions(path)
         guard.check_wal(path, header)
 
         writable = not read_only and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)

@@ -311,6 +311,35 @@ def _checksum(data: bytes, big_endian: bool, seed: tuple[int, int]) -> tuple[int
     return s1, s2
 
 
+#: The files SQLite keeps beside a database: its write-ahead log, the log's index, a rollback journal.
+COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def check_companions(path: Path) -> None:
+    """Refuse (DatabaseProblem, before SQLite opens anything) a `-wal`, `-shm` or `-journal` beside
+    `path` that is anything but a regular file: SQLite opens them by name, so a FIFO there hangs it
+    (the journal is opened for reading at every open), a device or folder makes it fail with a
+    misleading I/O error, and a symbolic link would have it write the database's pages wherever the
+    link points. They sit beside the file SQLite opens, a link to the database being resolved first."""
+    import os
+    import stat
+
+    from planner.files import kind_of
+
+    real = Path(os.path.realpath(path))
+    for suffix in COMPANIONS:
+        companion = real.with_name(real.name + suffix)
+        try:
+            mode = os.lstat(companion).st_mode
+        except OSError:
+            continue  # missing (the usual case); a path the system refuses fails below, in SQLite's open
+        if not stat.S_ISREG(mode):
+            raise DatabaseProblem(
+                f"{companion} is {kind_of(mode)}, not a regular file, where SQLite keeps a file of its own beside the "
+                f"database, so {path} was not opened and nothing was changed; remove it (rm {companion}) and try again"
+            )
+
+
 def foreign_wal(path: Path) -> DatabaseProblem:
     return DatabaseProblem(
         f"the write-ahead log {path}-wal does not belong to database {path} (the database was replaced or "

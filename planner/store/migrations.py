@@ -10,6 +10,10 @@
   set where criteria were ticked; first contacts that version 2 filled in with the creation day
   for deals added straight into In or Best Few are cleared (they were never known). The step is
   `_migrate_2_to_3`, self-contained: renumber its key in MIGRATIONS if another version lands first.
+- version 4 (SPEC §3.2 residence): `move.censored` marks the stay a deal had in the bucket it was
+  added straight into (In or Best Few): its start is unknown, so its length is unknown (NULL) and it
+  is no finished stay. The step, `_migrate_3_to_4`, measures every stay again; `ix_move_unmeasured`
+  leaves censored stays out, so they are not taken for stays another tool left unmeasured.
 
 A new database is created from the SQLModel tables (`tables.py`, the schema of record). An older
 one is first copied to an owner-only backup next to it (its name says the old version and when),
@@ -20,6 +24,7 @@ does not.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +32,7 @@ from pathlib import Path
 from planner.errors import DatabaseProblem
 from planner.store.connection import Database, owner_only
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: The version-1 schema exactly as it shipped. Frozen history: never edit, only add migrations.
 V1_SCHEMA: tuple[str, ...] = (
@@ -123,10 +128,9 @@ UPDATE opportunity SET
 """
 
 
-#: Measure `move.stay_days`: the days since the deal's previous move (its creation day when no
-#: earlier move is kept), never negative; NULL for a creation move. `{where}` narrows the moves
-#: measured (one deal at run time, every deal when migrating or repairing).
-MEASURE_STAYS_SQL = """
+#: How version 2 measured `move.stay_days` (frozen history: the upgrade from version 1 runs it,
+#: before `move.censored` exists; the upgrade to version 4 then measures every stay again).
+MEASURE_STAYS_V2_SQL = """
 UPDATE move SET stay_days = measured.days
 FROM (
   SELECT m.id AS id,
@@ -134,15 +138,49 @@ FROM (
            julianday(LAG(m.at) OVER (PARTITION BY m.opportunity_id ORDER BY m.at, m.id)),
            julianday(o.created_on))) END AS days
   FROM move m JOIN opportunity o ON o.id = m.opportunity_id
-  {where}
 ) AS measured
 WHERE move.id = measured.id
 """
 
+#: Measure `move.stay_days`: the days since the deal's previous move (its creation day when no
+#: earlier move is kept), never negative; NULL for a creation move. A deal's first stay in In or
+#: Best Few (the bucket it was added straight into: no earlier move but its creation) began before
+#: the planner knew of it, on a day nobody recorded: it is *censored* (`censored` = 1), its length
+#: unknown (NULL), and no finished stay is counted from it (SPEC §3.2) — unless the deal's first
+#: contact is the day it was added (or later): it cannot have been In before it was first
+#: contacted, so that stay began the day it was added. A first stay Above began the day the deal
+#: was added, so it is measured. Only rows whose values change are written (so a move rewrites
+#: one row, and the stay_count triggers run once). `{where}` narrows the moves measured (one deal
+#: at run time, every deal when migrating or repairing); a deal's first contact changing changes
+#: whether its first stay is censored, so an edit of it measures the deal's stays again.
+MEASURE_STAYS_SQL = """
+UPDATE move SET stay_days = measured.days, censored = measured.censored
+FROM (
+  SELECT id, CASE WHEN censored = 1 THEN NULL ELSE days END AS days, censored FROM (
+    SELECT m.id AS id,
+           CASE WHEN m.from_bucket IS NULL THEN NULL ELSE MAX(0.0, julianday(m.at) - COALESCE(
+             julianday(LAG(m.at) OVER w), julianday(o.created_on))) END AS days,
+           CASE WHEN m.from_bucket IN ('in', 'best_few') AND LAG(m.from_bucket) OVER w IS NULL
+             AND NOT COALESCE(o.first_contact >= o.created_on, 0) THEN 1 ELSE 0 END AS censored
+    FROM move m JOIN opportunity o ON o.id = m.opportunity_id
+    {where}
+    WINDOW w AS (PARTITION BY m.opportunity_id ORDER BY m.at, m.id)
+  )
+) AS measured
+WHERE move.id = measured.id AND (move.stay_days IS NOT measured.days OR move.censored IS NOT measured.censored)
+"""
+
 #: Moves whose stay has not been measured (a database written by another tool): uses the partial
-#: index ix_move_unmeasured, so checking costs nothing when there are none.
+#: index ix_move_unmeasured, so checking costs nothing when there are none. A censored stay is
+#: measured: its length is known to be unknown.
 UNMEASURED_SQL = (
-    "SELECT 1 FROM move INDEXED BY ix_move_unmeasured WHERE stay_days IS NULL AND from_bucket IS NOT NULL LIMIT 1"
+    "SELECT 1 FROM move INDEXED BY ix_move_unmeasured "
+    "WHERE stay_days IS NULL AND from_bucket IS NOT NULL AND censored = 0 LIMIT 1"
+)
+#: `ix_move_unmeasured` as version 4 makes it (tables.py writes the same for a new database).
+UNMEASURED_INDEX_SQL = (
+    "CREATE INDEX ix_move_unmeasured ON move (opportunity_id) "
+    "WHERE stay_days IS NULL AND from_bucket IS NOT NULL AND censored = 0"
 )
 
 
@@ -208,7 +246,7 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     )
     conn.execute("CREATE TABLE checkin (\n\tday VARCHAR NOT NULL, \n\tPRIMARY KEY (day)\n)")
     conn.execute(DENORMALISE_SQL)
-    measure_stays(conn)
+    conn.execute(MEASURE_STAYS_V2_SQL)
 
 
 def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
@@ -230,6 +268,18 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
     # Summaries of version 2 that version 3 measures differently (made again at open, see below).
     for name in RETIRED_SUMMARY_INDEXES:
         conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
+    # Column type and index text match tables.py (checked by tests/store/test_migrations.py).
+    conn.execute("ALTER TABLE move ADD COLUMN censored BOOLEAN DEFAULT 0 NOT NULL")
+    conn.execute("DROP INDEX ix_move_unmeasured")
+    conn.execute(UNMEASURED_INDEX_SQL)
+    # Version 3 measured the first stay of a deal added straight into In or Best Few from the day it
+    # was added, as if it had entered the bucket then: five quick wins in a first week gave In a
+    # 3-day stay. Every stay is measured again; those become censored (no length, not counted), the
+    # stay_count triggers follow row by row, and every other stay keeps its length.
+    measure_stays(conn)
 
 
 #: The summary indexes a version-2 file may hold, exactly as version 2 made them (frozen history:
@@ -397,7 +447,7 @@ def ensure_summary_indexes(db: Database) -> None:
 
 
 #: version → the step that upgrades a database from that version to the next.
-MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
+MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}
 
 
 def create_schema(db: Database, version: int = SCHEMA_VERSION) -> None:
@@ -439,7 +489,7 @@ def backup_name(path: Path, version: int, now: datetime | None = None) -> Path:
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     candidate = path.with_name(f"{path.name}.schema{version}-{stamp}.bak")
     n = 1
-    while candidate.exists():
+    while os.path.lexists(candidate):  # anything there, a dangling link planted in a shared folder too
         n += 1
         candidate = path.with_name(f"{path.name}.schema{version}-{stamp}-{n}.bak")
     return candidate

@@ -422,7 +422,10 @@ class Repository:
             self._require(conn, opp.id)
             stored = {r[0] for r in conn.execute(
                 "SELECT criterion_id FROM opportunity_criterion WHERE opportunity_id = ?", (opp.id,))}
+            first = conn.execute("SELECT first_contact FROM opportunity WHERE id = ?", (opp.id,)).fetchone()[0]
             self._write_fields(conn, opp, reviewed=self._reviewed(conn, opp, stored))
+            if first != _day(opp.first_contact):
+                measure_stays(conn, opp.id)  # it can say when the deal's first stay began (censored or not)
             self._replace_influences(conn, opp.id, opp.influences)
             self._replace_met(conn, opp.id, opp.criteria_met)
 
@@ -485,6 +488,47 @@ class Repository:
             params.extend([pattern] * len(fields))
         with self._db.read() as conn:
             return self._load(conn, " AND ".join(where), tuple(params))
+
+    def closed_deals(self, *, outcome: Bucket | None = None, search: str = "",
+                     limit: int = 500) -> tuple[list[Opportunity], int]:
+        """Won and lost deals (or only `outcome`'s), the latest closed first, at most `limit` of
+        them; and how many match in all. `search` matches title, account, contact, lost reason,
+        source and notes (case-insensitive for ASCII)."""
+        buckets = [outcome.value] if outcome is not None else [Bucket.WON.value, Bucket.LOST.value]
+        # `+o.bucket`: read the table in one pass rather than through the bucket index, which
+        # would be a lookup per row for what is most of the table (3× faster with 100,000 closed).
+        where = [f"+o.bucket IN ({','.join('?' * len(buckets))})"]
+        params: list = list(buckets)
+        if search.strip():
+            pattern = _like(search.strip())
+            fields = ("title", "account", "contact", "lost_reason", "source", "notes")
+            where.append("(" + " OR ".join(f"o.{f} LIKE ? ESCAPE '\\'" for f in fields) + ")")
+            params.extend([pattern] * len(fields))
+        matching = " AND ".join(where)
+        order = "o.closed_on DESC, o.id DESC"
+        with self._db.read() as conn:
+            if search.strip():  # one pass counts the matches and keeps the latest
+                rows = conn.execute(f"SELECT o.id, count(*) OVER () FROM opportunity o WHERE {matching} "
+                                    f"ORDER BY {order} LIMIT ?", (*params, max(1, limit))).fetchall()
+                total = rows[0][1] if rows else 0
+            else:  # counted from the bucket index
+                rows = conn.execute(f"SELECT o.id FROM opportunity o WHERE {matching} ORDER BY {order} LIMIT ?",
+                                    (*params, max(1, limit))).fetchall()
+                total = conn.execute(f"SELECT count(*) FROM opportunity WHERE bucket IN "
+                                     f"({','.join('?' * len(buckets))})", buckets).fetchone()[0]
+            shown = [row[0] for row in rows[:max(0, limit)]]
+            if not shown:
+                return [], total
+            return self._load(conn, f"o.id IN ({','.join('?' * len(shown))})", tuple(shown), order=order), total
+
+    def closed_totals(self) -> dict[Bucket, tuple[int, int]]:
+        """Won and lost: (number of deals, their value in cents)."""
+        with self._db.read() as conn:
+            rows = conn.execute("SELECT bucket, count(*), coalesce(sum(value_cents), 0) FROM opportunity "
+                                "WHERE bucket IN ('won', 'lost') GROUP BY bucket").fetchall()
+        totals = {Bucket.WON: (0, 0), Bucket.LOST: (0, 0)}
+        totals.update({Bucket(bucket): (count, value) for bucket, count, value in rows})
+        return totals
 
     def open_deals(self) -> list[Opportunity]:
         with self._db.read() as conn:
@@ -816,6 +860,11 @@ class Repository:
         with self._db.write() as conn:
             conn.execute("INSERT OR IGNORE INTO checkin (day) VALUES (?)", (day.isoformat(),))
 
+    def checkin_days(self) -> list[date]:
+        """Every day the check-in was finished, oldest first (for the complete export)."""
+        with self._db.read() as conn:
+            return [date.fromisoformat(day) for (day,) in conn.execute("SELECT day FROM checkin ORDER BY day")]
+
     def checkin_streak(self, today: date) -> int:
         """Consecutive check-in days ending today, or yesterday when today's is not done yet."""
         with self._db.read() as conn:
@@ -940,6 +989,8 @@ class Repository:
                 raise Stale(current=deal)
             updated = replace(deal, **changes)
             self._write_fields(conn, updated, reviewed=self._reviewed(conn, updated, set(deal.criteria_met)))
+            if updated.first_contact != deal.first_contact:
+                measure_stays(conn, opp_id)  # it can say when the deal's first stay began (censored or not)
             if "influences" in changes:
                 self._replace_influences(conn, opp_id, updated.influences)
             if "criteria_met" in changes:
@@ -1194,6 +1245,8 @@ class Repository:
                 )
             if batch.settings:
                 conn.executemany("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", sorted(batch.settings.items()))
+            if batch.checkins:
+                conn.executemany("INSERT OR IGNORE INTO checkin (day) VALUES (?)", [(d.isoformat(),) for d in batch.checkins])
             return ImportResult(added=tuple(added) + tuple(ids), updated=tuple(updated))
 
     @staticmethod
@@ -1281,8 +1334,9 @@ class Repository:
         if sets:
             conn.execute(f"UPDATE opportunity SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
                          (*sets.values(), opp_id))
+        if bucket is not before or "first_contact" in sets:
+            measure_stays(conn, opp_id)  # a new stay, or a first contact saying when the first began
         if bucket is not before:
-            measure_stays(conn, opp_id)
             conn.execute(DENORMALISE_SQL + " WHERE id = ?", (opp_id,))
         if "influences" in fields:
             self._replace_influences(conn, opp_id, opp.influences)

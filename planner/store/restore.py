@@ -44,7 +44,7 @@ def kept_name(path: Path, now: datetime | None = None) -> Path:
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     candidate = path.with_name(f"{path.name}.before-restore-{stamp}.bak")
     n = 1
-    while candidate.exists():
+    while os.path.lexists(candidate):  # anything there, a dangling link planted in a shared folder too
         n += 1
         candidate = path.with_name(f"{path.name}.before-restore-{stamp}-{n}.bak")
     return candidate

@@ -128,7 +128,8 @@ class MoveTable(SQLModel, table=True):
         # created at open (migrations.SUMMARY_INDEXES, not a schema version).
         Index("ix_move_stays", "from_bucket", "to_bucket", "stay_days"),
         # Moves whose stay is not measured yet (written by another tool): found without a scan.
-        Index("ix_move_unmeasured", "opportunity_id", sqlite_where=text("stay_days IS NULL AND from_bucket IS NOT NULL")),
+        Index("ix_move_unmeasured", "opportunity_id",
+              sqlite_where=text("stay_days IS NULL AND from_bucket IS NOT NULL AND censored = 0")),
         {"sqlite_autoincrement": True},
     )
 
@@ -140,6 +141,10 @@ class MoveTable(SQLModel, table=True):
     # Schema version 2: the length in days of the stay in from_bucket that this move ended (time
     # since the deal's previous move), so the funnel's history is summed without a window function.
     stay_days: float | None = None
+    # Schema version 4 (SPEC §3.2): the stay this move ended is the deal's first, in the bucket it
+    # was added straight into (In or Best Few), so its start and length are unknown (stay_days NULL)
+    # and it is no finished stay (migrations.MEASURE_STAYS_SQL).
+    censored: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=text("0")))
 
 
 class SettingTable(SQLModel, table=True):

@@ -1,6 +1,6 @@
 """A TUI stopped by a signal leaves the terminal as it found it (SPEC §6 robustness).
 
-Python's default for SIGTERM and SIGHUP ends the process at once: Textual never leaves the
+Python's default for SIGTERM, SIGHUP and SIGQUIT ends the process at once: Textual never leaves the
 alternate screen nor restores the terminal's modes, and the user's shell is left unusable. While
 `exit_on_signals(app)` is active, those signals make the app exit the normal way instead (its
 driver restores the terminal, the database is closed); exit code 128 + the signal's number.
@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-#: The signals a terminal program is commonly stopped by: `kill`, a closed terminal window.
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+#: The signals a terminal program is commonly stopped by: `kill`, a closed terminal window, `kill -QUIT`
+#: (its default, a core dump, would leave the terminal in the alternate screen; Ctrl+\ sends no
+#: signal in the TUI's raw mode).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGQUIT") if hasattr(signal, name))
 
 
 @contextmanager

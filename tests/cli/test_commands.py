@@ -61,6 +61,29 @@ def test_adding_straight_into_best_few_warns_like_a_move_would(cli) -> None:
     assert deals(cli)[0]["bucket"] == "best_few"
 
 
+def test_add_reads_amounts_as_written_and_keeps_one_currency(cli) -> None:
+    """SPEC §4 "Amounts on input": `3.000` is refused with the reason until the decimal comma is
+    chosen; `1,5` is one and a half; the first amount that names a currency makes it the
+    database's, so a deal in another currency is refused rather than added up with it."""
+    refused = cli("add", "Audit", "--value", "3.000")
+    assert refused.code == 2 and refused.err_lines == [
+        "planner: --value '3.000' is ambiguous (a '.' before three digits may separate thousands): 3000 or 3.0? "
+        "write 3000 or 3.00, or choose the decimal comma (the decimal_comma setting, or --decimal-comma on import)"]
+    new_deal(cli, "Half", "--value", "1,5")
+    assert deals(cli)[0]["value"] == 1.5 and cli("config", "currency").out.strip() == "none"
+    euros = cli("add", "Relaunch", "--value", "18 500,00 €")
+    assert euros.code == 0 and euros.err_lines == [
+        "note: the database's currency is now EUR, the one this amount names: an amount in another currency is "
+        "refused (planner config currency to change it)"]
+    assert cli("config", "currency").out.strip() == "EUR"
+    dollars = cli("add", "Workshop", "--value", "$5,000")
+    assert dollars.code == 2 and "--value '$5,000' is in $, but this database keeps amounts in EUR" in dollars.err
+    assert cli("config", "decimal_comma", "on").code == 0
+    new_deal(cli, "Coaching", "--value", "3.000")
+    assert [d["value"] for d in deals(cli)] == [1.5, 18500, 3000]
+    assert "18.500 €" in cli("list").out
+
+
 def test_list_filters_by_bucket_and_open(cli) -> None:
     a = new_deal(cli, "A")
     b = new_deal(cli, "B", "--bucket", "in")
@@ -200,6 +223,35 @@ def test_a_deal_added_straight_into_in_has_no_first_contact_and_a_prospect_has_t
     assert by_id[above_id]["first_contact"] == TODAY
 
 
+def test_quick_wins_added_straight_into_in_do_not_collapse_in_the_funnels_stay(cli, monkeypatch) -> None:
+    # A consultant's first week: five deals that were already In the Funnel before the planner,
+    # added on Monday and won on Thursday. How long each had been In is unknown, so the In stay is
+    # not measured from them (it would read 3 days, and three open In deals would ask 42 h a week).
+    monkeypatch.setenv("PLANNER_TODAY", "2026-11-23")
+    quick = [new_deal(cli, f"Quick {n}", "--bucket", "in", "--value", "3000") for n in range(5)]
+    monkeypatch.setenv("PLANNER_TODAY", "2026-11-26")
+    for deal in quick:
+        assert cli("move", str(deal), "won").code == 0
+    for n in range(3):
+        new_deal(cli, f"Open {n}", "--bucket", "in")
+    status = json.loads(cli("status", "--json").out)
+    # the default stay, 0.45 × 60 = 27 days: 3 deals × 6 h × 7 / 27
+    assert status["allocation"]["in"]["demand_hours"] == 4.67
+    assert status["allocation"]["overloaded_hours"] == 0
+    assert "over ~27 days" in status["allocation"]["in"]["reason"]
+    # One added on the day of its first contact was In from that day: its stay is measured.
+    monkeypatch.setenv("PLANNER_TODAY", "2026-11-23")
+    met = new_deal(cli, "Met and qualified", "--bucket", "in", "--first-contact", "today")
+    monkeypatch.setenv("PLANNER_TODAY", "2026-11-26")
+    assert cli("move", str(met), "best_few").code == 0
+    from planner.domain.models import Bucket
+    from planner.store import open_repository
+
+    with open_repository(None) as repo:
+        in_ = repo.history().bucket(Bucket.IN)
+    assert (in_.stays, int(in_.median_dwell_days)) == (1, 3)  # 3 days and the time of day of the move
+
+
 def test_status_json_carries_the_quota_the_own_split_the_forecast_and_the_projection(cli) -> None:
     new_deal(cli, "Prospect", "--value", "1000")
     new_deal(cli, "Rollout", "--bucket", "in", "--value", "5000", "--close", "+3w")
@@ -246,6 +298,25 @@ def test_status_json_carries_the_quota_the_own_split_the_forecast_and_the_projec
     assert record["is_custom"] and record["underserved"] == ["best_few"]
     assert record["split"]["best_few"]["reason"].startswith("Best Few: your 5 %")
     assert record["split"]["best_few"]["suggested_reason"].startswith("Best Few: 1 deal")
+
+
+def test_a_dip_too_near_for_prospects_and_the_next_one_in_reach_through_the_command_line(cli) -> None:
+    # Today is Monday 23 November; C = 60 days. Nothing closes in the week of 30 November (too near
+    # for new prospects), nor in the week of 25 January (just over a cycle away).
+    for n, close in enumerate(("2026-11-26", "2026-12-09", "2026-12-16", "2026-12-23", "2026-12-30", "2027-01-06",
+                               "2027-01-13", "2027-01-20", "2027-02-03", "2027-02-10", "2027-02-17")):
+        new_deal(cli, f"Deal {n}", "--bucket", "in", "--close", close)
+    projection = json.loads(cli("status", "--json").out)["projection"]
+    assert (projection["first_dry_week"], projection["too_late"], projection["prospect_by"]) == (
+        "2026-11-30", True, None)
+    assert projection["dry_run_weeks"] == 1
+    assert (projection["next_dry_week"], projection["next_prospect_by"]) == ("2027-01-25", "2026-11-26")
+    human = cli("status").out
+    assert ("the first dry week new prospects can still reach is 2027-01-25: prospect by 2026-11-26 (keeping the "
+            "quota of 4 a "
+            "week fills it)") in human
+    [dry] = [line for line in human.splitlines() if "Expected wins fall below" in line]
+    assert dry.endswith("The first dry week new prospects can still reach is 2027-01-25: prospect by 2026-11-26")
 
 
 def test_status_json_schema(cli) -> None:
@@ -404,6 +475,25 @@ def test_export_then_import_into_a_fresh_database_round_trips(cli, tmp_path: Pat
     # The same file again would duplicate every deal: refused by id, nothing imported.
     again = cli("import", str(target), "--db", str(fresh))
     assert again.code == 2 and "lines 2–3: id 1 already exists" in again.err and "(also 2)" in again.err
+
+
+def test_a_complete_export_into_a_database_with_its_own_settings_says_they_stay(cli, tmp_path: Path) -> None:
+    """The file's settings are not applied over a database's own; a dry run says they would not be."""
+    new_deal(cli, "Theirs")
+    new_deal(cli, "Also theirs")
+    assert cli("config", "currency", "EUR").code == 0
+    export = json.loads(cli("export", "--format", "json").out)
+    export["deals"] = export["deals"][1:]  # only deal 2: the other database has a deal 1 of its own
+    target = tmp_path / "theirs.json"
+    target.write_text(json.dumps(export), encoding="utf-8")
+    mine = tmp_path / "mine.db"
+    new_deal(cli, "Mine", "--db", str(mine))
+    own = "this database has deals and settings of its own (planner config)"
+    dry = cli("import", str(target), "--dry-run", "--db", str(mine))
+    assert dry.code == 0 and dry.out.splitlines()[-1] == f"  the settings in the file would not be applied: {own}"
+    done = cli("import", str(target), "--db", str(mine))
+    assert done.code == 0 and done.out.splitlines()[-1] == f"  the settings in the file were not applied: {own}"
+    assert cli("config", "currency", "--db", str(mine)).out.strip() == "none"
 
 
 def test_export_json_by_flag_and_by_file_name(cli, tmp_path: Path) -> None:

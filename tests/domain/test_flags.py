@@ -88,7 +88,20 @@ def test_best_few_inflated_beyond_twice_what_the_goal_supports():
     assert "best_few_inflated" not in codes(flags_of(three))
     flag = only(flags_of(four), "best_few_inflated")
     assert flag.severity is Severity.WARNING and flag.opportunity_id is None
-    assert flag.message.startswith("4 deals in Best Few")
+    assert flag.message == ("4 deals in Best Few where your goal and history support about 1.5: move the ones "
+                            "that are not nearly sure back to In the Funnel")  # every one meets Best Few's conditions
+
+
+def test_best_few_inflated_names_the_deals_that_miss_a_best_few_condition_first():
+    deals = healthy_deals() + (
+        deal(4, Bucket.BEST_FEW, expected_close=day(10)),
+        deal(5, Bucket.BEST_FEW, expected_close=day(45), title="Far"),  # beyond half the cycle
+        deal(6, Bucket.BEST_FEW, expected_close=day(14), authority=False, title="Unsure", account="Acme"),
+        deal(7, Bucket.BEST_FEW, expected_close=day(-2), title="Slipped"),
+        deal(8, Bucket.BEST_FEW, expected_close=None, title="Undated"))
+    flag = only(flags_of(deals), "best_few_inflated")
+    assert flag.message.endswith("back to In the Funnel, first those that miss a Best Few condition — Far, "
+                                 "Unsure (Acme), Slipped and 1 more")
 
 
 # --- the deals themselves ----------------------------------------------------------------------
@@ -211,8 +224,18 @@ def test_a_dip_beyond_one_cycle_says_prospect_by_the_day_that_fills_it():
     deals = [d for d in healthy_deals() if d.id not in (16, 17, 18, 19, 20)]  # nothing after week 8
     flag = only(flags_of(deals), "dry_spell")
     # The week of 25 Jan 2027 is dry; a prospect found by 60 days earlier closes in time.
-    assert flag.message == ("Expected wins fall below half your weekly goal in the week of 2027-01-25: prospect by "
-                            "2026-11-26 to fill it — new prospects take about 60 days to close")
+    assert flag.message == ("Expected wins fall below half your weekly goal in the week of 2027-01-25 and the 4 "
+                            "weeks after it: prospect by 2026-11-26 to fill the first of them — new prospects take "
+                            "about 60 days to close")
+
+
+def test_after_a_dip_too_near_for_prospects_the_flag_gives_the_date_for_the_next_one():
+    deals = [d for d in healthy_deals() if d.id not in (2, 17, 18, 19, 20)]  # weeks 2 and 10–13 empty
+    flag = only(flags_of(deals), "dry_spell")
+    assert flag.message.startswith("Expected wins fall below half your weekly goal in the week of 2026-12-07, too "
+                                   "soon for new prospects to fill")
+    assert flag.message.endswith(". The first dry week new prospects can still reach is 2027-02-01: prospect by "
+                                 "2026-12-03")
 
 
 def test_own_split_that_gives_a_bucket_under_half_its_demand_is_flagged():
@@ -220,8 +243,22 @@ def test_own_split_that_gives_a_bucket_under_half_its_demand_is_flagged():
     found = flags_of(settings=mine)
     (flag,) = [f for f in found if f.code == "split_underserves"]
     # Best Few: 1 deal asks 1.6 h; 5 % of 15 h is 0.75 h.
-    assert flag.message.startswith("Your split gives Best Few 0.8 h a week (5 %), under half of the 1.6 h its 1 deal ask")
+    assert flag.message == ("Your split gives Best Few 0.8 h a week (5 %), under half of the 1.6 h its 1 deal asks: "
+                            "the suggestion gives it 1.6 h")
     assert "split_underserves" not in codes(flags_of())  # no own split: nothing to judge
+
+
+def test_in_an_overloaded_week_an_own_split_is_not_told_to_take_the_suggestion_that_gives_even_less():
+    # Worked example 2 of SPEC §3.3: 6 / 15 / 12 deals ask 48 h of a 15 h week; the suggestion
+    # gives Best Few 5.7 h and In 7.1 h. A 20/40/40 split gives each 6.0 h.
+    deals = [deal(i, bucket) for i, bucket in enumerate([Bucket.ABOVE] * 6 + [Bucket.IN] * 15 +
+                                                        [Bucket.BEST_FEW] * 12, start=1)]
+    found = flags_of(deals, settings=Settings(user_split={Bucket.ABOVE: 20, Bucket.IN: 40, Bucket.BEST_FEW: 40}))
+    by_bucket = {f.message.split(" ")[3]: f.message for f in found if f.code == "split_underserves"}
+    assert by_bucket["In"].endswith("under half of the 23.3 h its 15 deals ask: the suggestion gives it 7.1 h")
+    assert by_bucket["Best"].endswith(
+        "under half of the 18.7 h its 12 deals ask: the overloaded week lets the suggestion give it no more (5.7 h), "
+        "so fewer deals or more hours will fix it, not another split")
 
 
 def test_a_measured_cycle_far_from_the_setting_is_suspect():
@@ -307,3 +344,13 @@ def test_a_ready_deal_moves_into_best_few_without_a_word():
 @pytest.mark.parametrize("to", [Bucket.ABOVE, Bucket.WON, Bucket.LOST])
 def test_moving_back_up_or_closing_never_warns(to):
     assert move_warnings(deal(23, Bucket.IN, influences=()), to, TODAY, 60) == []
+
+
+def test_an_empty_funnel_is_told_when_prospecting_can_still_help_not_to_close_deals_it_does_not_have():
+    flag = only(flags_of([]), "dry_spell")
+    assert "close what you can sooner" not in flag.message
+    # The dip runs on for the whole horizon: its first 8 weeks are too near for new prospects.
+    assert "and the 12 weeks after it, too soon for new prospects to fill the first 8 (" in flag.message
+    # Every week is dry: the first one a cycle away is the one to prospect for, starting now.
+    assert flag.message.endswith("The first dry week new prospects can still reach is 2027-01-25: prospect by "
+                                 "2026-11-26")

@@ -101,6 +101,32 @@ def test_a_dip_beyond_one_cycle_gives_the_day_prospecting_must_start():
     assert not result.too_late and result.pull_forward == ()
 
 
+def test_after_a_dip_too_near_for_prospects_the_next_dip_they_can_reach_gets_its_date():
+    # Week 2 empties out (too late for new prospects), and so do weeks 10–13 (a cycle away).
+    deals = [d for d in healthy_deals() if d.id not in (2, 17, 18, 19, 20)]
+    result = project(deals, quota=4)
+    assert (result.first_dry_week, result.too_late, result.dry_run) == (week(2), True, 1)
+    assert result.next_dry_week == week(10)
+    assert result.next_prospect_by == week(10) - timedelta(days=60) >= TODAY
+    assert not result.week(week(10)).dry_with_quota  # 4 a week fill it
+    assert result.too_late_weeks == 1
+    # An empty funnel: one long dip, too near for new prospects only until a cycle from today.
+    empty = project([])
+    assert (empty.first_dry_week, empty.next_dry_week) == (week(1), week(9))
+    assert (empty.dry_run, empty.too_late_weeks) == (len(empty.weeks) - 1, 8)
+    # A later dip still inside one cycle is no better: nothing new prospects can reach.
+    near = [d for d in healthy_deals() if d.id not in (2, 12)]  # weeks 2 and 6 (4 January)
+    assert project(near).too_late and project(near).next_dry_week is None
+    # A dip that lasts: the dry weeks right after the first one are counted with it.
+    longer = [d for d in healthy_deals() if d.id not in (2, 10)]  # weeks 2 and 3
+    assert (project(longer).first_dry_week, project(longer).dry_run) == (week(2), 2)
+
+
+def test_a_dip_a_cycle_away_has_its_own_prospect_by_and_no_next_dip():
+    result = project([d for d in healthy_deals() if d.id not in (17, 18, 19, 20)])
+    assert result.prospect_by is not None and result.next_dry_week is None and result.dry_run == 4
+
+
 def test_the_second_series_keeps_prospecting_at_the_quota_from_today():
     deals = [d for d in healthy_deals() if d.id not in (17, 18, 19, 20)]
     result = project(deals, quota=4)

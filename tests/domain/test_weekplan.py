@@ -1,5 +1,6 @@
 """The week's plan (SPEC §2 Weekly plan): split, planned against logged hours, time blocks."""
 
+import math
 from collections import defaultdict
 from datetime import timedelta
 
@@ -7,7 +8,7 @@ import pytest
 from engine_builders import MONDAY, TODAY, counts
 from hypothesis import given, settings as hyp_settings, strategies as st
 
-from planner.domain.allocation import allocation, funnel_parameters
+from planner.domain.allocation import allocation, funnel_parameters, own_split
 from planner.domain.models import PRIORITY, Bucket, History
 from planner.domain.settings import Settings
 from planner.domain.weekplan import week_plan
@@ -31,7 +32,37 @@ def test_the_suggestion_is_the_plan_until_the_user_sets_a_split():
     plan = plan_for()
     assert plan.week_start == MONDAY and not plan.is_custom
     assert plan.split == plan.suggested == {Bucket.BEST_FEW: 19, Bucket.ABOVE: 42, Bucket.IN: 39}
-    assert plan.planned_hours[Bucket.ABOVE] == pytest.approx(0.42 * 15)
+    # The hours the engine gives (SPEC §3.3 worked example 1), not the rounded 42 % of 15 h (6.3 h).
+    assert plan.planned_hours == pytest.approx({Bucket.ABOVE: 6.325, Bucket.IN: 5.783, Bucket.BEST_FEW: 2.892},
+                                               abs=1e-3)
+
+
+@hyp_settings(max_examples=60, deadline=None)
+@given(above=st.integers(0, 25), in_=st.integers(0, 25), best_few=st.integers(0, 25),
+       hours=st.sampled_from([10, 12.5, 15, 20, 33]),
+       own=st.one_of(st.none(), st.tuples(st.integers(0, 100), st.integers(0, 100)).filter(lambda t: sum(t) <= 100)))
+def test_the_planned_hours_are_the_hours_each_reason_gives(above, in_, best_few, hours, own):
+    """One number for the hours a bucket is given: the Week's planned column, the Funnel, the CLI
+    and the reasons all show the engine's hours, never the rounded percentage × H again."""
+    settings = Settings(hours_per_week=hours)
+    if own is not None:
+        settings = Settings(hours_per_week=hours,
+                            user_split={Bucket.ABOVE: own[0], Bucket.IN: own[1], Bucket.BEST_FEW: 100 - sum(own)})
+    split = allocation(counts(above=above, in_=in_, best_few=best_few), funnel_parameters(settings, History()), settings)
+    plan = week_plan(TODAY, settings, split, {})
+    for bucket in OPEN:
+        shown = f"{plan.planned_hours[bucket]:.1f} h"
+        if own is None:
+            assert plan.planned_hours[bucket] == split[bucket].hours
+            assert f"{shown} given" in split[bucket].reason
+        else:
+            mine = own_split(settings.user_split, split)[bucket]
+            assert f"your {settings.user_split[bucket]} % = {shown}" in mine.reason
+    # The blocks are those hours in quarter hours, the week's total kept.
+    blocks = minutes_per_bucket(plan)
+    assert sum(blocks.values()) == round(hours * 4) * 15
+    for bucket in OPEN:
+        assert abs(blocks.get(bucket, 0) - plan.planned_hours[bucket] * 60) < 15
 
 
 def test_the_users_own_split_wins():
@@ -57,7 +88,7 @@ def test_blocks_fill_the_week_in_quarter_hours_monday_to_friday():
     assert sum(b.minutes for b in plan.blocks) == 15 * 60
     assert all(b.minutes % 15 == 0 and b.start_minute % 15 == 0 for b in plan.blocks)
     assert {b.day for b in plan.blocks} == {MONDAY + timedelta(days=i) for i in range(5)}
-    # 19/42/39 % of 60 quarter hours: 11.4 / 25.2 / 23.4 → 12 / 25 / 23 (the tie goes to Best Few, first)
+    # 2.892 / 6.325 / 5.783 h in 60 quarter hours: 11.57 / 25.3 / 23.13 → 12 / 25 / 23
     assert minutes_per_bucket(plan) == {Bucket.BEST_FEW: 180, Bucket.ABOVE: 375, Bucket.IN: 345}
 
 
@@ -104,10 +135,13 @@ def test_blocks_always_add_up_to_the_week_rounded_to_a_quarter_hour(hours, start
     mine = Settings(hours_per_week=hours, day_start_hour=start,
                     user_split={Bucket.ABOVE: above, Bucket.IN: in_ - above, Bucket.BEST_FEW: 100 - in_})
     plan = plan_for(mine)
-    assert sum(b.minutes for b in plan.blocks) == 15 * round(hours * 4)
+    slots = math.floor(hours * 4 + 0.5)  # the week to the nearest quarter hour, a half rounded up
+    assert sum(b.minutes for b in plan.blocks) == 15 * slots
     planned = minutes_per_bucket(plan)
     for bucket in OPEN:
-        assert abs(planned.get(bucket, 0) - plan.planned_hours[bucket] * 60) <= 15 + 1e-6
+        # Each bucket's blocks are its share of those quarter hours to within one: off its exact
+        # hours by at most one quarter hour plus its share of the week's own rounding (half of one).
+        assert abs(planned.get(bucket, 0) - plan.planned_hours[bucket] * 60) <= 15 + 7.5 + 1e-6
     assert all(0 <= b.start_minute and b.start_minute + b.minutes <= 24 * 60 for b in plan.blocks)
 
 

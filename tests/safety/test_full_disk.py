@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -88,6 +89,36 @@ def test_a_full_disk_still_lets_the_user_read_export_and_back_up(full_db, home):
     line = assert_one_line_error(planner(full_db, "add", "One more", home=home), 1, "full", "free some space")
     assert "input/output" not in line
     assert fingerprint(full_db) == before
+
+
+def test_a_file_that_needs_a_write_before_use_opens_read_only_on_a_full_disk(small_disk, home):
+    """A backup copied into place is in rollback-journal mode (and carries moves another tool wrote
+    without their stays): opening it switches it to write-ahead logging and measures them, writes
+    a full disk refuses. That used to lock the user out ("the disk is full, so nothing was
+    changed") for every command, reading included; now it opens read-only like any other."""
+    source = make_database(home, *TWENTY)
+    backup = home / "backup.db"
+    assert planner(source, "backup", "-o", str(backup), home=home).code == 0
+    con = sqlite3.connect(backup)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    con.execute("INSERT INTO move (opportunity_id, from_bucket, to_bucket, at) VALUES (1, 'above', 'in', '2026-11-20T10:00:00Z')")
+    con.commit()
+    con.close()
+    db = small_disk / "planner.db"
+    shutil.copyfile(backup, db)
+    os.chmod(db, 0o600)
+    fill(small_disk)
+    before = fingerprint(db)
+    listed = planner(db, "list", home=home)
+    assert listed.code == 0, listed.err
+    assert all(t in listed.out for t in TWENTY) and "full" in listed.err
+    other = home / "other-disk"
+    other.mkdir()
+    assert planner(db, "backup", "-o", str(other / "copy.db"), home=home).code == 0
+    assert planner(other / "copy.db", "list", home=home).out.count("Deal ") == 20
+    assert_one_line_error(planner(db, "add", "One more", home=home), 1, "full", "free some space")
+    assert fingerprint(db) == before
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "planner.db"]
 
 
 def test_with_room_again_everything_works_as_before(full_db, home):

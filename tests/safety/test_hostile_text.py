@@ -123,6 +123,19 @@ def test_an_error_naming_a_hostile_path_is_one_clean_line(home):
     assert not forbidden_in(run.err) and "owned" not in run.err
 
 
+def test_a_file_named_with_a_line_break_is_named_on_one_line(hostile_db, home):
+    """`export -o`, `backup -o`, `plan --ics` and `restore` say where they wrote on one line, with
+    no escape, whatever the file is called (a name may hold a line break or an escape sequence)."""
+    name = f"deals\n{TITLE_SEQ}x"
+    for command, target in ((["export", "-o"], home / f"{name}.csv"), (["backup", "-o"], home / f"{name}.db"),
+                            (["plan", "--ics"], home / f"{name}.ics"), (["restore"], home / f"{name}.db")):
+        run = planner(hostile_db, *command, str(target), home=home)
+        assert run.code == 0, run.err
+        said = [line for line in (run.out + run.err).splitlines() if "deals" in line]
+        assert said and all("x." in line for line in said), f"{command}: {run.out}{run.err}"
+        assert not forbidden_in(run.out + run.err) and "owned" not in run.out + run.err
+
+
 def test_machine_output_stays_exact_and_json_escapes_what_a_terminal_would_act_on(hostile_db, home):
     listed = planner(hostile_db, "list", "--json", home=home)
     assert listed.code == 0, listed.err
@@ -252,3 +265,50 @@ def test_text_functions_keep_real_scripts_and_emoji():
     assert shown_line("a\nb\tc") == "a b c"
     assert shown(hostile("x")) == "xfdp.exex C1"
     assert shown("Ac\u200dme") == "Acme"  # a joiner between ASCII letters only disguises
+
+
+def test_the_edit_form_on_planted_text_changes_only_what_the_user_types(hostile_db):
+    """The form shows planted text cleaned; that cleaning is not the user's change. Escape used to
+    ask "Discard your changes to this deal?" on a form nobody had touched, and saving a new value
+    rewrote every cleaned field (the other walk above pressed keys into that question instead of
+    the dialogs it meant to look at)."""
+    import asyncio
+
+    from planner.app import PlannerApp
+    from planner.ui.screens.deal import EditDealScreen
+    from planner.ui.screens.funnel import FunnelScreen
+
+    async def run() -> None:
+        app = PlannerApp(db=str(hostile_db))
+        async with app.run_test(size=(140, 45)) as pilot:
+            await pilot.pause()
+            await pilot.press("l", "l", "e")  # deal 1, in Best Few
+            await pilot.pause()
+            assert isinstance(app.screen, EditDealScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, FunnelScreen), f"escape on an untouched form opened {app.screen!r}"
+            await pilot.press("e")
+            await pilot.pause()
+            form = app.screen
+            assert isinstance(form, EditDealScreen)
+            form.query_one("#value").value = "2,500"
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, FunnelScreen)
+            await pilot.press("q")
+
+    before = _columns(hostile_db)
+    asyncio.run(run())
+    after = _columns(hostile_db)
+    assert after["value_cents"] == 250_000
+    assert {k: v for k, v in after.items() if k != "value_cents"} == {k: v for k, v in before.items() if k != "value_cents"}
+
+
+def _columns(db: Path) -> dict:
+    con = sqlite3.connect(db)
+    try:
+        con.row_factory = sqlite3.Row
+        return dict(con.execute("SELECT * FROM opportunity WHERE id = 1").fetchone())
+    finally:
+        con.close()

@@ -7,6 +7,7 @@ from a newer planner is refused untouched.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 from pathlib import Path
@@ -94,6 +95,29 @@ def test_upgrading_writes_a_complete_private_backup_first_and_keeps_every_row(ho
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
+
+
+def test_links_planted_under_the_coming_backup_names_neither_stop_the_upgrade_nor_are_followed(home):
+    """The pre-migration backup's name is predictable (the UTC second): in a shared folder someone
+    can plant links under the next minute's names, dangling or pointing at a file of theirs. The
+    upgrade used to stop there ("cannot write …: it is a symbolic link") on a name the user never
+    chose; now any name already taken is skipped, and no link is written through."""
+    from datetime import UTC, datetime, timedelta
+
+    db = make_v1_database(home / "planner.db")
+    theirs = home / "theirs.db"
+    theirs.write_bytes(b"")
+    now = datetime.now(UTC)
+    for second in range(120):
+        stamp = (now + timedelta(seconds=second)).strftime("%Y%m%dT%H%M%SZ")
+        os.symlink(theirs, home / f"planner.db.schema1-{stamp}.bak")
+        os.symlink(home / "nowhere", home / f"planner.db.schema1-{stamp}-2.bak")
+    run = planner(db, "list", home=home)
+    assert run.code == 0, run.err
+    assert user_version(db) == SCHEMA_VERSION
+    [backup] = [p for p in backups(home) if not p.is_symlink()]
+    assert user_version(backup) == 1 and integrity(backup) == "ok"
+    assert theirs.read_bytes() == b"" and not (home / "nowhere").exists()
 
 
 def test_a_migration_killed_half_way_leaves_the_old_database_whole_and_backed_up(home):

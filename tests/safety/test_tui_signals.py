@@ -43,7 +43,7 @@ def _read_until(master: int, wanted: bytes, seen: bytearray, timeout: float) -> 
     return True
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT], ids=["SIGTERM", "SIGHUP", "SIGQUIT"])
 def test_a_signal_makes_the_tui_leave_the_alternate_screen_and_exit(home, signum):
     import pty
 

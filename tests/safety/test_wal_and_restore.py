@@ -211,6 +211,27 @@ def _newer(home: Path) -> Path:
     return p
 
 
+def _damaged_deep(home: Path) -> Path:
+    """Whole where the open-time probe looks (the schema, each table's first rows), damaged in a
+    page near the end of the file: only `PRAGMA integrity_check` finds it."""
+    (home / "dd").mkdir()
+    p = make_database(home / "dd", *TWENTY)
+    con = sqlite3.connect(p)
+    con.executemany(
+        "INSERT INTO activity (opportunity_id, kind, minutes, day, note, bucket) VALUES (1, 'call', 30, '2026-03-01', ?, 'above')",
+        [(f"note {i} " + "x" * 200,) for i in range(2000)],
+    )
+    con.commit()
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    data = bytearray(p.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    victim = (len(data) // page - 2) * page
+    data[victim : victim + 8] = b"\xff" * 8  # the page's b-tree header
+    p.write_bytes(bytes(data))
+    return p
+
+
 def _fifo(home: Path) -> Path:
     p = home / "backup.fifo"
     os.mkfifo(p)
@@ -230,6 +251,7 @@ BAD_SOURCES = {
     "missing": (lambda home: home / "nowhere.db", 2, "no such backup"),
     "not SQLite": (_not_sqlite, 1, "not a planner backup"),
     "damaged": (_damaged, 1, "damaged"),
+    "damaged deep inside": (_damaged_deep, 1, "damaged"),
     "planted trigger": (_planted, 1, "trigger wipe"),
     "newer schema": (_newer, 1, "newer version"),
     "a FIFO": (_fifo, 2, "FIFO"),
@@ -265,6 +287,43 @@ def test_a_fifo_planted_as_the_log_never_hangs_the_planner(home):
     run = planner(db, "restore", str(backup), home=home, timeout=20)
     assert run.code == 0, run.err
     assert not os.path.lexists(f"{db}-wal") and titles(db) == ["Backed up"]
+
+
+def _plant(kind: str, where: Path, victim: Path) -> None:
+    if kind == "FIFO":
+        os.mkfifo(where)
+    elif kind == "symbolic link":
+        os.symlink(victim, where)
+    else:
+        where.mkdir()
+
+
+@pytest.mark.parametrize("suffix", ["-journal", "-wal", "-shm"])
+@pytest.mark.parametrize("kind", ["FIFO", "symbolic link", "folder"])
+def test_anything_but_a_regular_file_beside_the_database_is_refused_before_sqlite_opens_it(home, suffix, kind):
+    """SQLite opens its companions by name: a FIFO planted as the -journal hung every command (the
+    journal is read at each open), one as the -shm gave "input/output error", a link as the -wal
+    or -shm could have had the database's pages written wherever it points. Through a link to the
+    database too: SQLite keeps them beside the file it resolves to."""
+    db = make_database(home, *TWENTY)
+    victim = home / "someone-elses.file"
+    victim.write_bytes(b"")
+    os.chmod(victim, 0o666)
+    _plant(kind, Path(f"{db}{suffix}"), victim)
+    os.symlink(db, home / "link.db")
+    before = fingerprint(db)
+    for target, command in ((db, ["list"]), (db, ["add", "x"]), (home / "link.db", ["log", "--kind", "call", "--minutes", "5"])):
+        run = planner(target, *command, home=home, timeout=20)
+        assert_one_line_error(run, 1, f"{db.name}{suffix}", "not a regular file", "nothing was changed")
+    assert fingerprint(db) == before
+    assert victim.read_bytes() == b""
+    # The way out the message gives: remove it; then everything is there.
+    if kind == "folder":
+        Path(f"{db}{suffix}").rmdir()
+    else:
+        os.unlink(f"{db}{suffix}")
+    run = planner(db, "list", home=home)
+    assert run.code == 0 and all(t in run.out for t in TWENTY)
 
 
 def test_restore_is_refused_while_another_planner_has_the_database_open(home):

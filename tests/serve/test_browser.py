@@ -1,6 +1,6 @@
 """`planner serve` in a real headless browser (issue 13): open the printed address, see the
-Funnel, press `a`, add a deal, find it in the database; the Week's iCal export arrives as a
-download and nothing is left on the server's disk.
+Funnel, press `a`, add a deal, find it in the database; the Week's iCal export and the palette's
+CSV export arrive as downloads and nothing is left on the server's disk.
 
 Debian's `chromium`, driven by Playwright with the system browser (no browser download). Skips,
 saying why, where either is missing; `.ci/run` installs chromium where apt-get is available.
@@ -99,10 +99,22 @@ def test_served_planner_in_a_headless_browser(start_server, tmp_path):
                 download = await asyncio.wait_for(downloads.get(), 15)
                 assert download.suggested_filename == "planner-week-2026-03-02.ics"
                 assert Path(await download.path()).read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+                # Every deal as CSV, from the palette: a download too, with the deal added above.
+                await page.keyboard.press("Control+p")
+                await wait_for_text(page, "Search for commands")
+                await page.keyboard.type("export deals as csv")
+                await wait_for_text(page, "Export deals as CSV")
+                await page.keyboard.press("Enter")
+                download = await asyncio.wait_for(downloads.get(), 15)
+                assert download.suggested_filename == "planner-export-2026-03-04.csv"
+                exported = Path(await download.path()).read_bytes()
+                assert exported.startswith(b"id,title,") and b"Deal from the browser" in exported
             finally:
                 await context.close()
 
     run(use_it())
     assert served.wait_for_app_processes(0) == []  # the closed tab ended its app
     assert served.stop() == 0
-    assert list(served.home.rglob("*.ics")) == []
+    assert list(served.home.rglob("*.ics")) == [] and list(served.home.rglob("*.csv")) == []
+    assert sorted(p.name for p in served.db.parent.iterdir() if p.suffix in (".csv", ".ics")) == []

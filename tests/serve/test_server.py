@@ -157,6 +157,17 @@ def test_wrong_tokens_are_rate_limited_per_address(start_server):
             assert (await fetch(f"{served.url}?token=guess", headers=proxied))[0] == 401
         assert (await fetch(f"{served.url}?token={served.token}", headers=proxied))[0] == 429
         assert (await fetch(f"{served.url}?token={served.token}", headers={"X-Forwarded-For": "203.0.113.9"}))[0] == 303
+        # A client on loopback (or through an SSH tunnel) that writes a new X-Forwarded-For for each
+        # guess gets no more than 20 a minute from its connection's address all told.
+        tunnel = "127.0.0.3"
+        answers = [
+            (await fetch(f"{served.url}?token=guess", headers={"X-Forwarded-For": f"192.0.2.{n}"}, source=tunnel))[0]
+            for n in range(1, 23)
+        ]
+        assert answers == [401] * 20 + [429] * 2
+        fresh = {"X-Forwarded-For": "192.0.2.200"}
+        assert (await fetch(f"{served.url}?token={served.token}", headers=fresh, source=tunnel))[0] == 429
+        assert (await fetch(f"{served.url}?token={served.token}", source="127.0.0.4"))[0] == 303
 
     run(check())
     assert "wrong token (5 in the last minute)" in served.output()

@@ -8,7 +8,7 @@ consultant's history, with and without the summary indexes.
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -36,19 +36,44 @@ def finished(left: str, entered: str) -> bool:
     return entered in ("won", "lost") or RANK.get(entered, -1) > RANK.get(left, 3)
 
 
+def instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def known_stays(path: list[tuple], created: str, first: str | None) -> list[tuple[str, str, float]]:
+    """(bucket left, bucket entered, days) of each stay whose start is known, from the deal's moves
+    in order: a stay starts at the move before it (the day the deal was added when none is kept).
+    The first stay of a deal added straight into In or Best Few started on an unknown day before
+    the planner knew of it (censored), unless its first contact is the day it was added or later."""
+    out = []
+    previous = instant(f"{created}T00:00:00Z")
+    first_stay = True
+    for left, entered, at in path:
+        if left is not None:
+            censored = first_stay and left in ("in", "best_few") and not (first and first >= created)
+            if not censored:
+                out.append((left, entered, max(0.0, (instant(at) - previous).total_seconds() / 86400)))
+            first_stay = False
+        previous = instant(at)
+    return out
+
+
 def every_row(path: Path) -> dict:
     """The history as SPEC §3.2 defines it, from every deal and move, in plain Python: the cycle
     over the 25 most recent measurable wins, one outcome per closed deal per bucket it went
-    through, and every finished stay."""
+    through, and every finished stay whose start is known (stays are measured here from the moves'
+    times, not read from the store)."""
     con = sqlite3.connect(path)
     try:
         deals = con.execute("SELECT id, bucket, first_contact, closed_on, created_on FROM opportunity").fetchall()
         moves: dict[int, list[tuple]] = {}
-        for opp_id, left, entered, stay in con.execute(
-                "SELECT opportunity_id, from_bucket, to_bucket, stay_days FROM move ORDER BY at, id"):
-            moves.setdefault(opp_id, []).append((left, entered, stay))
+        for opp_id, left, entered, at in con.execute(
+                "SELECT opportunity_id, from_bucket, to_bucket, at FROM move ORDER BY at, id"):
+            moves.setdefault(opp_id, []).append((left, entered, at))
     finally:
         con.close()
+    known = {opp_id: known_stays(moves.get(opp_id, []), created, first)
+             for opp_id, _, first, _, created in deals}
     wins = []
     passed = dict.fromkeys(OPEN, 0)
     failed = dict.fromkeys(OPEN, 0)
@@ -72,8 +97,8 @@ def every_row(path: Path) -> dict:
                     passed[b] += 1
                 failed[lost_from[0]] += 1
     recent = [days for _, _, days in sorted(wins, reverse=True)[:25]]
-    stays = {b: [stay for path in moves.values() for left, entered, stay in path
-                 if left == b and stay is not None and finished(left, entered)] for b in OPEN}
+    stays = {b: [stay for path in known.values() for left, entered, stay in path
+                 if left == b and finished(left, entered)] for b in OPEN}
     return {"cycles": recent, "measurable": len(wins), "passed": passed, "failed": failed, "stays": stays}
 
 
@@ -123,6 +148,65 @@ def test_medians_of_even_counts_are_the_mean_of_the_two_middle_values(repo):
     history = repo.history()
     assert (history.cycle_samples, history.median_cycle_days) == (4, 42.5)
     assert history.bucket(Bucket.BEST_FEW).median_dwell_days == 42.5
+
+
+def stays_of(repo) -> dict[str, tuple[int, float | None]]:
+    history = repo.history()
+    return {b.value: (history.bucket(b).stays, history.bucket(b).median_dwell_days) for b in OPEN_BUCKETS}
+
+
+def test_the_first_stay_of_a_deal_added_straight_into_in_or_best_few_is_censored(repo, db_path):
+    """SPEC §3.2 residence: a stay whose start is unknown is no finished stay. A deal added into In
+    or Best Few had been there for an unknown time; a deal added Above starts its stay that day;
+    every stay after a move the planner saw is measured."""
+    monday = date(2026, 3, 2)
+    on = lambda days: date.fromordinal(monday.toordinal() + days)  # noqa: E731
+    for n in range(5):  # quick wins of a first week: In for who knows how long, won on Thursday
+        repo.move(repo.add(Opportunity(title=f"quick {n}", bucket=Bucket.IN), on=monday), Bucket.WON, on=on(3))
+    sure = repo.add(Opportunity(title="introduction", bucket=Bucket.BEST_FEW), on=monday)
+    repo.move(sure, Bucket.WON, on=on(2))
+    assert stays_of(repo) == {"above": (0, None), "in": (0, None), "best_few": (0, None)}
+
+    prospect = repo.add(Opportunity(title="prospect", first_contact=monday), on=monday)
+    repo.move(prospect, Bucket.IN, on=on(10))  # Above from the day it was added: 10 days
+    repo.move(prospect, Bucket.BEST_FEW, on=on(30))  # In from a move the planner saw: 20 days
+    back = repo.add(Opportunity(title="back and forth", bucket=Bucket.IN), on=monday)
+    repo.move(back, Bucket.ABOVE, on=on(4))  # censored and not finished either: it moved back
+    repo.move(back, Bucket.IN, on=on(12))  # Above from the move back: 8 days
+    repo.move(back, Bucket.BEST_FEW, on=on(36))  # In again, from a seen move: 24 days
+    counts = stays_of(repo)
+    assert {b: n for b, (n, _) in counts.items()} == {"above": 2, "in": 2, "best_few": 0}
+    assert [round(m) for _, m in (counts["above"], counts["in"])] == [9, 22]
+
+    con = sqlite3.connect(db_path)
+    try:
+        censored = con.execute("SELECT count(*) FROM move WHERE censored = 1 AND stay_days IS NULL").fetchone()[0]
+        kept = dict(((f, t), n) for f, t, n in con.execute("SELECT from_bucket, to_bucket, n FROM stay_count"))
+    finally:
+        con.close()
+    assert censored == 7  # five quick wins, the introduction, the first stay of "back and forth"
+    assert kept.get(("in", "won"), 0) == 0 and kept.get(("best_few", "won"), 0) == 0
+
+
+def test_a_first_contact_on_the_day_a_deal_was_added_dates_its_first_stay(repo):
+    """A deal cannot be In before it was first contacted: added into In on the day of its first
+    contact (or learnt so later), its first stay began that day. A first contact before the day it
+    was added says nothing of when it entered In."""
+    monday = date(2026, 3, 2)
+    deal = repo.add(Opportunity(title="met and qualified", bucket=Bucket.IN, first_contact=monday), on=monday)
+    repo.move(deal, Bucket.BEST_FEW, on=date(2026, 3, 12))
+    assert stays_of(repo)["in"] == (1, pytest.approx(10, abs=1))
+    earlier = repo.add(Opportunity(title="met before", bucket=Bucket.IN, first_contact=date(2026, 2, 1)), on=monday)
+    repo.move(earlier, Bucket.BEST_FEW, on=date(2026, 3, 5))
+    assert stays_of(repo)["in"][0] == 1
+
+    state = repo.capture(earlier)
+    repo.edit_deal(earlier, {"first_contact": monday})  # learnt: it was met the day it was added
+    assert stays_of(repo)["in"][0] == 2
+    repo.edit_deal(deal, {"first_contact": None})  # cleared: its first stay is unknown again
+    assert stays_of(repo)["in"][0] == 1
+    repo.restore(state)  # undo puts the first contact back, and the stay is censored again
+    assert stays_of(repo)["in"][0] == 0
 
 
 def test_a_deal_closed_before_its_first_contact_is_not_a_cycle_sample(repo):
@@ -237,8 +321,8 @@ def derived_columns(path: Path) -> dict[int, tuple]:
 
 STEPS = st.lists(
     st.tuples(
-        st.sampled_from(["add", "add-in", "on", "skip", "back", "won", "lost", "reopen", "delete", "undo", "import",
-                         "sql-update", "sql-delete"]),
+        st.sampled_from(["add", "add-in", "add-best-few", "add-in-met-today", "first-contact", "on", "skip", "back",
+                         "won", "lost", "reopen", "delete", "undo", "import", "sql-update", "sql-delete"]),
         st.integers(min_value=0, max_value=50),
         st.integers(min_value=1, max_value=40),
     ),
@@ -258,13 +342,23 @@ def test_the_kept_counts_always_equal_the_moves_and_the_deals(tmp_path_factory, 
     with open_repository(str(path)) as repo:
         ids: list[int] = []
         captured = []
+        outside = False  # another program has rewritten moves
         for action, pick, days in steps:
             day = date.fromordinal(day.toordinal() + days)
             deal = ids[pick % len(ids)] if ids else None
             if action == "add" or deal is None:
                 ids.append(repo.add(Opportunity(title=f"deal {len(ids)}", first_contact=day), on=day))
-            elif action == "add-in":  # straight into In, first contact unknown
+            elif action == "add-in":  # straight into In, first contact unknown: its first stay is censored
                 ids.append(repo.add(Opportunity(title=f"deal {len(ids)}", bucket=Bucket.IN), on=day))
+            elif action == "add-best-few":  # straight into Best Few, first contact before it was added
+                ids.append(repo.add(Opportunity(title=f"deal {len(ids)}", bucket=Bucket.BEST_FEW,
+                                                first_contact=date.fromordinal(day.toordinal() - 20)), on=day))
+            elif action == "add-in-met-today":  # straight into In on the day of first contact: a known start
+                ids.append(repo.add(Opportunity(title=f"deal {len(ids)}", bucket=Bucket.IN, first_contact=day), on=day))
+            elif action == "first-contact":  # the first contact learnt (the day it was added) or cleared
+                current = repo.get(deal)
+                captured.append(repo.capture(deal))
+                repo.edit_deal(deal, {"first_contact": None if current.first_contact else current.created_on})
             elif action in ("on", "skip", "back", "won", "lost", "reopen"):
                 current = repo.get(deal).bucket
                 target = {"on": current.next(), "back": current.previous(),
@@ -288,6 +382,9 @@ def test_the_kept_counts_always_equal_the_moves_and_the_deals(tmp_path_factory, 
                 ids += repo.import_opportunities(
                     [Opportunity(title="imported", bucket=Bucket.WON, first_contact=day, closed_on=day)], on=day)
             elif action in ("sql-update", "sql-delete"):
+                if not outside:  # the planner's own writes so far give SPEC §3.2's numbers
+                    assert_as_every_row_says(repo.history(), path)
+                    outside = True
                 con = sqlite3.connect(path)
                 if action == "sql-update":
                     con.execute("UPDATE move SET stay_days = stay_days + 1, to_bucket = 'lost' WHERE id = "
@@ -300,9 +397,10 @@ def test_the_kept_counts_always_equal_the_moves_and_the_deals(tmp_path_factory, 
         live = derived_columns(path)
     assert kept_counts(path) == counted(path)
     assert kept_outcomes(path) == counted_outcomes(path)
-    if any(action.startswith("sql-") for action, _, _ in steps):
+    if outside:
         # Another program rewrote moves: the triggers kept the counts right (above), but the
-        # deals' derived columns, like entered_bucket_on, follow only the planner's own writes.
+        # deals' derived columns, like entered_bucket_on, follow only the planner's own writes
+        # (checked against every row up to the first such write).
         return
     # The columns kept move by move are those derived from the whole history.
     con = sqlite3.connect(path)
@@ -310,9 +408,16 @@ def test_the_kept_counts_always_equal_the_moves_and_the_deals(tmp_path_factory, 
     con.commit()
     con.close()
     assert derived_columns(path) == live
+    assert_as_every_row_says(history, path)
+
+
+def assert_as_every_row_says(history, path: Path) -> None:
+    """The history the store summarises is SPEC §3.2's, computed from every row in plain Python:
+    the cycle, one outcome per deal per bucket, and the finished stays whose start is known."""
     rows = every_row(path)
     assert history.cycle_samples == len(rows["cycles"]) and history.median_cycle_days == plain_median(rows["cycles"])
     for bucket in OPEN_BUCKETS:
         summary = history.bucket(bucket)
         assert (summary.passed, summary.failed) == (rows["passed"][bucket.value], rows["failed"][bucket.value])
         assert summary.stays == len(rows["stays"][bucket.value])
+        assert summary.median_dwell_days == pytest.approx(plain_median(rows["stays"][bucket.value]), abs=1e-3)

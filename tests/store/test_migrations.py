@@ -17,6 +17,7 @@ from planner.store.migrations import SCHEMA_VERSION
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 V1 = FIXTURES / "planner_v1.db"
 V2 = FIXTURES / "planner_v2.db"
+V3 = FIXTURES / "planner_v3.db"
 TABLES = ["activity", "criterion", "influence", "move", "opportunity", "opportunity_criterion", "setting"]
 
 
@@ -73,8 +74,8 @@ def test_upgrading_a_version_1_database_keeps_every_row_and_backs_it_up_first(v1
         assert repo.settings().hours_per_week == 20 and repo.settings().cycle_days == 45
 
     # Every old row is still there, unchanged (opportunity rows gained two columns at the end in
-    # version 2 and four in version 3, moves one).
-    gained = {"opportunity": 6, "move": 1}
+    # version 2 and four in version 3, moves one in version 2 and one in version 4).
+    gained = {"opportunity": 6, "move": 2}
     for table in TABLES:
         after = rows(v1_copy, table)
         if table in gained:
@@ -124,8 +125,9 @@ def test_upgrading_a_version_1_database_keeps_every_row_and_backs_it_up_first(v1
     assert len(list(v1_copy.parent.glob("*.bak"))) == 1
 
 
-def test_an_upgraded_database_has_exactly_the_shape_of_a_new_one(v1_copy: Path, v2_copy: Path, tmp_path: Path):
-    for old in (v1_copy, v2_copy):
+def test_an_upgraded_database_has_exactly_the_shape_of_a_new_one(v1_copy: Path, v2_copy: Path, v3_copy: Path,
+                                                                 tmp_path: Path):
+    for old in (v1_copy, v2_copy, v3_copy):
         with open_repository(str(old)):
             pass
     fresh = tmp_path / "fresh.db"
@@ -133,6 +135,7 @@ def test_an_upgraded_database_has_exactly_the_shape_of_a_new_one(v1_copy: Path, 
         pass
     assert shape(v1_copy) == shape(fresh)
     assert shape(v2_copy) == shape(fresh)
+    assert shape(v3_copy) == shape(fresh)
 
 
 @pytest.fixture
@@ -171,9 +174,15 @@ def test_a_version_2_database_is_upgraded_with_its_history_measured_again(v2_cop
     assert len(backups) == 1 and backups[0].stat().st_mode & 0o777 == 0o600
     assert {t: rows(backups[0], t) for t in TABLES} == before
 
-    # Every row is kept; opportunity rows gained the four columns of version 3 at the end.
+    # Every row is kept; opportunity rows gained the four columns of version 3 at the end, moves
+    # the one of version 4 (the Quick wins' first stays In are censored: no length).
     for table in TABLES:
         after = rows(v2_copy, table)
+        if table == "move":
+            quick = {r[0] for r in after if r[1] in (11, 12, 13) and r[2] is not None}
+            assert {r[0] for r in after if r[-1]} == quick and len(quick) == 3
+            assert [r[:-1] for r in after] == [(*r[:-1], None) if r[0] in quick else r for r in before[table]]
+            continue
         if table == "opportunity":
             after = [r[:-4] for r in after]
             # ... and only the first contacts version 2 made up are gone (Quick 1–3, Open best few).
@@ -203,6 +212,81 @@ def test_a_version_2_database_is_upgraded_with_its_history_measured_again(v2_cop
         con.close()
     assert derived == {1: ("above", "above", None), 10: ("above", "above", "in"), 11: ("in", "in", None),
                        16: ("best_few", "best_few", None)}
+
+
+@pytest.fixture
+def v3_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "v3" / "planner.db"
+    target.parent.mkdir()
+    shutil.copyfile(V3, target)
+    return target
+
+
+#: The moves of the v3 fixture that end a deal's first stay in the bucket it was added straight
+#: into, without a first contact on the day it was added (tests/fixtures/make_v3_database.py):
+#: "Back and forth" leaving In, the Introduction won from Best Few, Quick 1–5 won from In, and
+#: "Met before" leaving In. "Met and qualified" (move 27) was first contacted the day it was added.
+CENSORED_V3 = {4, 21, 22, 23, 24, 25, 26, 28}
+
+
+def test_the_v3_fixture_is_what_version_3_wrote():
+    con = sqlite3.connect(f"file:{V3}?mode=ro", uri=True)
+    try:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 3
+        # Version 3 measured the quick wins' first stay In from the day they were added: 3 days.
+        quick = con.execute("SELECT stay_days FROM move WHERE id BETWEEN 22 AND 26").fetchall()
+        assert [round(days) for (days,) in quick] == [3] * 5
+        assert dict(((f, t), n) for f, t, n in con.execute("SELECT * FROM stay_count"))[("in", "won")] == 5
+    finally:
+        con.close()
+
+
+def test_a_version_3_database_is_upgraded_with_its_censored_stays_left_out(v3_copy: Path):
+    """The first stay of a deal added straight into In or Best Few has no known start: version 4
+    leaves it out of the residence times (version 3 read In's median stay as 5 days from five quick
+    wins, so three open In deals asked 25.2 h of a 15 h week, 18.1 h overloaded)."""
+    before = {t: rows(v3_copy, t) for t in TABLES}
+    with open_repository(str(v3_copy)) as repo:
+        history = repo.history()
+        from planner.domain.status import analyse
+
+        status = analyse(repo.snapshot(date(2026, 3, 9)))
+
+    backups = list(v3_copy.parent.glob("planner.db.schema3-*.bak"))
+    assert len(backups) == 1 and backups[0].stat().st_mode & 0o777 == 0o600
+    assert {t: rows(backups[0], t) for t in TABLES} == before
+
+    # Every row is kept; moves gained `censored` at the end, and a censored stay has no length.
+    for table in TABLES:
+        after = rows(v3_copy, table)
+        if table == "move":
+            assert {r[0] for r in after if r[-1]} == CENSORED_V3
+            assert [r[:-1] for r in after] == [(*r[:-1], None) if r[0] in CENSORED_V3 else r for r in before[table]]
+            continue
+        assert after == before[table], table
+
+    # The stays left are the real ones: Above 10, 14, 12 days; In 20, 24, 30 and 7 (from the day
+    # "Met and qualified" was first contacted and added); Best Few 16 (won) and 12 (lost).
+    stays = {b: (history.bucket(b).stays, history.bucket(b).median_dwell_days) for b in (Bucket.ABOVE, Bucket.IN,
+                                                                                       Bucket.BEST_FEW)}
+    assert {b: n for b, (n, _) in stays.items()} == {Bucket.ABOVE: 3, Bucket.IN: 4, Bucket.BEST_FEW: 2}
+    assert [round(m) for _, m in stays.values()] == [12, 22, 14]
+    con = sqlite3.connect(v3_copy)
+    try:
+        kept = {(f, t): n for f, t, n in con.execute("SELECT * FROM stay_count") if n}
+    finally:
+        con.close()
+    assert kept == {("above", "in"): 3, ("in", "best_few"): 4, ("best_few", "won"): 1, ("best_few", "lost"): 1}
+
+    # Fewer than five finished stays In: the default 0.45 × 60 = 27 days, and the week fits.
+    assert status.parameters.residence_days[Bucket.IN].source == "default"
+    assert status.allocation[Bucket.IN].demanded_hours == pytest.approx(3 * 7 * 6 / 27)
+    assert status.allocation.overloaded_hours == 0
+
+    # Opening again migrates and measures nothing more.
+    with open_repository(str(v3_copy)):
+        pass
+    assert len(list(v3_copy.parent.glob("*.bak"))) == 1
 
 
 def test_the_denormalised_columns_equal_what_history_says_after_use(v1_copy: Path):

@@ -284,8 +284,9 @@ def test_history_numbers_from_a_hand_made_history(repo):
     assert round(above.median_dwell_days) == 6  # stays of 4, 6 and 10 days
     assert (in_.passed, in_.failed, in_.stays) == (1, 0, 1)  # C's move back up ended nothing
     assert round(in_.median_dwell_days) == 20
-    assert (best.passed, best.failed, best.stays) == (2, 0, 2)
-    assert round(best.median_dwell_days) == 6  # 5 and 7 days
+    # D's week in Best Few began before it was added (an unknown day): only A's 5 days are a stay.
+    assert (best.passed, best.failed, best.stays) == (2, 0, 1)
+    assert round(best.median_dwell_days) == 5
 
 
 def test_a_deal_that_skips_a_bucket_has_passed_it_and_a_move_back_is_no_outcome(repo):
@@ -563,9 +564,19 @@ def test_moves_written_by_another_tool_are_measured_when_the_database_opens(db_p
     with open_repository(str(db_path)) as repo:
         h = repo.history()
     assert h.bucket(Bucket.ABOVE) == expected.bucket(Bucket.ABOVE)
-    assert h.bucket(Bucket.IN).stays == 2  # both deals are still open: no outcome yet
-    assert h.bucket(Bucket.IN).median_dwell_days == pytest.approx((4.375 + 20) / 2)
+    # The script's deal was added straight into In: its stay there began on an unknown day before
+    # 1 February (censored, not a stay); its week in Best Few is measured.
+    assert (h.bucket(Bucket.IN).stays, h.bucket(Bucket.IN).median_dwell_days) == (1, pytest.approx(20))
     assert (h.bucket(Bucket.BEST_FEW).stays, h.bucket(Bucket.BEST_FEW).median_dwell_days) == (1, pytest.approx(7))
+    from planner.store.migrations import UNMEASURED_SQL
+
+    con = sqlite3.connect(db_path)
+    try:
+        assert con.execute("SELECT censored, stay_days FROM move WHERE opportunity_id = ? ORDER BY at",
+                           (other,)).fetchall() == [(1, None), (0, pytest.approx(7))]
+        assert con.execute(UNMEASURED_SQL).fetchone() is None  # a censored stay is not measured again at open
+    finally:
+        con.close()
 
 
 def test_two_instances_changing_different_settings_keep_both_changes(tmp_path):

@@ -80,14 +80,18 @@ async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
 
 
+def bar_rows(bar) -> list[str]:
+    """The top bar's rows at its width as it draws them: the screens, help and date, then the
+    latest change beside them when it fits, else wrapped on the rows under them."""
+    return [line.plain for line in bar.render().lines(bar.content_size.width)]
+
+
 def bar_says(app, said: str, screen=None) -> bool:
     """The latest change (`app.last_change`) holds `said`, and the top bar of `screen` (the current
-    one by default) shows it: whole, or from its start up to the "…" a short row ends it with."""
-    bar = str((screen or app.screen).query_one(".screen-bar").render())
+    one by default) shows it whole over its rows: nothing cut with "…"."""
     if said not in app.last_change:
         return False
-    if said in bar:
-        return True
-    shown = bar.split("✓ ", 1)[-1].split("✗ ", 1)[-1]
-    head, dots, _ = shown.partition("…")
-    return bool(dots) and len(head) >= 20 and said.startswith(head.rstrip())
+    rows = bar_rows((screen or app.screen).query_one(".screen-bar"))
+    if any("…" in row for row in rows):
+        return False
+    return " ".join(said.split()) in " ".join(" ".join(rows).split())

@@ -44,6 +44,8 @@ def check(lst: BucketList, deals: list[Opportunity]) -> None:
             assert deals[index].title in strip.text
         if offset < CARD_LINES:
             assert {s.style.meta.get("option") for s in strip if s.style and s.style.meta} == {index}
+        else:  # the rule under a card, drawn across the list
+            assert set(strip.text.strip()) == {"─"}, f"no rule under card {index}"
 
 
 async def test_random_changes_keep_the_cards_in_order_and_clickable():
@@ -89,6 +91,26 @@ async def test_random_changes_keep_the_cards_in_order_and_clickable():
         shown = {str(o.id): o.prompt.plain for o in lst.options}
         for d in deals:
             assert shown[str(d.id)].splitlines()[0].strip().endswith(d.title)
+
+
+async def test_the_rules_between_cards_come_back_after_a_filter_is_cleared():
+    """A filter hid the first and the last deal; clearing it brings them back, each with the rule
+    under it (the rules once stayed blank until the list was rebuilt)."""
+    app = ListApp()
+    async with app.run_test(size=(60, 40)) as pilot:
+        lst = app.query_one(BucketList)
+        deals = [deal(n) for n in range(1, 7)]
+        lst.show(deals, {}, TODAY)
+        await pilot.pause()
+        lst.show(deals[1:4], {}, TODAY)  # filtered: the first and the last two hidden
+        await pilot.pause()
+        check(lst, deals[1:4])
+        lst.show(deals, {}, TODAY)  # the filter cleared
+        await pilot.pause()
+        check(lst, deals)
+        lst.show([deals[5], *deals[:5]], {}, TODAY)  # re-sorted: the last card first
+        await pilot.pause()
+        check(lst, [deals[5], *deals[:5]])
 
 
 async def test_a_click_on_a_card_that_moved_up_opens_that_card():

@@ -53,3 +53,44 @@ async def test_in_a_terminal_the_same_helper_writes_through_the_one_writer(db, t
         with pytest.raises(BadInput, match="type a file path"):
             save_for_user(app, b"data", filename="x.ics", mime_type="text/calendar", target="  ", write=write)
 
+
+
+async def test_export_and_backup_from_the_palette_are_downloads_in_a_browser(db, tmp_path, monkeypatch):
+    """Served, the palette's CSV and JSON exports and the backup go to the browser as downloads:
+    no path is asked for and nothing is written next to the database or in the home folder."""
+    import json
+    import sqlite3
+
+    from planner.app import PlannerApp
+    from planner.ui.screens.today_forms import FormModal
+
+    seed(db)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(PlannerApp, "is_web", property(lambda app: True))
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    delivered: list[tuple[bytes, dict]] = []
+    app = PlannerApp(db)
+    app.deliver_binary = lambda file, **options: delivered.append((file.read(), options)) or "key"
+    async with app.run_test(size=(120, 40)) as pilot:
+        for title in ("Export deals as CSV", "Export everything as JSON", "Back up the database"):
+            [command] = [c for c in app.get_system_commands(app.screen) if c.title.startswith(title)]
+            await command.callback()
+            await pilot.pause()
+            assert not isinstance(app.screen, FormModal), title  # no server path to ask for
+    assert [options["save_filename"] for _, options in delivered][:2] == [
+        "planner-export-2026-03-04.csv", "planner-export-2026-03-04.json"
+    ]
+    (csv, csv_options), (whole, json_options), (backup, backup_options) = delivered
+    assert csv.startswith(b"id,title,") and b"Close 0" in csv and csv_options["mime_type"] == "text/csv"
+    assert "Cover 3" in json.dumps(json.loads(whole)) and json_options["mime_type"] == "application/json"
+    assert backup_options["save_filename"].startswith("p-backup-") and backup_options["save_filename"].endswith(".db")
+    copy = tmp_path / "downloaded.db"
+    copy.write_bytes(backup)
+    connection = sqlite3.connect(copy)
+    try:
+        assert connection.execute("SELECT count(*) FROM opportunity").fetchone() == (6,)
+    finally:
+        connection.close()
+    copy.unlink()
+    written = sorted(p.name for p in tmp_path.rglob("*"))
+    assert [name for name in written if name not in before and not name.startswith("p.db")] == []

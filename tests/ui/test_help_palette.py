@@ -26,7 +26,8 @@ def bound_there(screen, key: str, action: str) -> bool:
 
 
 async def open_each_screen(pilot):
-    """Yield (scope, screen) for the five screens and the deal details, each as the user opens it."""
+    """Yield (scope, screen) for the five screens, the deal details and the closed deals, each as
+    the user opens it."""
     app = pilot.app
     for mode, (key, _title) in SCREENS.items():
         await pilot.press(key)
@@ -35,6 +36,9 @@ async def open_each_screen(pilot):
     await pilot.press("1", "enter")  # the details of the selected deal
     await pilot.pause()
     yield "deal", app.screen
+    await pilot.press("escape", "c")  # the closed deals, over the Funnel
+    await pilot.pause()
+    yield "closed", app.screen
     await pilot.press("escape")
     await pilot.pause()
 
@@ -68,7 +72,7 @@ async def test_help_on_each_screen_lists_its_keys_first_and_only_keys_that_work_
             await pilot.press("escape")
             await pilot.pause()
             assert app.screen is screen
-    assert seen == {*SCREENS, "deal"}
+    assert seen == {*SCREENS, "deal", "closed"}
 
 
 async def test_d_means_done_on_today_and_delete_on_the_funnel_and_help_says_so(db):
@@ -83,6 +87,8 @@ async def test_d_means_done_on_today_and_delete_on_the_funnel_and_help_says_so(d
         await pilot.pause()
         funnel_help = app.screen.text()
         assert "Delete the selected deal" in funnel_help and "Mark the selected next action done" not in funnel_help
+        # The flag marks are explained where deals carry them (the Funnel), not on Today, which has none.
+        assert "Flag marks beside a deal" in funnel_help and "Flag marks beside a deal" not in today
 
 
 def palette_titles(app) -> list[str]:

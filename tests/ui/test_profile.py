@@ -263,3 +263,35 @@ async def test_this_weeks_own_hours_show_beside_the_normal_week(db):
         assert rows(app, "settings")["hours_per_week"][1:3] == ["15", "this week: 22 h"]
     with repository(db) as repo:
         assert repo.settings().hours_per_week == 15
+
+
+async def test_a_new_criterion_is_selected_so_the_next_keys_act_on_it(db):
+    """`a` pressed on the settings table: the new criterion gets the cursor and the focus, so the
+    next +, s and d change it and not the first row."""
+    from planner.app import PlannerApp
+
+    with repository(db) as repo:
+        repo.save_criterion(Criterion("Region", CriterionKind.DEMOGRAPHIC, 2))
+        repo.save_criterion(Criterion("Sector", CriterionKind.DEMOGRAPHIC, 2))
+    app = PlannerApp(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_profile(pilot)
+        assert app.screen.focused is table(app, "settings")
+        await pilot.press("a")
+        await fill(pilot, name="Values quality", kind="d", weight="1")
+        assert app.screen.focused is table(app, "criteria")
+        await pilot.press("plus", "plus", "s")
+        await pilot.pause()
+        with repository(db) as repo:
+            by_name = {c.name: (c.kind, c.weight) for c in repo.criteria()}
+        assert by_name == {
+            "Region": (CriterionKind.DEMOGRAPHIC, 2),
+            "Sector": (CriterionKind.DEMOGRAPHIC, 2),
+            "Values quality": (CriterionKind.PSYCHOGRAPHIC, 3),
+        }
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("j", "enter")  # "Delete it"
+        await pilot.pause()
+    with repository(db) as repo:
+        assert [c.name for c in repo.criteria()] == ["Region", "Sector"]

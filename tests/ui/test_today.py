@@ -64,7 +64,8 @@ async def fill(pilot, **values: str) -> None:
     """Type into the open form's fields (faster than a key per character; keeps any script),
     then press enter."""
     for name, value in values.items():
-        pilot.app.screen.query_one(f"#field-{name}").value = value
+        found = pilot.app.screen.query(f"#field-{name}")  # a form of today_forms
+        (found.first() if found else pilot.app.screen.query_one(f"#{name}")).value = value  # or a dialog
     await pilot.press("enter")
     await pilot.pause()
 
@@ -208,13 +209,20 @@ async def test_add_prospect_counts_toward_the_weeks_quota(db, ids):
         await open_today(pilot)
         select(app, "prospect-0")
         await pilot.press("p")
-        await fill(pilot, title="Brand audit 🎯", account="Zeta", due="tomorrow")
+        await pilot.pause()
+        dialog = app.screen
+        assert (dialog.query_one("#next").value, dialog.query_one("#due").value) == (
+            "Qualify: reach a buying influence", "tomorrow")  # the Funnel's add dialog, with a first step
+        dialog.query_one("#title").value = "Brand audit 🎯"
+        await pilot.press("tab", *"Zeta", "tab", "tab", *"Kim Ito", "enter")
+        await pilot.pause()
         quota = next(line for line in lines(app) if "new prospects this week" in line)
         assert "1 of" in quota  # the new prospect counts toward this week's quota
     with repository(db) as repo:
         added = [d for d in repo.list(Bucket.ABOVE) if d.title == "Brand audit 🎯"]
         assert len(added) == 1
-        assert (added[0].account, added[0].next_action_due) == ("Zeta", TODAY + timedelta(days=1))
+        assert (added[0].account, added[0].contact, added[0].next_action_due) == (
+            "Zeta", "Kim Ito", TODAY + timedelta(days=1))
         assert added[0].next_action  # a live deal starts with a next action
 
 

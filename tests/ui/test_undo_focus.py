@@ -31,6 +31,8 @@ async def test_undoing_a_won_deal_selects_it_again(db):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("l", "l", "w")
         await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
         screen = funnel(app)
         assert screen.selected is None
         await pilot.press("u")

@@ -7,6 +7,7 @@ week starts on Mon 2026-03-02).
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from textual.widgets import DataTable
@@ -352,3 +353,62 @@ async def test_small_terminal_scrolls_to_the_blocks(db):
         await pilot.press("escape")
         await pilot.pause()
         assert "Fri 06 Mar" in text_of(app, "#week-blocks")
+
+
+async def test_the_hours_a_bucket_is_given_read_the_same_on_every_screen(db, capsys):
+    """One number for a bucket's hours (SPEC §3.3): the demo's Best Few is given 3.83 h (26 % of
+    15 h, which is 3.9 h): the Funnel, the Week's planned column and reasons, `planner plan` and
+    `status --json` all say the engine's 3.8 h. Under the user's own split, its hours likewise."""
+    import json
+
+    from planner.app import PlannerApp
+    from planner.cli import run
+    from planner.demo import build_demo
+
+    with repository(db) as repo:
+        build_demo(repo, TODAY)
+    app = PlannerApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        allocation = app.core.status().allocation
+        given = {b: f"{allocation[b].hours:.1f} h" for b in (Bucket.BEST_FEW, Bucket.ABOVE, Bucket.IN)}
+        assert given[Bucket.BEST_FEW] == "3.8 h" and allocation[Bucket.BEST_FEW].percent * 15 / 100 == 3.9
+        for bucket, hours in given.items():
+            summary = str(app.screen.query_one(f"#col-{bucket.value} .bucket-summary").render())
+            assert f"{allocation[bucket].percent} % of your week · {hours}" in summary
+        await open_week(pilot)
+        rows = split_rows(app)
+        reasons = " ".join(text_of(app, "#week-reasons").split())
+        for bucket, hours in given.items():
+            assert rows[bucket.value][4] == hours, bucket
+            assert f"{hours} given" in reasons
+
+        await pilot.press("e")  # the user's own split: 30/40/30 of 15 h
+        await pilot.pause()
+        await fill(pilot, above="30", **{"in": "40"}, best_few="30")
+        rows = split_rows(app)
+        reasons = " ".join(text_of(app, "#week-reasons").split())
+        for bucket, percent, hours in ((Bucket.ABOVE, 30, "4.5 h"), (Bucket.IN, 40, "6.0 h"),
+                                       (Bucket.BEST_FEW, 30, "4.5 h")):
+            assert rows[bucket.value][4] == hours
+            assert f"your {percent} % = {hours}" in reasons
+        # The Funnel keeps the suggestion's share, said to be the suggestion's: the Week plans with yours.
+        await pilot.press("1")
+        await pilot.pause()
+        for bucket, hours in given.items():
+            summary = str(app.screen.query_one(f"#col-{bucket.value} .bucket-summary").render())
+            assert f"suggested {allocation[bucket].percent} % · {hours}" in summary
+
+    capsys.readouterr()
+    assert run(["--db", db, "plan", "--split", "suggested"]) == 0  # back to the suggestion
+    plan = capsys.readouterr().out
+    assert run(["--db", db, "plan", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert run(["--db", db, "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    for bucket, hours in given.items():
+        [row] = [line for line in plan.splitlines() if line.startswith(f"  {bucket.label} ")]
+        asked, planned, logged = re.findall(r"\d+\.\d h", row)
+        assert planned == hours, row
+        assert f"{hours} given" in plan
+        assert record["split"][bucket.value]["planned_hours"] == status["allocation"][bucket.value]["hours"]
+        assert f"{status['allocation'][bucket.value]['hours']:.1f} h" == hours

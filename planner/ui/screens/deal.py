@@ -224,9 +224,10 @@ def edit_deal(app: PlannerApp, deal: Opportunity) -> None:
         if not changes:
             app.notify("No changes to save")
             return
-        app.commit(lambda: app.core.edit(deal.id, changes, base=base))
+        app.commit(lambda: app.core.edit(deal.id, changes, base=base, currency=form.currency))
 
-    app.push_screen(EditDealScreen(deal, criteria, app.core.today, save))
+    form = EditDealScreen(deal, criteria, app.core.today, save)
+    app.push_screen(form)
 
 
 #: The fields the edit form shows and may change (bucket, closing and history are not among them).
@@ -433,11 +434,13 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
     def __init__(self, deal: Opportunity, criteria: list[Criterion], today: date,
                  save: Callable[[dict, Opportunity], None] | None = None) -> None:
         super().__init__()
-        self.deal = deal  # what the form was filled with: the changes are what differs from it
+        self.deal = deal  # what the form was filled with
+        self.shown = deal  # that deal as the form shows it (on_mount): the changes are what differs from it
         self.base = deal  # the deal the changes are made on (the deal as it is now, after a refusal)
         self.criteria = list(criteria)
         self.today = today
         self._save = save
+        self.currency = ""  # the currency the value was typed in, when the database has none yet
 
     def _field(self, label: str, input_id: str, value: str, placeholder: str = "") -> ComposeResult:
         with Horizontal(classes="field"):
@@ -494,6 +497,13 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
+        # What the form shows, read back as a save would: text another tool stored with escape
+        # sequences or invisible characters is shown cleaned, and that cleaning is not a change
+        # the user made (escape would ask to discard it; a save would rewrite every such field).
+        try:
+            self.shown = self.result()
+        except PlannerError:  # a stored value the form cannot read back: compare with the deal itself
+            self.shown = self.deal
 
     def value(self, input_id: str) -> str:
         return self.query_one(f"#{input_id}", Input).value
@@ -524,7 +534,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
         show_error(self, message)
 
     def result(self) -> Opportunity:
-        from planner.domain.parse import MAX_FIELD, MAX_NOTES, clean_text, clean_title, parse_date, parse_money
+        from planner.domain.parse import MAX_FIELD, MAX_NOTES, clean_text, clean_title, parse_date, parse_money_in
 
         def day(input_id: str, what: str) -> date | None:
             text = self.value(input_id).strip()
@@ -532,6 +542,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
 
         value = self.value("value").strip()
         style = self.app.core.snapshot().settings.money_style
+        cents, self.currency = parse_money_in(value, style) if value else (0, "")
         met = frozenset(
             c.id for c in self.criteria if self.query_one(f"#criterion-{c.id}", Checkbox).value
         )
@@ -540,7 +551,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
             title=clean_title(self.value("title")),
             account=clean_text(self.value("account"), MAX_FIELD, what="account"),
             contact=clean_text(self.value("contact"), MAX_FIELD, what="contact"),
-            value_cents=parse_money(value, decimal_comma=style.decimal_comma, currency=style.currency) if value else 0,
+            value_cents=cents,
             first_contact=day("first_contact", "first contact"),
             expected_close=day("expected_close", "expected close"),
             next_action=clean_text(self.value("next_action"), MAX_FIELD, what="next action"),
@@ -557,7 +568,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
 
     def changes(self, updated: Opportunity) -> dict:
         """The fields the user changed in the form, with their new values."""
-        return {f: getattr(updated, f) for f in EDITED_FIELDS if getattr(updated, f) != getattr(self.deal, f)}
+        return {f: getattr(updated, f) for f in EDITED_FIELDS if getattr(updated, f) != getattr(self.shown, f)}
 
     def action_save(self) -> None:
         try:
@@ -582,7 +593,7 @@ class EditDealScreen(ModalScreen[Opportunity | None]):
 
     def action_cancel(self) -> None:
         try:
-            unchanged = self.result() == self.deal
+            unchanged = self.result() == self.shown
         except PlannerError:
             unchanged = False
         if unchanged:

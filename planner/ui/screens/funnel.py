@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
@@ -25,8 +26,9 @@ from planner.domain.models import OPEN_BUCKETS, Bucket, Opportunity
 from planner.errors import PlannerError
 from planner.ui.actions import bindings
 from planner.ui.widgets.banner import FunnelBanner, ScreenBar
-from planner.ui.widgets.bucket_list import BucketColumn, BucketList, set_text
+from planner.ui.widgets.bucket_list import BucketColumn, BucketList
 from planner.ui.widgets.footer import PlannerFooter
+from planner.ui.widgets.hanging import Fitted
 
 if TYPE_CHECKING:
     from planner.app import PlannerApp
@@ -49,20 +51,28 @@ class FunnelScreen(Screen[None]):
         super().__init__(id="funnel")
         self.filter_text = ""
         self._seen_version = -1
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
         yield ScreenBar("funnel")
         yield Static("", id="funnel-status")
-        yield FunnelBanner("", id="banner")
+        yield FunnelBanner(id="banner")
         with Horizontal(id="buckets"):
             for bucket in OPEN_BUCKETS:
                 yield BucketColumn(bucket)
         yield PlannerFooter()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.refresh_data()
+        await self.query_one(PlannerFooter).compose_now()  # the keys in the first frame too
 
-    def on_screen_resume(self) -> None:
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Textual's own handler (Screen._on_screen_resume). On the first resume the
+        # screen was styled a moment ago, when it was mounted: Textual styles all of it again
+        # (~10 ms at start-up, before the first frame). Later resumes restyle as usual.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
         if self._seen_version != self.app.core.version:
             self.refresh_data()
 
@@ -97,12 +107,14 @@ class FunnelScreen(Screen[None]):
                 share=status.allocation.shares.get(bucket),
                 filtered=bool(needle),
                 money_style=snapshot.settings.money_style,
+                own_split=status.own_split is not None,
             )
         self.query_one(FunnelBanner).show_flags(status.flags, status.allocation)
-        set_text(
-            self.query_one("#funnel-status", Static),
-            _status_line(status, snapshot, read_only=core.read_only),
-        )
+        line = _status_line(status, snapshot, read_only=core.read_only)
+        widget = self.query_one("#funnel-status", Static)
+        if getattr(widget, "_shown_key", None) != line.plain_variants:
+            widget._shown_key = line.plain_variants
+            widget.update(line, layout=False)  # always one row
         self._repaint_now()
 
     def _repaint_now(self) -> None:
@@ -113,7 +125,7 @@ class FunnelScreen(Screen[None]):
         title got a frame of their own, a frame period (20–30 ms) after the change was on screen."""
         self.refresh_bindings()  # for everything else that listens
         footer = self.query_one(PlannerFooter)
-        if footer.is_mounted:
+        if footer.is_mounted and footer.composed:  # not composed: the screen's mount composes it
             with footer._context():  # as if run by the footer's own loop (it may recompose)
                 footer.bindings_changed(self)  # the deferred call then finds nothing to change
         for widget in self.walk_children():
@@ -164,6 +176,8 @@ class FunnelScreen(Screen[None]):
                 return deal.bucket.next() is not None or None
             if action == "move_back":
                 return deal.bucket.previous() is not None or None
+        if action == "warnings":
+            return self.query_one(FunnelBanner).can_show_more
         if action == "clear_filter":
             box = self._filter_box()
             return bool(self.filter_text) or (box is not None and box.has_focus)
@@ -199,6 +213,10 @@ class FunnelScreen(Screen[None]):
                     self.set_focus(lst)
                     self._repaint_now()
                     return
+
+    def action_warnings(self) -> None:
+        """The banner's next view: every flag whole (page by page on a short screen), then fewer."""
+        self.query_one(FunnelBanner).show_more()
 
     # --- filter -------------------------------------------------------------------------------
     def _filter_box(self) -> Input | None:
@@ -247,7 +265,8 @@ class FunnelScreen(Screen[None]):
         added: list[int] = []
 
         def add(draft: Opportunity) -> None:
-            change = self.app.commit(lambda: core.add(draft, bucket=bucket))  # an error keeps the dialog open
+            # an error keeps the dialog open
+            change = self.app.commit(lambda: core.add(draft, bucket=bucket, currency=modal.currency))
             if change.deal_id is not None:
                 added.append(change.deal_id)
 
@@ -255,7 +274,13 @@ class FunnelScreen(Screen[None]):
             if added:
                 self.select_deal(added[-1], bucket)
 
-        self.app.push_screen(AddDealModal(bucket, core.today, add), closed)
+        try:
+            criteria = core.criteria()
+        except PlannerError as error:
+            self.app.notify(str(error), severity="error")
+            return
+        modal = AddDealModal(bucket, core.today, add, criteria)
+        self.app.push_screen(modal, closed)
 
     def action_edit(self) -> None:
         deal = self.selected
@@ -283,8 +308,17 @@ class FunnelScreen(Screen[None]):
 
     def action_won(self) -> None:
         deal = self.selected
-        if deal is not None:
-            move_deal(self.app, deal, Bucket.WON)
+        if deal is None:
+            return
+        from planner.ui.screens.modals import WonModal
+
+        def won(answer: tuple) -> None:
+            closed_on, value_cents = answer
+            self.app.commit(lambda: self.app.core.won(deal.id, expected_from=deal.bucket, closed_on=closed_on,
+                                                      value_cents=value_cents, currency=modal.currency))
+
+        modal = WonModal(deal, self.app.core.today, won)
+        self.app.push_screen(modal)
 
     def action_lost(self) -> None:
         deal = self.selected
@@ -308,6 +342,11 @@ class FunnelScreen(Screen[None]):
             from planner.ui.screens.modals import set_next_action
 
             set_next_action(self.app, deal)
+
+    def action_closed(self) -> None:
+        from planner.ui.screens.closed import ClosedScreen
+
+        self.app.push_screen(ClosedScreen())
 
     def action_delete(self) -> None:
         deal = self.selected
@@ -334,20 +373,37 @@ def _agenda_order(deal: Opportunity):
     return (due is None, due.toordinal() if due else 0, deal.id or 0)
 
 
-def _status_line(status, snapshot, *, read_only: bool = False) -> Content:
+def _status_line(status, snapshot, *, read_only: bool = False) -> Fitted:
+    """The cycle, this week's prospects and hours: in full where there is room, shorter at 80
+    columns rather than losing the week's hours at the end."""
     alloc = status.allocation
-    parts: list[str | tuple[str, str]] = [("READ-ONLY: changes are refused   ", "bold $text-error")] if read_only else []
-    parts += [
-        ("Normal cycle ", "$text-muted"),
-        (f"{status.cycle.days:.0f} days", "bold"),
-        (f" ({status.cycle.description})", "$text-muted"),
-        ("   Prospects this week ", "$text-muted"),
-        (text.quota_progress(status.quota), "bold"),  # the engine's one quota
-        ("   Week ", "$text-muted"),
-        (text.whole_hours(alloc.hours_per_week), "bold"),
+    muted, bold = "$text-muted", "bold"
+    days = f"{status.cycle.days:.0f} days"
+    prospects = text.quota_progress(status.quota)  # the engine's one quota, worded once
+    week = text.whole_hours(alloc.hours_per_week)
+    own_week = snapshot.week_hours is not None
+    normal = text.whole_hours(snapshot.settings.hours_per_week)
+    over = text.hours(alloc.overloaded_hours) if alloc.overloaded_hours > 0.05 else ""
+    lead: list[tuple[str, str]] = [("READ-ONLY: changes are refused   ", "bold $text-error")] if read_only else []
+    full = [
+        ("Normal cycle ", muted), (days, bold), (f" ({status.cycle.description})", muted),
+        ("   Prospects this week ", muted), (prospects, bold),
+        ("   Week ", muted), (week, bold),
+        *([(f" this week (normal {normal})", muted)] if own_week else []),
+        *([(f" · overloaded by {over}", "bold $text-warning")] if over else []),
     ]
-    if snapshot.week_hours is not None:
-        parts.append((f" this week (normal {text.whole_hours(snapshot.settings.hours_per_week)})", "$text-muted"))
-    if alloc.overloaded_hours > 0.05:
-        parts.append((f" · overloaded by {text.hours(alloc.overloaded_hours)}", "bold $text-warning"))
-    return Content.assemble(*parts)
+    shorter = [
+        ("Normal cycle ", muted), (days, bold),
+        ("   Prospects this week ", muted), (prospects, bold),
+        ("   Week ", muted), (week, bold),
+        *([(f" this week (normal {normal})", muted)] if own_week else []),
+        *([(f" · overloaded by {over}", "bold $text-warning")] if over else []),
+    ]
+    shortest = [
+        ("Cycle ", muted), (days, bold),
+        (" · Prospects ", muted), (prospects, bold),
+        (" · Week ", muted), (week, bold),
+        *([(" (own)", muted)] if own_week else []),
+        *([(f", {over} over", "bold $text-warning")] if over else []),
+    ]
+    return Fitted(tuple(Content.assemble(*lead, *parts) for parts in (full, shorter, shortest)))

@@ -24,7 +24,8 @@ from textual.widgets import Static
 
 from planner.core import text
 from planner.core.text import money_whole as money  # totals in whole units
-from planner.domain.models import OPEN_BUCKETS, Insights, Parameter, Projection
+from planner.domain.models import OPEN_BUCKETS, Bucket, Forecast, Insights, Parameter, Projection
+from planner.domain.flags import late_part, weeks_after
 from planner.domain.parse import PLAIN_MONEY, MoneyStyle
 from planner.domain.text import shown_line
 from planner.ui.widgets.banner import ScreenBar
@@ -81,7 +82,8 @@ BUCKETS_NOTE = (
     "Moves on: the share of closed deals that went on past the bucket — further down the funnel or won, "
     "skipping it counts — rather than being lost from it (a move back up counts neither way). Measured "
     "once 5 deals have an outcome there; the count is in brackets. Median stay: finished stays, measured "
-    "from 5."
+    "from 5; a deal's first stay in the bucket it was added straight into is not one (it began on a day "
+    "before you added it), unless you added it on the day of its first contact."
 )
 
 
@@ -135,20 +137,24 @@ def goal_lines(data: Insights, today: date | None = None, money_style: MoneyStyl
         lines.append(Content.assemble(
             f"Value goal over those days: {money(f.goal_value_cents, money_style)}; the weighted forecast is ",
             (f"{share:.0%}", "bold"), " of it"))
-        style = "$text-success" if f.coverage >= min(f.rule_of_thumb, f.required_coverage) else "$text-error"
+        met = f.weighted_value_cents >= f.goal_value_cents
+        style = _coverage_style(f.coverage, f, met)
         lines.append(Content.assemble(
             "Coverage: ", (f"{f.coverage:.1f}×", f"bold {style}"),
             f" ({money(f.pipeline_cents, money_style)} open in the next {f.horizon_days} days against the goal's "
             f"{money(f.goal_value_cents, money_style)}) — the rule of thumb asks {f.rule_of_thumb:g}×, your own win rate "
             f"from Above ({win_rate:.0%}) asks {_ratio(f.required_coverage)}"))
+        lines += _coverage_note(f.coverage, f, met, "the weighted forecast meets")
     else:
-        style = "$text-success" if f.coverage_deals >= min(f.rule_of_thumb, f.required_coverage) else "$text-error"
+        met = f.expected_wins >= f.goal_wins
+        style = _coverage_style(f.coverage_deals, f, met)
         deals = sum(c.count for c in f.categories)
         lines.append(Content.assemble(
             "Coverage in deals: ", (f"{f.coverage_deals:.1f}×", f"bold {style}"),
             f" ({deals} open deal{'s' if deals != 1 else ''} against {f.goal_wins:.1f} wins wanted) — the rule of "
             f"thumb asks {f.rule_of_thumb:g}×, your own win rate from Above ({win_rate:.0%}) asks "
             f"{_ratio(f.required_coverage)}"))
+        lines += _coverage_note(f.coverage_deals, f, met, "the expected wins meet")
         lines.append(Content.styled(
             "Set goal_value_per_month (Profile, 5) to forecast and cover the goal in money.", "$text-muted"))
     if f.beyond_count:
@@ -162,6 +168,28 @@ def goal_lines(data: Insights, today: date | None = None, money_style: MoneyStyl
             f"{f.half_weight} deal{'s' if f.half_weight != 1 else ''} counted at half weight (close date passed, or "
             f"stale).", "$text-muted"))
     return Content("\n").join(lines)
+
+
+def _covered(coverage: float, f: Forecast) -> bool:
+    return coverage >= min(f.rule_of_thumb, f.required_coverage)
+
+
+def _coverage_style(coverage: float, f: Forecast, met: bool) -> str:
+    """Green when the coverage holds a rule; below both, red, unless the forecast weighted by each
+    deal's own chance already meets the goal (a warning, explained by `_coverage_note`)."""
+    if _covered(coverage, f):
+        return "$text-success"
+    return "$text-warning" if met else "$text-error"
+
+
+def _coverage_note(coverage: float, f: Forecast, met: bool, what: str) -> list[Content]:
+    """Coverage below both rules while the forecast meets the goal is no contradiction: the rules
+    ask for a pipeline to be won at the rate of new prospects, and most of this one is further down."""
+    if _covered(coverage, f) or not met:
+        return []
+    return [Content.styled(
+        f"Below both, yet {what} the goal: the rules count every deal as if it were a new prospect, and your open "
+        f"value sits further down the funnel, where more of it is won.", "$text-muted")]
 
 
 def _quota_clause(p: Projection) -> list[str | tuple[str, str]]:
@@ -187,26 +215,53 @@ def projection_sentence(data: Insights, today: date) -> Content:
         )
     weeks_away = max(0, (p.first_dry_week - today).days // 7)
     lead = p.lead_days or round(data.cycle.days)
+    after = p.dry_run - 1
+    them = late_part(p, " them" if after > 0 else " it").strip()
     parts: list[str | tuple[str, str]] = [
         ("First dry week (▲): ", "bold"),
         (f"the week of {text.long_date(p.first_dry_week)}", "bold $text-error"),
-        f" (in {weeks_away} week{'s' if weeks_away != 1 else ''}), below half your weekly goal. ",
+        f" (in {weeks_away} week{'s' if weeks_away != 1 else ''})"
+        + (f" and {weeks_after(after)}" if after > 0 else "")
+        + ", below half your weekly goal. ",
     ]
     if p.prospect_by is not None:
         parts += ["Prospect by ", (text.long_date(p.prospect_by), "bold"),
                   f" to fill it: new prospects take about {lead} days to close."]
     else:
-        parts.append((f"Too late for new prospects to fill it (about {lead} days to close): ", "$text-warning"))
+        parts.append((f"Too late for new prospects to fill {them} (about {lead} days to close)", "$text-warning"))
         names = [shown_line(name) for name in data.pull_forward_names[:3]]
+        in_play = any(c.count for c in data.forecast.categories if c.bucket is not Bucket.ABOVE)
         if names:
             more = len(p.pull_forward) - len(names)
-            parts.append("pull forward In the Funnel deals expected later — ")
+            parts.append(": pull forward In the Funnel deals expected later — ")
             parts.append(Content(", ".join(names) + (f" and {more} more" if more > 0 else "")))  # user text
             parts.append(".")
+        elif in_play:
+            parts.append(": no In the Funnel deal is expected later; close what you can sooner.")
         else:
-            parts.append("no In the Funnel deal is expected later; close what you can sooner.")
-    parts += _quota_clause(p)
+            parts.append(".")
+    # Too late, new prospects cannot reach the dip, with the quota or without: what they can still
+    # reach is the next dip.
+    parts += _next_dip_clause(p) if p.too_late else _quota_clause(p)
     return Content.assemble(*parts)
+
+
+def _next_dip_clause(p: Projection) -> list[str | tuple[str, str]]:
+    """After a dip too near for new prospects: the next dry week they can still reach (△)."""
+    if p.next_dry_week is None or p.next_prospect_by is None:
+        return []
+    parts: list[str | tuple[str, str]] = [
+        " The first dry week new prospects can still reach (△) is ",
+        (f"the week of {text.long_date(p.next_dry_week)}", "bold"),
+        ": prospect by ", (text.long_date(p.next_prospect_by), "bold")]
+    later = p.week(p.next_dry_week)
+    if later is not None and p.quota:
+        quota = f"{text.prospects(p.quota)} a week"
+        parts.append(f" — {quota} {'fill' if p.quota != 1 else 'fills'} it." if not later.dry_with_quota
+                     else f" — {quota} {'are' if p.quota != 1 else 'is'} not enough to fill it.")
+    else:
+        parts.append(".")
+    return parts
 
 
 def projection_note(data: Insights) -> Content:

@@ -1,5 +1,5 @@
-"""Small dialogs of the Funnel screen (SPEC §2, §5): add a deal, lost reason, log time, next
-action, confirm, and the `?` help.
+"""Small dialogs of the Funnel screen (SPEC §2, §5): add a deal, won (close day and final value),
+lost reason, log time, next action, confirm, and the `?` help.
 
 Every dialog parses what was typed with `planner.domain.parse` (the same rules as the CLI) and
 hands the result to its `apply` (a use case of the core, run through `PlannerApp.commit`). A
@@ -9,7 +9,7 @@ inside the dialog, which stays open with what was typed; `escape` closes it unch
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from planner.domain.models import ActivityKind, Bucket, Opportunity
+from planner.domain.models import ActivityKind, Bucket, Criterion, Opportunity
 from planner.domain.text import shown_line
 from planner.errors import PlannerError
 
@@ -35,13 +35,15 @@ class Dialog(ModalScreen[Any]):
     DEFAULT_CLASSES = "dialog"
     title_text = ""
     save_label = "Save"
+    scrolls = False  # a box that may be taller than the terminal scrolls
 
     def __init__(self, apply: Callable[[Any], Any] | None = None) -> None:
         super().__init__()
         self._apply = apply
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
+        box = VerticalScroll(classes="dialog-box form-box") if self.scrolls else Vertical(classes="dialog-box")
+        with box:
             yield Static(Content(shown_line(self.title_text)), classes="dialog-title")
             yield from self.fields()
             yield Static("", classes="dialog-error")
@@ -90,43 +92,120 @@ class Dialog(ModalScreen[Any]):
 
 
 class AddDealModal(Dialog):
-    """Add a deal: only the title is needed; it lands in the focused bucket."""
+    """Add a deal (SPEC §2): only the title is needed; it lands in the focused bucket. Account,
+    value, contact, expected close, next action and its due day, source, and the ideal-customer
+    criteria it meets can be given at once (ticking a criterion counts as reviewing them)."""
 
     save_label = "Add"
+    scrolls = True  # taller than 24 rows with a few criteria: the box scrolls to the focused field
+    BINDINGS = [Binding("ctrl+s", "save", "Add", priority=True)]  # enter on a criterion ticks it
 
-    def __init__(self, bucket: Bucket, today: date, apply: Callable[[Opportunity], Any] | None = None) -> None:
+    def __init__(self, bucket: Bucket, today: date, apply: Callable[[Opportunity], Any] | None = None,
+                 criteria: Sequence[Criterion] = (), *, title: str = "", next_action: str = "",
+                 due: str = "") -> None:
         super().__init__(apply)
         self.bucket = bucket
         self.today = today
-        self.title_text = f"Add a deal to {bucket.label}"
+        self.criteria = tuple(c for c in criteria if c.id is not None)
+        self.title_text = title or f"Add a deal to {bucket.label}"
+        self.preset = {"next": next_action, "due": due}  # Today's p: a prospect starts with a next action
+        self.currency = ""  # the currency the value was typed in, when the database has none yet
 
     def fields(self) -> ComposeResult:
         yield from self.field("Title", "title", placeholder="required, e.g. Website revamp")
         yield from self.field("Account", "account", placeholder="optional")
         yield from self.field("Value", "value", placeholder="optional, e.g. 12000")
-        yield from self.field("Next action", "next", placeholder="optional, e.g. Call Dana")
-        yield from self.field("Due", "due", placeholder="optional: fri, +3d, 2026-12-01")
+        yield from self.field("Contact", "contact", placeholder="optional, e.g. Dana Lee")
+        yield from self.field("Expected close", "expected_close", placeholder="optional: +6w, 2026-12-01")
+        yield from self.field("Next action", "next", self.preset["next"], placeholder="optional, e.g. Call Dana")
+        yield from self.field("Due", "due", self.preset["due"], placeholder="optional: fri, +3d, 2026-12-01")
+        yield from self.field("Source", "source", placeholder="optional: where the lead came from")
+        if self.criteria:
+            yield Static(Content("Ideal-customer criteria it meets"), classes="section-title")
+            with Vertical(id="criteria"):
+                for c in self.criteria:
+                    label = Content.assemble(Content(shown_line(c.name)),
+                                             (f"  ({c.kind.value}, weight {c.weight})", "$text-muted"))
+                    yield Checkbox(label, False, id=f"criterion-{c.id}", classes="criterion", compact=True)
+                # Until the criteria are reviewed the fit is "not assessed", never "consider dropping".
+                yield Checkbox("Criteria reviewed (ticking one counts)", False, id="criteria-reviewed",
+                               compact=True)
+        yield Static(Content("enter in a field or ctrl+s adds · tab next · space ticks · escape cancels"),
+                     classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
 
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.value and event.checkbox.has_class("criterion"):
+            self.query_one("#criteria-reviewed", Checkbox).value = True
+
     def result(self) -> Opportunity:
-        from planner.domain.parse import MAX_FIELD, clean_text, clean_title, parse_date, parse_money
+        from planner.domain.parse import MAX_FIELD, clean_text, clean_title, parse_date, parse_money_in
+
+        def day(input_id: str, what: str) -> date | None:
+            text = self.value(input_id).strip()
+            return parse_date(text, self.today, what=what) if text else None
 
         title = clean_title(self.value("title"))
-        account = clean_text(self.value("account"), MAX_FIELD, what="account")
         value = self.value("value").strip()
         style = self.app.core.snapshot().settings.money_style  # the database's currency and decimal convention
-        next_action = clean_text(self.value("next"), MAX_FIELD, what="next action")
-        due = self.value("due").strip()
+        met = frozenset(c.id for c in self.criteria if self.query_one(f"#criterion-{c.id}", Checkbox).value)
+        cents, self.currency = parse_money_in(value, style) if value else (0, "")
         return Opportunity(
             title=title,
             bucket=self.bucket,
-            account=account,
-            value_cents=parse_money(value, decimal_comma=style.decimal_comma, currency=style.currency) if value else 0,
-            next_action=next_action,
-            next_action_due=parse_date(due, self.today, what="due date") if due else None,
+            account=clean_text(self.value("account"), MAX_FIELD, what="account"),
+            contact=clean_text(self.value("contact"), MAX_FIELD, what="contact"),
+            value_cents=cents,
+            expected_close=day("expected_close", "expected close"),
+            next_action=clean_text(self.value("next"), MAX_FIELD, what="next action"),
+            next_action_due=day("due", "due date"),
+            source=clean_text(self.value("source"), MAX_FIELD, what="source"),
+            criteria_met=met,
+            criteria_reviewed=bool(met) or (bool(self.criteria)
+                                            and self.query_one("#criteria-reviewed", Checkbox).value),
         )
+
+
+class WonModal(Dialog):
+    """Mark a deal won: the day it closed (today preset) and its final value (the deal's value
+    preset); enter accepts both as they are. The close day is what the normal cycle is measured to."""
+
+    save_label = "Mark won"
+
+    def __init__(self, deal: Opportunity, today: date, apply: Callable[[tuple[date, int]], Any] | None = None) -> None:
+        super().__init__(apply)
+        self.deal = deal
+        self.today = today
+        self.title_text = f"Won “{deal.title}”"
+        self.currency = ""  # the currency the value was typed in, when the database has none yet
+
+    def fields(self) -> ComposeResult:
+        from planner.core.text import money
+
+        style = self.app.core.snapshot().settings.money_style
+        yield from self.field("Closed on", "closed_on", self.today.isoformat(), placeholder="today, yesterday, fri")
+        yield from self.field("Final value", "final_value", money(self.deal.value_cents, style),
+                              placeholder="e.g. 12000")
+        yield Static(Content("enter marks it won · closed on: today, yesterday, fri or a date"),
+                     classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#closed_on", Input).focus()
+
+    def result(self) -> tuple[date, int]:
+        from planner.domain.parse import parse_money_in, parse_past_day
+        from planner.errors import BadInput
+
+        closed_on = parse_past_day(self.value("closed_on"), self.today, what="close day",
+                                   why="a deal closes on a day that has come")
+        value = self.value("final_value").strip()
+        if not value:
+            raise BadInput("type the final value (0 when there is none)")
+        style = self.app.core.snapshot().settings.money_style
+        cents, self.currency = parse_money_in(value, style)
+        return closed_on, cents
 
 
 class LostReasonModal(Dialog):
@@ -305,17 +384,23 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         from planner.ui.actions import FLAG_MARKS
 
+        # The key column is as wide as the widest keys (a keymap file may give "ctrl+shift+tab h ←"),
+        # so no key is broken over two lines; at least 12, at most 30 cells.
+        widest = max((Content(key).cell_length for _title, keys in self.sections for key, _ in keys), default=0)
+        columns = f"{max(12, min(30, widest))} 1fr"
         with VerticalScroll(classes="dialog-box help-box", id="help-text"):
             yield Static(Content("Keys"), classes="dialog-title")
             for title, keys in self.sections:
                 yield Static(Content(title), classes="section-title")
-                with Grid(classes="help-grid"):
+                with Grid(classes="help-grid") as grid:
+                    grid.styles.grid_columns = columns
                     for key, meaning in keys:
                         yield Static(Content(key), classes="help-key")
                         yield Static(Content(meaning))
             if self.flag_marks:
                 yield Static(Content("Flag marks beside a deal"), classes="section-title")
-                with Grid(classes="help-grid"):
+                with Grid(classes="help-grid") as grid:
+                    grid.styles.grid_columns = columns
                     for _code, mark, meaning in FLAG_MARKS:
                         yield Static(Content(mark), classes="help-key help-mark")
                         yield Static(Content(meaning))

@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
+from textual.widgets.data_table import RowDoesNotExist
 
 from planner.core import text
 from planner.domain.models import Criterion, CriterionKind
@@ -294,7 +295,7 @@ class ProfileScreen(Screen):
                    hint=f"The same as: planner config {key} VALUE")
         )
 
-    def _criterion_form(self, title: str, criterion: Criterion | None) -> FormModal:
+    def _criterion_form(self, title: str, criterion: Criterion | None, added: list[int] | None = None) -> FormModal:
         from planner.domain.parse import clean_title
 
         app = self.planner
@@ -304,7 +305,9 @@ class ProfileScreen(Screen):
             kind = parse_criterion_kind(values["kind"])
             weight = parse_weight(values["weight"])
             if criterion is None:
-                app.commit(lambda: app.core.add_criterion(Criterion(name=name, kind=kind, weight=weight)))
+                change = app.commit(lambda: app.core.add_criterion(Criterion(name=name, kind=kind, weight=weight)))
+                if added is not None and change.value is not None:
+                    added.append(change.value)
             else:
                 app.commit(lambda: app.core.edit_criterion(replace(criterion, name=name, kind=kind, weight=weight),
                                                            base=criterion))
@@ -322,7 +325,24 @@ class ProfileScreen(Screen):
 
     @user_errors
     def action_add_criterion(self) -> None:
-        self.app.push_screen(self._criterion_form("Add an ideal-customer criterion", None))
+        added: list[int] = []
+
+        def closed(_saved: bool | None) -> None:  # after the table shows the new criterion
+            if added:
+                self.select_criterion(added[-1])
+
+        self.app.push_screen(self._criterion_form("Add an ideal-customer criterion", None, added), closed)
+
+    def select_criterion(self, criterion_id: int) -> None:
+        """Focus the criteria table on one criterion: the next +, −, s, e or d acts on it."""
+        table = self.query_one("#criteria-table", DataTable)
+        try:
+            row = table.get_row_index(str(criterion_id))
+        except RowDoesNotExist:  # gone meanwhile (undone elsewhere)
+            return
+        table.focus()
+        table.move_cursor(row=row)
+        refresh_bindings_if_changed(self, ("weight", "switch_kind", "delete_criterion"))
 
     def _rename_criterion(self) -> None:
         criterion = self.selected_criterion()

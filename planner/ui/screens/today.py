@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from planner.core.text import full_date, quota_today_text, streak_text, weekday_date
 from planner.domain.models import AgendaItem, AgendaKind, Bucket, Opportunity, ProspectQuota, Role
 from planner.domain.text import shown_line
-from planner.errors import BadInput, Conflict
+from planner.errors import BadInput, Conflict, PlannerError
 from planner.ui.actions import bindings
 from planner.ui.widgets.banner import ScreenBar
 from planner.ui.widgets.footer import PlannerFooter
@@ -84,7 +84,9 @@ def reschedulable(item: AgendaItem | None) -> bool:
 class AgendaList(OptionList):
     """The agenda: `enter` opens the selected item's deal, and the footer says so."""
 
-    BINDINGS = [Binding("enter", "select", "Details", tooltip="Open the selected item's deal")]
+    # The id of the screen's own row (today.details): the footer ranks it, and a keymap that rebinds
+    # it rebinds this one too.
+    BINDINGS = [Binding("enter", "select", "Details", tooltip="Open the selected item's deal", id="today.details")]
 
 
 class TodayScreen(Screen):
@@ -366,35 +368,21 @@ class TodayScreen(Screen):
 
     @user_errors
     def action_prospect(self) -> None:
-        from planner.domain.parse import MAX_FIELD, clean_text, clean_title, parse_date
+        """The Funnel's add dialog, for Above the Funnel, with a first next action preset."""
+        from planner.ui.screens.modals import AddDealModal
 
         app = self.planner
-
-        def apply(values: dict[str, str]) -> None:
-            title = clean_title(values["title"])
-            action = clean_text(values["action"], MAX_FIELD, what="next action")
-            due = parse_date(values["due"], app.core.today, what="due date") if values["due"].strip() else None
-            deal = Opportunity(
-                title=title,
-                bucket=Bucket.ABOVE,
-                account=clean_text(values["account"], MAX_FIELD, what="account"),
-                next_action=action,
-                next_action_due=due,
-            )
-            app.commit(lambda: app.core.add(deal))
-
-        self.app.push_screen(
-            FormModal(
-                "Add a prospect above the funnel",
-                [
-                    Field("title", "Title", "", "e.g. Website revamp"),
-                    Field("account", "Account", "", "e.g. Acme Ltd"),
-                    Field("action", "Next action", "Qualify: reach a buying influence", ""),
-                    Field("due", f"Due ({DATE_FORMS})", "tomorrow", DATE_FORMS),
-                ],
-                apply,
-            )
-        )
+        core = app.core
+        try:
+            criteria = core.criteria()
+        except PlannerError as error:
+            app.notify(str(error), severity="error")
+            return
+        modal = AddDealModal(Bucket.ABOVE, core.today,
+                             lambda deal: app.commit(lambda: core.add(deal, currency=modal.currency)),
+                             criteria, title="Add a prospect above the funnel",
+                             next_action="Qualify: reach a buying influence", due="tomorrow")
+        self.app.push_screen(modal)
 
     @user_errors
     def action_finish(self) -> None:

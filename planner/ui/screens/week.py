@@ -351,8 +351,10 @@ class WeekScreen(Screen):
 
         def export(target: str | None, include_past: bool) -> None:
             count = sum(1 for b in plan.blocks if include_past or b.day >= core.today)
+            # In a terminal the core makes the file as it writes it (a path refused writes nothing).
+            data = core.week_calendar(include_past=include_past) if in_browser(self.app) else b""
             where = save_for_user(
-                self.app, core.week_calendar(include_past=include_past), filename=Path(default_ics_path(plan)).name,
+                self.app, data, filename=Path(default_ics_path(plan)).name,
                 mime_type="text/calendar", target=target,
                 write=lambda path: core.write_week_calendar(path, include_past=include_past).value,
             )

@@ -24,10 +24,11 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from planner.core.text import card_due, hours, money
-from planner.domain.models import Bucket, Flag, Opportunity, Share
+from planner.domain.models import OPEN_BUCKETS, Bucket, Flag, Opportunity, Share
 from planner.domain.parse import PLAIN_MONEY, MoneyStyle
 from planner.domain.text import shown_line
 from planner.ui.actions import FLAG_MARKS
+from planner.ui.widgets.hanging import Fitted
 
 _MARK_OF = {code: mark for code, mark, _ in FLAG_MARKS}
 _MARK_ORDER = [code for code, _, _ in FLAG_MARKS]
@@ -47,16 +48,23 @@ def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date, money_style
     Always exactly CARD_LINES lines (user text is put on one line; the list never wraps), built as
     one Content with spans: thousands of cards are built at start-up."""
     codes = {f.code for f in flags}
-    marks = "".join(_MARK_OF[c] for c in _MARK_ORDER if c in codes)[: _GUTTER - 1]
+    marks = "".join(dict.fromkeys(_MARK_OF[c] for c in _MARK_ORDER if c in codes))
+    # Two marks a line, down the gutter of the card's three lines: every warning a deal carries
+    # (a move's too: unqualified, no close date…) keeps its mark until it is fixed.
+    per_line = _GUTTER - 1
+    gutters = [marks[i * per_line:(i + 1) * per_line] for i in range(CARD_LINES)]
+    mark_style = "bold $text-error" if codes & {"overdue_action", "best_few_too_far"} else "bold $text-warning"
     pieces: list[tuple[str, str]] = []
-    if marks:
-        urgent = codes & {"overdue_action", "best_few_too_far"}
-        pieces.append((marks.ljust(_GUTTER), "bold $text-error" if urgent else "bold $text-warning"))
-    else:
-        pieces.append((_INDENT, ""))
+
+    def gutter(line: int) -> None:
+        text = gutters[line]
+        pieces.append((text.ljust(_GUTTER), mark_style) if text else (_INDENT, ""))
+
+    gutter(0)
     pieces.append((one_line(deal.title), "bold"))
     # Short, decisive facts first so a narrow column cuts the long text, not the value or the date.
-    pieces.append(("\n" + _INDENT, ""))
+    pieces.append(("\n", ""))
+    gutter(1)
     if deal.value_cents:
         pieces.append((money(deal.value_cents, money_style), "$text-success"))
         pieces.append(("  " if deal.account else "", ""))
@@ -64,7 +72,8 @@ def deal_card(deal: Opportunity, flags: Sequence[Flag], today: date, money_style
         pieces.append((one_line(deal.account), "$text-secondary"))
     if not deal.account and not deal.value_cents:
         pieces.append(("no account", "$text-muted"))
-    pieces.append(("\n" + _INDENT, ""))
+    pieces.append(("\n", ""))
+    gutter(2)
     if deal.next_action or deal.next_action_due:
         if deal.next_action_due is not None:
             overdue = deal.next_action_due < today
@@ -123,6 +132,7 @@ class BucketList(OptionList):
         # Rendered cards without the option index OptionList stamps on every line (for clicks): a
         # card that only changed places is stamped again, not rendered again.
         self._card_strips: LRUCache[tuple, list[Strip]] = LRUCache(maxsize=1024 * 2)
+        self._lines_width = -1  # the content width the stamped lines were rendered at
 
     def _update_lines(self) -> None:
         # Every card is exactly CARD_LINES lines plus a rule (one_line + nowrap), so where each
@@ -188,6 +198,19 @@ class BucketList(OptionList):
                 self.highlighted = min(keep_index or 0, len(ids) - 1)
         self._ids = ids
         self._keys = keys
+        if not self.scrollable_content_region:
+            self._expect_scrollbar()
+
+    def _expect_scrollbar(self) -> None:
+        """Before the screen's first layout: a list with more lines than the terminal has rows
+        cannot fit, so its scrollbar is there from the first layout. Left to Textual, the list
+        learnt its length only once laid out, showed its scrollbar in a second layout pass, and
+        the funnel reached the terminal without scrollbars, then again with them, a frame later."""
+        lines = len(self._line_cache.lines)
+        if self.styles.overflow_y == "auto" and lines > self.app.size.height:
+            self.set_reactive(BucketList.virtual_size, Size(0, lines))  # the width once laid out
+            self.show_vertical_scrollbar = True
+            self.vertical_scrollbar.display = True
 
     def _update_cards(self, deals: Sequence[Opportunity], keys: Mapping[int, tuple], start: int, end: int) -> None:
         """Render again the cards in deals[start:end] (in their places already) whose deal changed."""
@@ -215,7 +238,10 @@ class BucketList(OptionList):
         # the options after the stretch moved up or down when it changed length
         for index in range(start, new_end if len(fresh) == len(removed) else len(options)):
             self._option_to_index[options[index]] = index
-        for index in {start - 1, new_end - 1, last}:  # a rule under every card but the last
+        # A rule under every card but the last. Every card of the new stretch is set, not only its
+        # ends: a card made new, or one that was last before (a filter hid the deals after it),
+        # came without its rule, and its separator line stayed blank until the list was rebuilt.
+        for index in {start - 1, *range(start, new_end), last}:
             if 0 <= index <= last:
                 options[index]._divider = index != last
         self._mouse_hovering_over = None
@@ -255,6 +281,9 @@ class BucketList(OptionList):
         if (strips := self._option_render_cache.get(cache_key)) is not None:
             return strips
         width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        if width != self._lines_width:  # a width not seen by _on_resize yet: the stamped lines are stale
+            self._lines_width = width
+            self._option_render_cache.clear()
         card_key = (option, style, padding, option._divider, width)
         if (card := self._card_strips.get(card_key)) is None:
             visual = self._get_visual(option)
@@ -275,6 +304,17 @@ class BucketList(OptionList):
     def _clear_caches(self) -> None:
         self._card_strips.clear()
         super()._clear_caches()
+
+    def _on_resize(self) -> None:
+        # OptionList drops every rendered line on any Resize. The screen's first layout posts one
+        # to each list after the first frame has already rendered the cards at that very size, so
+        # every visible card was rendered twice before the funnel was complete on screen (~30 ms
+        # at start-up). Lines depend on the width only: a Resize that keeps it keeps them.
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        if width != self._lines_width:
+            self._lines_width = width
+            self._option_render_cache.clear()  # the cards themselves are cached by width
+        self.refresh()
 
     def select_deal(self, deal_id: int) -> bool:
         if deal_id in self.deals:
@@ -367,7 +407,8 @@ class BucketColumn(Vertical):
     """A bucket's header and its list."""
 
     def __init__(self, bucket: Bucket) -> None:
-        super().__init__(id=f"col-{bucket.value}", classes="bucket-column")
+        last = bucket is OPEN_BUCKETS[-1]  # the rightmost column: a margin on both sides
+        super().__init__(id=f"col-{bucket.value}", classes="bucket-column -last" if last else "bucket-column")
         self.bucket = bucket
 
     def compose(self) -> ComposeResult:
@@ -391,18 +432,32 @@ class BucketColumn(Vertical):
         share: Share | None,
         filtered: bool,
         money_style: MoneyStyle = PLAIN_MONEY,
+        own_split: bool = False,
     ) -> None:
-        summary = [f"{count} deal{'' if count == 1 else 's'}"]
-        if value_cents:
-            summary.append(f" · {money(value_cents, money_style)}")
+        """`share`: the suggestion's share of the week; `own_split`: the user's own split is in
+        use (the Week screen plans with it), so the suggestion is said to be one."""
+        # Each line says as much as the column has room for, never losing its end: the hours of
+        # the share stay in view at 80 columns ("33 % · 4.9 h").
+        deals_text = f"{count} deal{'' if count == 1 else 's'}"
+        value = f" · {money(value_cents, money_style)}" if value_cents else ""
         if filtered:
-            summary.append(f" · {len(deals)} shown")
-        parts: list[str | tuple[str, str]] = [("".join(summary), "")]
+            first = (Content(f"{deals_text}{value} · {len(deals)} shown"),
+                     Content(f"{len(deals)} of {count} shown{value}"),
+                     Content(f"{len(deals)} of {count} shown"))
+        else:
+            first = (Content(f"{deals_text}{value}"), Content(f"{count}{value}"))
+        lines = [first]
         if share is not None:
-            parts.append("\n")
-            parts.append((f"{share.percent} % of your week", "bold $text-accent"))
-            parts.append((f" · {hours(share.hours)}", "$text-muted"))
-        set_text(self.query_one(".bucket-summary", Static), Content.assemble(*parts))  # fixed height
+            spent = (f" · {hours(share.hours)}", "$text-muted")
+            saids = ((f"suggested {share.percent} %", f"{share.percent} %") if own_split
+                     else (f"{share.percent} % of your week", f"{share.percent} % of week", f"{share.percent} %"))
+            lines.append(tuple(Content.assemble((said, "bold $text-accent"), spent) for said in saids))
+        summary = Fitted(*lines)
+        summary_widget = self.query_one(".bucket-summary", Static)
+        key = summary.plain_variants
+        if getattr(summary_widget, "_shown_key", None) != key:
+            summary_widget._shown_key = key
+            summary_widget.update(summary, layout=False)  # fixed height
         self.list.show(deals, flags, today, money_style)
         # An empty bucket keeps its (focusable) list as a thin box, with what to do under it.
         self.set_class(not deals, "-empty")

@@ -84,3 +84,45 @@ class Stacked(Visual):
 
     def get_height(self, rules: RulesMap, width: int) -> int:
         return sum(max(1, part.get_height(rules, width)) for part in self.parts)
+
+
+class Fitted(Visual):
+    """The first of `variants` (longest first) that fits the width whole, one per line given: a
+    header says "33 % of your week · 4.9 h" where there is room and "33 % · 4.9 h" where there
+    is not, rather than losing its end. The last variant is cut with an ellipsis if even it
+    does not fit."""
+
+    def __init__(self, *lines: tuple[Content, ...]) -> None:
+        self.lines = lines
+
+    @property
+    def plain(self) -> str:
+        """The text as shown where there is room (for tests and for searching)."""
+        return "\n".join(variants[0].plain for variants in self.lines)
+
+    def __str__(self) -> str:
+        return self.plain
+
+    @property
+    def plain_variants(self) -> tuple:
+        """Every variant with its styles: equal when what may be shown is the same."""
+        return tuple(tuple((v.plain, tuple(v.spans)) for v in variants) for variants in self.lines)
+
+    def chosen(self, width: int) -> list[Content]:
+        shown = []
+        for variants in self.lines:
+            fit = next((v for v in variants if v.cell_length <= width), None)
+            shown.append(fit if fit is not None else variants[-1].truncate(width, ellipsis=True))
+        return shown
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        strips: list[Strip] = []
+        for line in self.chosen(width):
+            strips.extend(line.render_strips(width, 1, style, options))
+        return strips if height is None else strips[:height]
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return max((variants[0].cell_length for variants in self.lines), default=0)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return len(self.lines)
