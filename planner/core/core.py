@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from planner.core import text
 from planner.domain.models import OPEN_BUCKETS, Activity, Bucket, Criterion, Influence, Opportunity
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from planner.domain.models import CycleBin, FunnelSnapshot, Move, Status, WeekPlan
     from planner.domain.settings import Settings
     from planner.store.repository import CriterionState, DealState, Repository
+
+T = TypeVar("T")
 
 #: The fields of a deal that `edit` may change (its bucket moves with `move`; closing with won/lost).
 EDITABLE = (
@@ -151,6 +153,36 @@ class _CriterionStep(_Step):
     def redo(self, repo: Repository) -> Opportunity | None:
         repo.restore_criterion(self.before, self.after)
         return None
+
+
+class _Together(_Step):
+    """Changes made as one (a deal's change and the currency it made the database's): undone and
+    redone together, in one transaction, so one undo takes back all of them."""
+
+    def __init__(self, description: str, steps: tuple[_Step, ...]) -> None:
+        self.description, self.steps = description, steps
+        self.deal_id = steps[0].deal_id
+        self.what = steps[0].what
+        deals = [step.deals for step in steps]
+        self.deals = None if None in deals else frozenset().union(*deals)
+
+    def undo(self, repo: Repository) -> Opportunity | None:
+        return self._run(repo, [(step, step.undo) for step in reversed(self.steps)])
+
+    def redo(self, repo: Repository) -> Opportunity | None:
+        return self._run(repo, [(step, step.redo) for step in self.steps])
+
+    def _run(self, repo: Repository, runs: list[tuple[_Step, Callable[[Repository], Opportunity | None]]]
+             ) -> Opportunity | None:
+        done: dict[_Step, Opportunity | None] = {}
+        with repo.together():
+            for step, run in runs:
+                try:
+                    done[step] = run(repo)
+                except Stale:
+                    self.what = step.what  # "Cannot undo …: <this> has changed since"
+                    raise
+        return done[self.steps[0]]
 
 
 class _CheckinStep(_Step):
@@ -400,11 +432,11 @@ class Core:
         warnings: tuple[str, ...] = ()
         if opp.bucket is not Bucket.ABOVE:
             warnings = tuple(move_warnings(replace(opp, bucket=Bucket.ABOVE), opp.bucket, self.today, self.cycle_days()))
-        after = self._repo.add_deal(opp, on=self.today)
+        after, adopted = self._with_currency(currency, lambda: self._repo.add_deal(opp, on=self.today))
         deal = after.opportunity
         assert deal is not None
         step = _DealStep(f"Added {text.quoted(deal)} to {deal.bucket.label}", DealState(after.opportunity_id, None), after)
-        return self._adopt_currency(self._made(step, deal, warnings=warnings, value=deal.id), currency)
+        return self._made(step, deal, warnings=warnings, value=deal.id, adopted=adopted)
 
     def edit(self, deal_id: int, changes: Mapping[str, Any], *, base: Opportunity | None = None,
              description: Callable[[Opportunity], str] | None = None, currency: str = "") -> Change:
@@ -422,14 +454,14 @@ class Core:
             values["influences"] = tuple(values["influences"])
         if not values:
             return Change("No changes to save", deal_id=deal_id, deal=base, changed=False)
-        before, after = self._checked(base, "nothing was saved",
-                                      lambda: self._repo.edit_deal(deal_id, values, base=base))
+        (before, after), adopted = self._checked(base, "nothing was saved", lambda: self._with_currency(
+            currency, lambda: self._repo.edit_deal(deal_id, values, base=base), changed=lambda done: done[0] != done[1]))
         deal = after.opportunity
         assert deal is not None
         if before == after:
             return Change("No changes to save", deal_id=deal_id, deal=deal, changed=False)
         step = _DealStep(description(deal) if description else f"Saved {text.quoted(deal)}", before, after)
-        return self._adopt_currency(self._made(step, deal), currency)
+        return self._made(step, deal, adopted=adopted)
 
     def set_next_action(self, deal_id: int, action: str, due: date | None, *, base: Opportunity | None = None) -> Change:
         """The deal's next action and when it is due (every live deal should have one)."""
@@ -496,8 +528,9 @@ class Core:
             raise BadInput("a deal's value cannot be negative")
         cycle = self.cycle_days() if to.is_open else 0.0
         try:
-            before, after = self._repo.move_deal(deal_id, to, on=self.today, reason=reason, expected_from=expected_from,
-                                                 closed_on=closed_on, value_cents=value_cents)
+            (before, after), adopted = self._with_currency(currency, lambda: self._repo.move_deal(
+                deal_id, to, on=self.today, reason=reason, expected_from=expected_from, closed_on=closed_on,
+                value_cents=value_cents), changed=lambda done: done[0] != done[1])
         except Stale as stale:
             self.refresh()
             current = stale.current
@@ -521,7 +554,7 @@ class Core:
             description = f"Reopened {text.quoted(deal)} in {to.label}"
         else:
             description = f"Moved {text.quoted(deal)} to {to.label}"
-        return self._adopt_currency(self._made(_DealStep(description, before, after), deal, warnings=warnings), currency)
+        return self._made(_DealStep(description, before, after), deal, warnings=warnings, adopted=adopted)
 
     def won(self, deal_id: int, *, expected_from: Bucket | None = None, closed_on: date | None = None,
             value_cents: int | None = None, currency: str = "") -> Change:
@@ -604,10 +637,7 @@ class Core:
     def set_setting(self, key: str, raw: str) -> Change:
         """Check and save one setting of SPEC §3.1 (`planner config KEY VALUE`, the Profile
         screen); "auto" puts an optional one back to measured-or-default. `value` is the value."""
-        from planner.domain.settings import Settings, parse_setting, settings_to_mapping, with_setting
-
-        value = parse_setting(key, raw)
-        stored = settings_to_mapping(with_setting(Settings(), key, value)).get(key)  # None: the default
+        value, stored = _stored_setting(key, raw)
         description = f"{key} = {text.setting_text(value, key)}"
         return self._write_settings({key: stored}, description, f"the setting {key}", value=value)
 
@@ -844,21 +874,35 @@ class Core:
         return Change(description, value=done)
 
     # --- helpers ------------------------------------------------------------------------------
-    def _adopt_currency(self, change: Change, currency: str) -> Change:
-        """After a change whose amount named `currency` in a database that keeps none: that
-        currency becomes the database's (its own undoable step), and the change says so (a notice,
-        not one of the method's warnings)."""
-        if not currency or self.settings().currency:
-            return change
-        self.set_setting("currency", currency)
-        said = (f"the database's currency is now {currency}, the one this amount names: an amount in another currency "
-                "is refused (planner config currency to change it)")
-        return replace(change, notices=change.notices + (said,))
+    def _with_currency(self, currency: str, write: Callable[[], T],
+                       changed: Callable[[T], bool] = lambda _done: True) -> tuple[T, _SettingsStep | None]:
+        """Run `write` (one of the store's checked changes) and, when it `changed` something and
+        its amount named `currency` in a database that keeps none, make that currency the
+        database's in the same transaction: (what `write` returned, the setting's step or None)."""
+        if not currency:
+            return write(), None
+        with self._repo.together():
+            done = write()
+            if not changed(done) or self._repo.settings().currency:
+                return done, None
+            _value, stored = _stored_setting("currency", currency)
+            before = self._repo.write_settings({"currency": stored})
+            return done, _SettingsStep(f"currency = {currency}", before, {"currency": stored}, "the currency setting")
 
-    def _made(self, step: _Step, deal: Opportunity | None, *, warnings: tuple[str, ...] = (), value: Any = None) -> Change:
+    def _made(self, step: _Step, deal: Opportunity | None, *, warnings: tuple[str, ...] = (), value: Any = None,
+              adopted: _SettingsStep | None = None) -> Change:
+        """Record `step` for undo and say what it did. `adopted`: the currency its amount made the
+        database's, one step with it (one undo takes back both), which the change says."""
+        notices: tuple[str, ...] = ()
+        if adopted is not None:
+            currency = adopted.after["currency"]
+            step = _Together(f"{step.description}; currency set to {currency}", (step, adopted))
+            notices = (f"the database's currency is now {currency}, the one this amount names: an amount in another "
+                       "currency is refused (planner config currency to change it)",)
         self._record(step)
         self.refresh(step.deals)
-        return Change(step.description, deal_id=step.deal_id, deal=deal, warnings=warnings, undoable=True, value=value)
+        return Change(step.description, deal_id=step.deal_id, deal=deal, warnings=warnings, notices=notices,
+                      undoable=True, value=value)
 
     def _checked(self, base: Opportunity | None, nothing: str, write: Callable[[], Any]) -> Any:
         """Run a write that checks `base`; a Stale becomes a Conflict that says what changed."""
@@ -952,6 +996,14 @@ def parse_split_text(raw: str) -> dict[Bucket, int]:
     if len(parts) != 3:
         raise BadInput(f"--split takes three percentages Above/In/Best Few like 20/40/40, or 'suggested'; not {raw!r}")
     return parse_split(dict(zip(OPEN_BUCKETS, parts, strict=True)))
+
+
+def _stored_setting(key: str, raw: str) -> tuple[Any, str | None]:
+    """A setting as typed → (its value, the text stored for it; None: the default, not stored)."""
+    from planner.domain.settings import Settings, parse_setting, settings_to_mapping, with_setting
+
+    value = parse_setting(key, raw)
+    return value, settings_to_mapping(with_setting(Settings(), key, value)).get(key)
 
 
 def _check_criterion(criterion: Criterion) -> None:

@@ -265,6 +265,7 @@ class Database:
         #: Opened read-only because the disk is full: reads work, writes say why they cannot.
         self.full = full
         self.lock = threading.RLock()
+        self._writing = False  # a write transaction is open (`write`): a nested write or read joins it
         self._stamped = False  # whether this connection has advanced the file's anchor (guard.stamp)
         #: The anchor in the main file's header as read before connecting. Never read the file
         #: again while the connection is open: closing any descriptor of it drops the POSIX locks
@@ -407,15 +408,20 @@ class Database:
         """One transaction: `BEGIN IMMEDIATE` takes the write lock up front (waiting up to the busy
         timeout) so a read-then-write never races another process; commit on success, roll back on
         any error. The connection's first write also advances the file's anchor (`guard.stamp`),
-        in the same transaction."""
+        in the same transaction. Inside a write of this connection (the same thread holds the
+        lock) it joins that transaction: several changes commit together or not at all."""
         if self.read_only:
             raise self.refuse_write()
         with self.lock:
             conn = self.conn
+            if self._writing:
+                yield conn  # the outer write commits, or rolls back on an error raised here
+                return
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise problem(exc, self.path, timeout=self.timeout) from None
+            self._writing = True
             try:
                 if not self._stamped:
                     from planner.store.guard import stamp
@@ -427,6 +433,8 @@ class Database:
                 if isinstance(exc, sqlite3.Error):
                     raise problem(exc, self.path, timeout=self.timeout) from exc
                 raise
+            finally:
+                self._writing = False
             try:
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
@@ -437,9 +445,13 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: several queries see one consistent state even while another
-        process writes (WAL readers never block and are never blocked)."""
+        process writes (WAL readers never block and are never blocked). Inside a write of this
+        connection it reads that transaction, with its changes so far."""
         with self.lock:
             conn = self.conn
+            if self._writing:
+                yield conn
+                return
             try:
                 conn.execute("BEGIN")
             except sqlite3.Error as exc:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import sqlite3
 from bisect import insort
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -942,6 +943,13 @@ class Repository:
     # --- changes the core can take back and make again (planner.core) ------------------------
     # Each is one transaction that first checks the records it changes are what the caller
     # expects (Stale otherwise, nothing written), and returns what undo and redo need.
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """One transaction around several of these changes: they commit together, or none of
+        them does when one raises (Stale, a database problem). Let the error out of the block."""
+        with self._db.write():
+            yield
 
     def data_version(self) -> int:
         """SQLite's `PRAGMA data_version`: changes whenever another connection (another planner, the

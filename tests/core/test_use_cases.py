@@ -10,7 +10,7 @@ import pytest
 
 from planner.core.core import Core
 from planner.domain.models import Activity, ActivityKind, Bucket, Criterion, CriterionKind, Influence, Opportunity, Role
-from planner.errors import BadInput
+from planner.errors import BadInput, Conflict
 from planner.store import open_repository
 
 from .conftest import TODAY
@@ -381,3 +381,51 @@ def test_restore_puts_a_backup_in_place_and_keeps_the_current_database(db, tmp_p
         assert [d.title for d in core.deals()] == ["Kept in the backup"]
     with Core.open(str(change.value.kept)) as before:
         assert len(before.deals()) == 2
+
+
+def test_a_currency_adopted_by_a_change_is_undone_and_redone_with_it(core, other, db):
+    """The first amount that names a currency makes it the database's: one step with the change
+    that named it, so one undo takes back both, one redo makes both again, and both say so."""
+    added = core.add(Opportunity("Relaunch", value_cents=1_850_000), currency="EUR")
+    assert added.description == "Added “Relaunch” to Above the Funnel; currency set to EUR"
+    assert added.notices and added.notices[0].startswith("the database's currency is now EUR")
+    assert core.undo_description == added.description
+    assert core.undo().description == "Undone: Added “Relaunch” to Above the Funnel; currency set to EUR"
+    with stored(db) as repo:
+        assert (repo.list(), repo.settings().currency) == ([], "")
+    assert not core.can_undo
+    assert core.redo().description == "Redone: Added “Relaunch” to Above the Funnel; currency set to EUR"
+    with stored(db) as repo:
+        assert ([d.title for d in repo.list()], repo.settings().currency) == (["Relaunch"], "EUR")
+    core.undo()
+
+    # An edit and a win with a final value adopt it the same way; a deal already in the currency does not.
+    deal = core.add(Opportunity("Audit")).deal
+    saved = core.edit(deal.id, {"value_cents": 500_000}, base=deal, currency="USD")
+    assert saved.description == "Saved “Audit”; currency set to USD"
+    core.undo()
+    with stored(db) as repo:
+        assert (repo.get(deal.id).value_cents, repo.settings().currency) == (0, "")
+    won = core.won(deal.id, expected_from=Bucket.ABOVE, value_cents=700_000, currency="GBP")
+    assert won.description == "Marked “Audit” won; currency set to GBP"
+    assert core.add(Opportunity("Later", value_cents=100), currency="GBP").description == "Added “Later” to Above the Funnel"
+    core.undo()
+    core.undo()
+    with stored(db) as repo:
+        assert (repo.get(deal.id).bucket, repo.settings().currency) == (Bucket.ABOVE, "")
+
+    # Changed elsewhere since: the undo is refused whole and nothing of it is taken back, whichever
+    # part changed (the currency is undone first, then the deal: one transaction, rolled back).
+    workshop = core.add(Opportunity("Workshop"), currency="EUR").deal
+    other.edit(workshop.id, {"notes": "called back"})
+    with pytest.raises(Conflict, match="“Workshop” has changed since"):
+        core.undo()
+    with stored(db) as repo:
+        assert (repo.get(workshop.id).notes, repo.settings().currency) == ("called back", "EUR")
+    other.set_setting("currency", "none")
+    core.add(Opportunity("Coaching"), currency="EUR")
+    other.set_setting("currency", "CHF")
+    with pytest.raises(Conflict, match="the currency setting has changed since"):
+        core.undo()
+    with stored(db) as repo:
+        assert ([d.title for d in repo.list()], repo.settings().currency) == (["Audit", "Workshop", "Coaching"], "CHF")

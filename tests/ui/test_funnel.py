@@ -580,7 +580,7 @@ async def test_the_first_amount_typed_with_a_currency_makes_it_the_databases(db)
         await pilot.pause()
         assert "€18,500" in str(pilot.app.screen.query_one("#col-above .bucket-summary").render())
         # Said as information, not as one of the method's warnings (nothing is wrong with the deal).
-        [said] = [n for n in pilot.app._notifications if "currency" in n.message]
+        [said] = [n for n in pilot.app._notifications if "currency is now" in n.message]
         assert said.message.startswith("The database's currency is now EUR, the one this amount names")
         assert (said.title, said.severity) == ("Also changed", "information")
         assert not [n for n in pilot.app._notifications if (n.title or "").startswith("The method warns")]

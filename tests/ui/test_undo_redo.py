@@ -289,3 +289,18 @@ async def test_a_change_made_from_the_deal_details_is_undone_and_redone_there(db
         await pilot.pause()
         assert rows(db) == after and "Call Dana" in body()
         assert bar_says(pilot.app, "Redone: Next action for “Audit”: Call Dana", pilot.app.screen_stack[-2])
+
+
+async def test_a_currency_an_amount_made_the_databases_is_undone_with_the_change(db):
+    """Adding a deal whose value names a currency, in a database that keeps none, makes it the
+    database's: one `u` takes back the deal and the currency, one ctrl+r makes both again."""
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+
+        async def add():
+            await pilot.press("a", *"Relaunch")
+            await pilot.pause()
+            await fill(pilot, value="18 500 €")
+
+        await undone_and_redone(pilot, db, add, "Added “Relaunch” to Above the Funnel; currency set to EUR")
+    with repository(db) as repo:
+        assert ([d.title for d in repo.list()], repo.settings().currency) == (["Relaunch"], "EUR")
