@@ -267,8 +267,16 @@ def test_the_complete_json_export_imports_into_an_empty_database_as_the_same_fun
     assert any(d["activities"] for d in document["deals"]) and any(d["money"] for d in document["deals"])
     assert document["checkins"] and any(d["lost_reason"] for d in document["deals"])
     fresh = tmp_path / "fresh.db"
+    # The file's settings become the empty database's, and the summary says which (a dry run: would).
+    settings = ", ".join(f"{key} {value}" for key, value in sorted(document["settings"].items()))
+    assert "currency EUR" in settings
+    code, out, err = planner(fresh, "import", str(export), "--dry-run")
+    assert code == 0 and f"  the settings in the file would be applied: {settings} (planner config shows them)" in (
+        out.splitlines()), out
+    assert planner(fresh, "config", "currency")[1].strip() == "none"
     code, out, err = planner(fresh, "import", str(export))
     assert code == 0, err
+    assert f"  the settings in the file were applied: {settings} (planner config shows them)" in out.splitlines(), out
     assert _dump(fresh) == _dump(source)
     assert planner(fresh, "status", "--json")[1] == planner(source, "status", "--json")[1]
     code, _, err = planner(fresh, "import", str(export))  # again: every deal is already there

@@ -138,6 +138,11 @@ def _complete(document: Mapping[str, Any], options: ImportOptions, existing_ids:
     plan.batch_extra = {"histories": histories, "prospecting": prospecting, "criteria": criteria, "checkins": checkins}
     if options.database_is_empty:
         plan.settings = settings
+        if settings:
+            listed = ", ".join(f"{key} {value}" for key, value in sorted(settings.items()))
+            plan.setting_notices.append((f"the settings in the file were applied: {listed} (planner config shows them)",
+                                         f"the settings in the file would be applied: {listed} (planner config shows "
+                                         "them)"))
     elif settings:
         own = "this database has deals and settings of its own (planner config)"
         plan.setting_notices.append((f"the settings in the file were not applied: {own}",
