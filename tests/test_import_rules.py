@@ -283,6 +283,38 @@ def test_the_complete_json_export_imports_into_an_empty_database_as_the_same_fun
     assert code == 2 and "already in this database" in err and "--update" in err
 
 
+def test_ids_already_here_or_missing_are_counted_in_words_that_agree(planner, tmp_path: Path) -> None:
+    """One id is "the deal 1 is", several are "the deals 1, 2 are"; the same for --update's ids."""
+    db = tmp_path / "p.db"
+    assert planner(db, "add", "Audit")[0] == 0
+    export = tmp_path / "all.json"
+    assert planner(db, "export", "-o", str(export))[0] == 0
+    code, _, err = planner(db, "import", str(export))
+    assert code == 2 and err.splitlines() == [
+        "planner: nothing imported: the deal 1 is already in this database; import a complete export into an empty "
+        "database (--db NEW.db), or use --update to update it"]
+    document = json.loads(export.read_text(encoding="utf-8"))
+    document["deals"].append({**document["deals"][0], "id": 9})
+    export.write_text(json.dumps(document), encoding="utf-8")
+    code, _, err = planner(db, "import", str(export), "--update")
+    assert code == 2 and err.splitlines() == ["planner: nothing imported: --update: the id 9 is not in this database"]
+    assert planner(db, "add", "Workshop")[0] == 0
+    document["deals"][1]["id"] = 2
+    export.write_text(json.dumps(document), encoding="utf-8")
+    code, _, err = planner(db, "import", str(export))
+    assert code == 2 and "the deals 1, 2 are already in this database" in err and "update those deals" in err
+
+
+def test_counts_in_problems_agree_with_their_nouns() -> None:
+    from planner.importing.problems import MAX_LISTED, Problems
+
+    assert problems("title\nA,b\n") == ["line 2: 2 cells but the header names 1 column"]
+    found = Problems()
+    for number in range(MAX_LISTED + 1):
+        found.add(number + 2, f"problem {'x' * number}")
+    assert found.lines()[-1] == "… and 1 other problem"
+
+
 def test_an_edited_complete_export_updates_its_deals(planner, tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     assert planner(db, "add", "Audit", "--value", "100", "--bucket", "in")[0] == 0

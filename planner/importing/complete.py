@@ -120,8 +120,9 @@ def _complete(document: Mapping[str, Any], options: ImportOptions, existing_ids:
     if options.update:
         unknown = [h.opportunity.id for h in histories if h.opportunity.id not in existing]
         if unknown:
-            shown = ", ".join(str(i) for i in unknown[:5])
-            raise ImportProblem([f"--update: the ids {shown}{' …' if len(unknown) > 5 else ''} are not in this database"])
+            shown = ", ".join(str(i) for i in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+            ids = f"the id {shown} is" if len(unknown) == 1 else f"the ids {shown} are"
+            raise ImportProblem([f"--update: {ids} not in this database"])
         fields = frozenset({"title", "account", "contact", "value_cents", "bucket", "first_contact", "expected_close",
                             "closed_on", "next_action", "next_action_due", "source", "notes", "lost_reason", "money",
                             "authority", "need", "criteria_met", "criteria_reviewed", "influences"})
@@ -130,10 +131,11 @@ def _complete(document: Mapping[str, Any], options: ImportOptions, existing_ids:
                             "activities stay as they are in the database")
         return plan
     if clashing:
-        shown = ", ".join(str(i) for i in clashing[:5])
+        shown = ", ".join(str(i) for i in clashing[:5]) + (" …" if len(clashing) > 5 else "")
+        deals, those = (f"the deal {shown} is", "it") if len(clashing) == 1 else (f"the deals {shown} are", "those deals")
         raise ImportProblem(
-            [f"the deals {shown}{' …' if len(clashing) > 5 else ''} are already in this database; import a complete "
-             "export into an empty database (--db NEW.db), or use --update to update those deals"]
+            [f"{deals} already in this database; import a complete export into an empty database (--db NEW.db), or "
+             f"use --update to update {those}"]
         )
     plan.batch_extra = {"histories": histories, "prospecting": prospecting, "criteria": criteria, "checkins": checkins}
     if options.database_is_empty:

@@ -33,6 +33,11 @@ class ImportProblem(BadInput):
         super().__init__(summary)
 
 
+def counted(n: int, noun: str, plural: str = "") -> str:
+    """"1 column", "3 columns", "1,200 rows": a count with its noun in the right number."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def line_ranges(lines: Iterable[int]) -> str:
     """[4, 5, 6, 9] → "4–6, 9"; at most a dozen ranges, then how many more lines."""
     ordered = sorted(set(lines))
@@ -124,7 +129,7 @@ class Problems:
             more = f" (also {', '.join(others)}{' …' if len(kind.examples) > 4 else ''})" if count > 1 and others else ""
             out.append(f"{where}: {kind.message}{more}")
         if len(kinds) > MAX_LISTED:
-            out.append(f"… and {len(kinds) - MAX_LISTED:,} other problems")
+            out.append(f"… and {counted(len(kinds) - MAX_LISTED, 'other problem')}")
         return out
 
     def raise_if_any(self) -> None:

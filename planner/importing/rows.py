@@ -46,7 +46,7 @@ from planner.importing.headers import (
     truth,
     without_qualifier,
 )
-from planner.importing.problems import ImportProblem, Problems, where_lines
+from planner.importing.problems import ImportProblem, Problems, counted, where_lines
 from planner.importing.reading import Table, check_header
 
 _TEXT_LIMITS = {
@@ -363,7 +363,7 @@ class _RowReader:
                 return  # blank lines and rows of empty cells, as spreadsheets leave them
             if len(cells) > width and any(cell.strip() for cell in cells[width:]):
                 self._keep(line, cells, None)
-                self.problems.add(line, f"{len(cells)} cells but the header names {width} columns")
+                self.problems.add(line, f"{counted(len(cells), 'cell')} but the header names {counted(width, 'column')}")
                 return
         elif not any(cells):
             self._blank = True
