@@ -780,8 +780,9 @@ def status_record(status: Status) -> dict[str, Any]:
             "best_case": _number(forecast.best_case_cents),
             "pipeline": _number(forecast.pipeline_cents),
             "goal_value": None if forecast.goal_value_cents is None else _number(forecast.goal_value_cents),
-            "coverage": None if forecast.coverage is None else round(forecast.coverage, 2),
-            "coverage_deals": round(forecast.coverage_deals, 2),
+            # Exact: a script compares them with rule_of_thumb as the screens do (2.997 is below 3).
+            "coverage": forecast.coverage,
+            "coverage_deals": forecast.coverage_deals,
             "rule_of_thumb": forecast.rule_of_thumb,
             "required_coverage": _finite(forecast.required_coverage),
             "beyond_horizon": {"count": forecast.beyond_count, "value": _number(forecast.beyond_value_cents)},
@@ -843,7 +844,7 @@ def _share_record(share: Any) -> dict[str, Any]:
 def _finite(value: float) -> float | None:
     import math
 
-    return round(value, 2) if math.isfinite(value) else None
+    return value if math.isfinite(value) else None
 
 
 def _number(cents: int) -> int | float:
@@ -960,19 +961,26 @@ def quota_lines(status: Status) -> list[str]:
 
 
 def forecast_lines(status: Status, style: Any = None) -> list[str]:
+    from planner.core.text import decimals, ratio
+
     f = status.forecast
+    # Enough decimals that no figure rounds onto or past the one it is judged against ("2.97×", not "3.0×").
+    wins = decimals(f.expected_wins, f.goal_wins)
     lines = [
-        f"Forecast over the next {f.horizon_days} days: {f.expected_wins:.1f} expected wins against a goal of "
-        f"{f.goal_wins:.1f}; weighted {_money_whole(f.weighted_value_cents, style)} (commit {_money(f.commit_cents, style)} … "
+        f"Forecast over the next {f.horizon_days} days: {f.expected_wins:.{wins}f} expected wins against a goal of "
+        f"{f.goal_wins:.{wins}f}; weighted {_money_whole(f.weighted_value_cents, style)} (commit {_money(f.commit_cents, style)} … "
         f"best case {_money(f.best_case_cents, style)})",
     ]
     if f.coverage is not None and f.goal_value_cents is not None:
-        lines.append(f"  coverage {f.coverage:.1f}× ({_money(f.pipeline_cents, style)} open against the goal's "
-                     f"{_money(f.goal_value_cents, style)}) beside the 3× rule of thumb and the "
-                     f"{_ratio(f.required_coverage)} your own win rate from Above asks")
+        p = decimals(f.coverage, f.rule_of_thumb, f.required_coverage)
+        lines.append(f"  coverage {ratio(f.coverage, p)} ({_money(f.pipeline_cents, style)} open against the goal's "
+                     f"{_money(f.goal_value_cents, style)}) beside the {f.rule_of_thumb:g}× rule of thumb and the "
+                     f"{_ratio(f.required_coverage, p)} your own win rate from Above asks")
     else:
-        lines.append(f"  coverage {f.coverage_deals:.1f}× in deals beside the 3× rule of thumb and the "
-                     f"{_ratio(f.required_coverage)} your own win rate asks (set goal_value_per_month for money)")
+        p = decimals(f.coverage_deals, f.rule_of_thumb, f.required_coverage)
+        lines.append(f"  coverage {ratio(f.coverage_deals, p)} in deals beside the {f.rule_of_thumb:g}× rule of thumb "
+                     f"and the {_ratio(f.required_coverage, p)} your own win rate asks (set goal_value_per_month for "
+                     "money)")
     if f.beyond_count:
         lines.append(f"  not counted: {f.beyond_count} deal{'s' if f.beyond_count != 1 else ''} "
                      f"({_money(f.beyond_value_cents, style)}) expected to close after the {f.horizon_days} days")
@@ -986,10 +994,12 @@ def _money_whole(cents: int, style: Any = None) -> str:
     return money_whole(cents, style)
 
 
-def _ratio(value: float) -> str:
+def _ratio(value: float, places: int = 1) -> str:
     import math
 
-    return f"{value:.1f}×" if math.isfinite(value) else "unbounded"
+    from planner.core.text import ratio
+
+    return ratio(value, places) if math.isfinite(value) else "unbounded"
 
 
 def projection_lines(status: Status) -> list[str]:

@@ -113,6 +113,30 @@ def whole_hours(value: float) -> str:
     return f"{value:g} h"
 
 
+def decimals(*values: float, least: int = 1, most: int = 4) -> int:
+    """How many decimals to show numbers judged against each other with (a coverage beside the 3×
+    rule and beside what the user's own win rate asks, expected wins beside the goal): `least`, or
+    as many more as it takes for none of them to round onto or past another, so a figure never
+    contradicts the verdict beside it ("2.97×" below the 3× rule, never "3.0×"). Infinities are
+    left out (they are said in words)."""
+    import math
+    from itertools import combinations
+
+    def order(a: float, b: float) -> int:
+        return (a > b) - (a < b)
+
+    pairs = list(combinations([v for v in values if math.isfinite(v)], 2))
+    for places in range(least, most):
+        if all(order(round(a, places), round(b, places)) == order(a, b) for a, b in pairs):
+            return places
+    return most
+
+
+def ratio(value: float, places: int = 1) -> str:
+    """A multiple, "2.5×", with `places` decimals (`decimals` says how many beside a threshold)."""
+    return f"{value:.{places}f}×"
+
+
 def setting_text(value: float | int | str | None, key: str = "") -> str:
     """A setting as the user types it, exactly (1000000, not 1e+06): "auto" for measured-or-default,
     "none" for an amount not set (a money goal), "0.15", "60"."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from planner.core.text import prospects, quota_progress, quota_today_text
+from planner.core.text import decimals, prospects, quota_progress, quota_today_text, ratio
 from planner.domain.models import ProspectQuota
 
 
@@ -25,3 +25,13 @@ def test_todays_share_and_the_week_as_the_today_screen_and_planner_status_say_th
 def test_the_funnels_few_cells_and_the_count_of_prospects():
     assert quota_progress(quota(4, 3, 1, 0)) == "3 of 4"
     assert (prospects(1), prospects(2)) == ("1 new prospect", "2 new prospects")
+
+
+def test_a_figure_beside_a_threshold_never_rounds_onto_or_past_it():
+    """One decimal, or as many more as it takes: 2.97 is "2.97×" beside the 3× rule, never "3.0×"."""
+    inf = float("inf")
+    assert ratio(3.9469, decimals(3.9469, 3.0, 3.2531)) == "3.9×"  # far from both: one decimal
+    assert [ratio(v, decimals(2.9746, 3.0, 3.2531)) for v in (2.9746, 3.0, 3.2531)] == ["2.97×", "3.00×", "3.25×"]
+    assert ratio(3.004, decimals(3.004, 3.0)) == "3.004×"  # above the rule is never shown on it either
+    assert decimals(2.99999, 3.0) == 4 and decimals(3.0, 3.0) == 1  # equal stays equal
+    assert decimals(2.97, 3.0, inf) == 2  # an unbounded threshold is said in words, not compared

@@ -291,3 +291,30 @@ def test_coverage_under_the_rules_beside_a_forecast_that_meets_the_goal_is_expla
     assert "Below both, yet the weighted forecast meets the goal" in best_few
     above = lines(Bucket.ABOVE)  # weighted 10,800: short of the goal, nothing to explain away
     assert "Coverage: 2.2×" in above and "Below both" not in above
+
+
+def test_a_coverage_below_the_rule_is_never_shown_rounded_onto_it():
+    """2.97× is below the 3× rule: shown as 2.97×, never "3.0×" beside "Below both"; expected wins
+    just short of the goal are never shown equal to it, nor the shortfall as 0."""
+    from dataclasses import replace
+
+    from planner.domain.forecast import insights
+    from planner.domain.models import FunnelSnapshot, History
+    from planner.domain.settings import Settings
+    from planner.domain.status import analyse
+    from planner.ui.screens.insights import goal_lines
+
+    # Goal 20,000 over the 60 days; three Best Few deals of 19,800 closing inside them: 2.97×.
+    deals = tuple(Opportunity(f"D{i}", id=i, bucket=Bucket.BEST_FEW, value_cents=1_980_000, created_on=TODAY,
+                              entered_bucket_on=TODAY, last_touched_on=TODAY,
+                              expected_close=TODAY + timedelta(days=10 + i)) for i in range(3))
+    snap = FunnelSnapshot(today=TODAY, settings=Settings(goal_value_per_month=10_000), open_deals=deals,
+                          history=History())
+    data = insights(snap, analyse(snap))
+    assert data.forecast.coverage == 2.97 and data.forecast.required_coverage > 3
+    said = " ".join(goal_lines(data, TODAY).plain.split())
+    assert "Coverage: 2.97× (59,400 open" in said and "Below both" in said and "asks 3×" in said
+    assert f"asks {data.forecast.required_coverage:.2f}×" in said  # the thresholds in the same precision
+    short = replace(data, forecast=replace(data.forecast, expected_wins=3.96, goal_wins=4.0))
+    assert "Expected wins in the next 60 days: 3.96 against a goal of 4.00 — 0.04 short of the goal" in " ".join(
+        goal_lines(short, TODAY).plain.split())

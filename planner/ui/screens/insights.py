@@ -110,8 +110,8 @@ def forecast_table(data: Insights, style: MoneyStyle = PLAIN_MONEY) -> Table:
     return table
 
 
-def _ratio(value: float) -> str:
-    return f"{value:.1f}×" if math.isfinite(value) else "no finite coverage (nothing has passed Above yet)"
+def _ratio(value: float, places: int = 1) -> str:
+    return text.ratio(value, places) if math.isfinite(value) else "no finite coverage (nothing has passed Above yet)"
 
 
 def goal_lines(data: Insights, today: date | None = None, money_style: MoneyStyle = PLAIN_MONEY) -> Content:
@@ -127,11 +127,13 @@ def goal_lines(data: Insights, today: date | None = None, money_style: MoneyStyl
         )
     ]
     ahead = f.expected_wins - f.goal_wins
-    verdict = ((f"{ahead:.1f} ahead of the goal", "$text-success") if ahead >= 0
-               else (f"{-ahead:.1f} short of the goal", "$text-error"))
+    # Enough decimals that the wins never round onto the goal they fall short of, nor a shortfall to 0.
+    p = max(text.decimals(f.expected_wins, f.goal_wins), text.decimals(abs(ahead), 0.0))
+    verdict = ((f"{ahead:.{p}f} ahead of the goal", "$text-success") if ahead >= 0
+               else (f"{-ahead:.{p}f} short of the goal", "$text-error"))
     lines.append(Content.assemble(
-        f"Expected wins in the next {f.horizon_days} days: ", (f"{f.expected_wins:.1f}", "bold"),
-        f" against a goal of {f.goal_wins:.1f} — ", verdict))
+        f"Expected wins in the next {f.horizon_days} days: ", (f"{f.expected_wins:.{p}f}", "bold"),
+        f" against a goal of {f.goal_wins:.{p}f} — ", verdict))
     if f.goal_value_cents is not None and f.coverage is not None:
         share = f.weighted_value_cents / f.goal_value_cents if f.goal_value_cents else 0.0
         lines.append(Content.assemble(
@@ -139,21 +141,23 @@ def goal_lines(data: Insights, today: date | None = None, money_style: MoneyStyl
             (f"{share:.0%}", "bold"), " of it"))
         met = f.weighted_value_cents >= f.goal_value_cents
         style = _coverage_style(f.coverage, f, met)
+        p = text.decimals(f.coverage, f.rule_of_thumb, f.required_coverage)  # "2.97×" below 3×, never "3.0×"
         lines.append(Content.assemble(
-            "Coverage: ", (f"{f.coverage:.1f}×", f"bold {style}"),
+            "Coverage: ", (text.ratio(f.coverage, p), f"bold {style}"),
             f" ({money(f.pipeline_cents, money_style)} open in the next {f.horizon_days} days against the goal's "
             f"{money(f.goal_value_cents, money_style)}) — the rule of thumb asks {f.rule_of_thumb:g}×, your own win rate "
-            f"from Above ({win_rate:.0%}) asks {_ratio(f.required_coverage)}"))
+            f"from Above ({win_rate:.0%}) asks {_ratio(f.required_coverage, p)}"))
         lines += _coverage_note(f.coverage, f, met, "the weighted forecast meets")
     else:
         met = f.expected_wins >= f.goal_wins
         style = _coverage_style(f.coverage_deals, f, met)
         deals = sum(c.count for c in f.categories)
+        p = text.decimals(f.coverage_deals, f.rule_of_thumb, f.required_coverage)
         lines.append(Content.assemble(
-            "Coverage in deals: ", (f"{f.coverage_deals:.1f}×", f"bold {style}"),
+            "Coverage in deals: ", (text.ratio(f.coverage_deals, p), f"bold {style}"),
             f" ({deals} open deal{'s' if deals != 1 else ''} against {f.goal_wins:.1f} wins wanted) — the rule of "
             f"thumb asks {f.rule_of_thumb:g}×, your own win rate from Above ({win_rate:.0%}) asks "
-            f"{_ratio(f.required_coverage)}"))
+            f"{_ratio(f.required_coverage, p)}"))
         lines += _coverage_note(f.coverage_deals, f, met, "the expected wins meet")
         lines.append(Content.styled(
             "Set goal_value_per_month (Profile, 5) to forecast and cover the goal in money.", "$text-muted"))
