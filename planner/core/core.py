@@ -180,7 +180,7 @@ class _Together(_Step):
                 try:
                     done[step] = run(repo)
                 except Stale:
-                    self.what = step.what  # "Cannot undo …: <this> has changed since"
+                    self.what = step.what  # "Not undone: … — <this> has changed since"
                     raise
         return done[self.steps[0]]
 
@@ -405,9 +405,10 @@ class Core:
         except Stale:
             (self._undo if verb == "undo" else self._redo).pop()
             self.refresh()  # show what the other instance did
+            # "Not undone: Moved “Acme” to In the Funnel — …": the description quotes its deal
+            # itself, so it is not quoted again.
             raise Conflict(
-                f"Cannot {verb} “{step.description}”: {step.what} has changed since ({ELSEWHERE}); "
-                f"nothing was changed"
+                f"Not {verb}ne: {step.description} — {step.what} has changed since ({ELSEWHERE}); nothing was changed"
             ) from None
         # Any other PlannerError (a locked database…): the step stays, to try again.
         self.refresh(step.deals)

@@ -80,7 +80,7 @@ def test_undo_of_a_move_refuses_when_the_deal_moved_again_elsewhere_and_leaves_n
     core.move(deal.id, Bucket.IN)
     other.move(deal.id, Bucket.BEST_FEW)
     history = moves(db, deal.id)
-    with pytest.raises(Conflict, match="Cannot undo “Moved “Audit” to In the Funnel”: “Audit” has changed since"):
+    with pytest.raises(Conflict, match="^Not undone: Moved “Audit” to In the Funnel — “Audit” has changed since"):
         core.undo()
     assert moves(db, deal.id) == history  # every move kept, none in the middle taken out
     assert core.deal(deal.id).bucket is Bucket.BEST_FEW
@@ -132,7 +132,7 @@ def test_redo_refuses_when_the_deal_changed_after_the_undo(core, other, db):
     core.move(deal.id, Bucket.IN)
     core.undo()
     other.edit(deal.id, {"title": "Security audit"})
-    with pytest.raises(Conflict, match="Cannot redo"):
+    with pytest.raises(Conflict, match="^Not redone: Moved “Audit” to In the Funnel — “Audit” has changed since"):
         core.redo()
     assert core.deal(deal.id).bucket is Bucket.ABOVE
     assert not core.can_redo
@@ -199,3 +199,13 @@ def test_the_snapshot_after_changes_is_what_a_fresh_read_gives(core, other, db):
     core.poll()
     with open_repository(str(db)) as fresh:
         assert core.snapshot() == fresh.snapshot(TODAY)
+
+
+def test_a_refused_undo_of_an_add_says_the_change_once_without_quotes_inside_quotes(core, other):
+    deal = core.add(Opportunity("Audit")).deal
+    other.edit(deal.id, {"notes": "called back"})
+    with pytest.raises(Conflict) as refused:
+        core.undo()
+    assert str(refused.value) == (
+        "Not undone: Added “Audit” to Above the Funnel — “Audit” has changed since (in another window or from the "
+        "command line); nothing was changed")

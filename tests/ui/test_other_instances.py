@@ -89,7 +89,7 @@ async def test_undo_after_the_cli_changed_the_same_deal_refuses_and_loses_nothin
             history = [(m.id, m.to_bucket) for m in repo.moves(1)]
         await pilot.press("u")
         await pilot.pause()
-        assert any(m.startswith("Cannot undo “Moved “Website revamp” to In the Funnel”") for m in notifications(app))
+        assert any(m.startswith("Not undone: Moved “Website revamp” to In the Funnel — “Website revamp” has changed since") for m in notifications(app))
         assert bar_says(app, "Not undone (changed elsewhere): Moved “Website revamp” to In the Funnel")
         assert funnel(app).bucket_list(Bucket.BEST_FEW).option_count == 1  # the screen shows theirs
     with repository(db) as repo:
