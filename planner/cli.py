@@ -1233,7 +1233,7 @@ def cmd_config(args: argparse.Namespace) -> int:
             print(_format_setting(setting_value(core.settings(), args.key), args.key))
             return 0
         change = core.set_setting(args.key, args.value)
-    print(change.description)
+    print(f"{args.key} = {_format_setting(change.value, args.key)}")  # the key as typed: scripts read this line
     return 0
 
 

@@ -639,8 +639,8 @@ class Core:
         """Check and save one setting of SPEC §3.1 (`planner config KEY VALUE`, the Profile
         screen); "auto" puts an optional one back to measured-or-default. `value` is the value."""
         value, stored = _stored_setting(key, raw)
-        description = f"{key} = {text.setting_text(value, key)}"
-        return self._write_settings({key: stored}, description, f"the setting {key}", value=value)
+        description = f"{_setting_name(key)} set to {text.setting_text(value, key)}"  # as the Profile names it
+        return self._write_settings({key: stored}, description, f"the setting “{_setting_name(key)}”", value=value)
 
     def set_week_hours(self, hours: float | str | None) -> Change:
         """Selling hours for this week only (SPEC §2, Week `H`, `planner plan --hours`); None or
@@ -888,7 +888,8 @@ class Core:
                 return done, None
             _value, stored = _stored_setting("currency", currency)
             before = self._repo.write_settings({"currency": stored})
-            return done, _SettingsStep(f"currency = {currency}", before, {"currency": stored}, "the currency setting")
+            return done, _SettingsStep(f"{_setting_name('currency')} set to {currency}", before, {"currency": stored},
+                                       f"the setting “{_setting_name('currency')}”")
 
     def _made(self, step: _Step, deal: Opportunity | None, *, warnings: tuple[str, ...] = (), value: Any = None,
               adopted: _SettingsStep | None = None) -> Change:
@@ -997,6 +998,14 @@ def parse_split_text(raw: str) -> dict[Bucket, int]:
     if len(parts) != 3:
         raise BadInput(f"--split takes three percentages Above/In/Best Few like 20/40/40, or 'suggested'; not {raw!r}")
     return parse_split(dict(zip(OPEN_BUCKETS, parts, strict=True)))
+
+
+def _setting_name(key: str) -> str:
+    """A setting's name as the Profile shows it ("Normal sales cycle (days)")."""
+    from planner.domain.settings import SETTING_SPECS
+
+    spec = SETTING_SPECS.get(key)
+    return spec.name if spec is not None else key
 
 
 def _stored_setting(key: str, raw: str) -> tuple[Any, str | None]:

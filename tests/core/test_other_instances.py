@@ -141,7 +141,7 @@ def test_redo_refuses_when_the_deal_changed_after_the_undo(core, other, db):
 def test_undo_of_a_setting_refuses_when_another_instance_set_it_since(core, other, db):
     core.set_setting("cycle_days", "90")
     other.set_setting("cycle_days", "30")
-    with pytest.raises(Conflict, match="the setting cycle_days has changed since"):
+    with pytest.raises(Conflict, match="the setting “Normal sales cycle \\(days\\)” has changed since"):
         core.undo()
     with open_repository(str(db)) as repo:
         assert repo.settings().cycle_days == 30

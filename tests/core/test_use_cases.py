@@ -212,14 +212,14 @@ def test_criteria_added_edited_deleted_and_the_delete_undone_gives_deals_their_f
 
 def test_a_setting_saved_undone_and_redone(core, db):
     change = core.set_setting("cycle_days", "90")
-    assert (change.description, change.value) == ("cycle_days = 90", 90)
+    assert (change.description, change.value) == ("Normal sales cycle (days) set to 90", 90)  # the Profile's name
     assert core.status().cycle.days == 90
     core.undo()
     assert core.settings().cycle_days == 60 and core.status().cycle.days == 60
     core.redo()
     with stored(db) as repo:
         assert repo.settings().cycle_days == 90
-    assert core.set_setting("pass_rate.in", "auto").description == "pass_rate.in = auto"
+    assert core.set_setting("pass_rate.in", "auto").description == "Pass rate In the Funnel set to auto"
     with pytest.raises(BadInput, match="between"):
         core.set_setting("hours_per_week", "0")
     with pytest.raises(BadInput, match="unknown setting"):
@@ -280,12 +280,12 @@ def test_undo_and_redo_follow_each_other_in_order_and_a_new_change_ends_redo(cor
     core.set_setting("cycle_days", "90")
     core.move(deal.id, Bucket.IN)
     assert core.undo().description == "Undone: Moved “Audit” to In the Funnel"
-    assert core.undo().description == "Undone: cycle_days = 90"
-    assert core.redo_description == "cycle_days = 90"
+    assert core.undo().description == "Undone: Normal sales cycle (days) set to 90"
+    assert core.redo_description == "Normal sales cycle (days) set to 90"
     core.set_setting("goal_wins_per_month", "3")
     assert not core.can_redo
     assert core.redo().changed is False
-    assert core.undo().description == "Undone: goal_wins_per_month = 3"
+    assert core.undo().description == "Undone: Wins wanted per month set to 3"
     assert core.undo().description == "Undone: Added “Audit” to Above the Funnel"
     assert core.undo().description == "Nothing to undo"
 
@@ -425,7 +425,7 @@ def test_a_currency_adopted_by_a_change_is_undone_and_redone_with_it(core, other
     other.set_setting("currency", "none")
     core.add(Opportunity("Coaching"), currency="EUR")
     other.set_setting("currency", "CHF")
-    with pytest.raises(Conflict, match="the currency setting has changed since"):
+    with pytest.raises(Conflict, match="the setting “Currency” has changed since"):
         core.undo()
     with stored(db) as repo:
         assert ([d.title for d in repo.list()], repo.settings().currency) == (["Audit", "Workshop", "Coaching"], "CHF")

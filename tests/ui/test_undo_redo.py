@@ -224,7 +224,7 @@ async def test_every_change_on_the_profile_is_undone_and_redone(db):
             pilot.app.screen.query_one("OptionList").highlighted = 1
             await pilot.press("enter")
 
-        await undone_and_redone(pilot, db, setting, "cycle_days = 90")
+        await undone_and_redone(pilot, db, setting, "Normal sales cycle (days) set to 90")  # as the Profile names it
         await undone_and_redone(pilot, db, add, "Added criterion Values quality")
         await undone_and_redone(pilot, db, weight, "50–500 employees: weight 3")
         await undone_and_redone(pilot, db, kind, "50–500 employees: psychographic")
