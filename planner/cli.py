@@ -262,11 +262,12 @@ def _args_import(p: argparse.ArgumentParser) -> None:
 
 def _args_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("csv", "json"), help="csv (default, or from the -o file name) or json")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout ('-' for stdout)")
 
 
 def _args_backup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", metavar="FILE", help="the copy (default: a timestamped file beside the database)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="the copy, a new file (default: a timestamped file beside the database; never stdout)")
 
 
 def _args_restore(p: argparse.ArgumentParser) -> None:
@@ -1342,6 +1343,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from planner.store.connection import file_status
     from planner.store.location import resolve
 
+    if args.output == "-":  # not stdout, unlike export's -o -: a database is a file, never a stream of text
+        raise BadInput("a backup is a database file and is not written to stdout; choose the file with -o FILE, "
+                       "or leave -o out for a timestamped copy beside the database")
     source = resolve(args.db)
     if file_status(source) is None:  # checked before opening, which would create it
         raise BadInput(f"no database at {source} yet; nothing to back up")
@@ -1381,6 +1385,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from planner.files import check_target
     from planner.store.connection import file_status
 
+    if args.keep == "-":
+        raise BadInput("--keep writes a database file, not stdout; name the file, e.g. --keep demo.db")
     keep = check_target(args.keep, database=None) if args.keep else None
     if keep is not None and file_status(keep) is not None:
         raise BadInput(f"{args.keep} already exists; --keep writes a new file")

@@ -704,11 +704,10 @@ class Core:
         from planner.files import write_file
         from planner.ics import exported_blocks
 
-        if not str(target).strip():
-            raise BadInput("type a file path for the calendar")
+        target = _file_named(target, "calendar")
         count = len(exported_blocks(self.week_plan(), today=self.today, include_past=include_past))
         data, exported = self._calendar(include_past)
-        path = write_file(str(target).strip(), data, database=self.database_path)
+        path = write_file(target, data, database=self.database_path)
         self._remember_calendar(exported)  # only once it was written
         return Change(f"Wrote {count} time block{'s' if count != 1 else ''} to {path}", changed=False, value=path)
 
@@ -780,10 +779,9 @@ class Core:
         `value` is `Written(path, count)`: where, and how many deals."""
         from planner.files import write_file
 
-        if not str(target).strip():
-            raise BadInput("type a file path for the export")
+        target = _file_named(target, "export")
         data, count = self.export_data(fmt)
-        path = write_file(str(target).strip(), data, database=self.database_path)
+        path = write_file(target, data, database=self.database_path)
         return Change(f"Exported {count} deal{'s' if count != 1 else ''} to {path}", changed=False,
                       value=Written(path, count))
 
@@ -799,9 +797,7 @@ class Core:
 
         if target is None:
             target = self.default_backup_path()
-        if not str(target).strip():
-            raise BadInput("type a file path for the backup")
-        path = check_target(str(target).strip(), database=self.database_path)
+        path = check_target(_file_named(target, "backup"), database=self.database_path)
         if file_status(path) is not None:
             raise BadInput(f"{path} already exists; choose another name")
         written = self._repo.backup(str(path))
@@ -998,6 +994,18 @@ def parse_split_text(raw: str) -> dict[Bucket, int]:
     if len(parts) != 3:
         raise BadInput(f"--split takes three percentages Above/In/Best Few like 20/40/40, or 'suggested'; not {raw!r}")
     return parse_split(dict(zip(OPEN_BUCKETS, parts, strict=True)))
+
+
+def _file_named(target: str | Path, what: str) -> str:
+    """The file the user named for the `what` ("export", "backup", "calendar"), stripped: never
+    empty, and never "-", which the command line takes for stdout (and handles before the core is
+    asked for a file): a file called "-" is not what anyone means."""
+    name = str(target).strip()
+    if not name:
+        raise BadInput(f"type a file path for the {what}")
+    if name == "-":
+        raise BadInput(f"'-' is not a file name; type a file path for the {what}")
+    return name
 
 
 def _setting_name(key: str) -> str:

@@ -539,6 +539,28 @@ def test_backup_beside_the_database_or_where_asked(cli, db: Path, tmp_path: Path
     assert refused.code == 2 and "already exists" in refused.err
 
 
+def test_dash_is_stdout_for_text_and_refused_for_a_database_file(cli, db: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`export -o -` and `plan --ics -` write to stdout, as documented; a backup and the demo's
+    --keep are database files: `-` is refused in one line saying how to choose a file, and no file
+    called "-" appears."""
+    monkeypatch.chdir(tmp_path)
+    new_deal(cli, "Keep me")
+    exported = cli("export", "-o", "-")
+    assert exported.code == 0 and exported.out.splitlines()[1].startswith("1,Keep me,")
+    assert json.loads(cli("export", "-o", "-", "--format", "json").out)["deals"][0]["title"] == "Keep me"
+    calendar = cli("plan", "--ics", "-")
+    assert calendar.code == 0 and calendar.out.startswith("BEGIN:VCALENDAR")
+    refused = cli("backup", "-o", "-")
+    assert refused.code == 2 and refused.err_lines == [
+        "planner: a backup is a database file and is not written to stdout; choose the file with -o FILE, or leave "
+        "-o out for a timestamped copy beside the database"]
+    refused = cli("demo", "--keep", "-")
+    assert refused.code == 2 and refused.err_lines == [
+        "planner: --keep writes a database file, not stdout; name the file, e.g. --keep demo.db"]
+    assert not (tmp_path / "-").exists()
+
+
 # --- the command line itself ---------------------------------------------------------------------
 
 

@@ -354,7 +354,7 @@ def test_import_reads_the_file_with_the_databases_money_and_writes_all_or_nothin
     assert len(core.deals()) == 2
 
 
-def test_export_and_backup_are_written_through_the_one_writer(core, db, tmp_path):
+def test_export_and_backup_are_written_through_the_one_writer(core, db, tmp_path, monkeypatch):
     core.add(Opportunity("Audit"))
     exported = core.write_export("csv", tmp_path / "deals.csv")
     assert exported.value.count == 1 and exported.value.path.read_text(encoding="utf-8").startswith("id,")
@@ -367,6 +367,12 @@ def test_export_and_backup_are_written_through_the_one_writer(core, db, tmp_path
     assert backup.parent == db.parent and backup.name.startswith("planner-backup-")
     with pytest.raises(BadInput, match="already exists"):
         core.backup(backup)
+    # "-" is the command line's stdout, never a file name (the app's file dialogs refuse it too).
+    monkeypatch.chdir(tmp_path)
+    for write in (lambda: core.write_export("csv", "-"), lambda: core.backup(" - "), lambda: core.write_week_calendar("-")):
+        with pytest.raises(BadInput, match="'-' is not a file name; type a file path for the"):
+            write()
+    assert not (tmp_path / "-").exists()
 
 
 def test_restore_puts_a_backup_in_place_and_keeps_the_current_database(db, tmp_path):
