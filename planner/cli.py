@@ -72,6 +72,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             return done.code if isinstance(done.code, int) else 0
         _refuse_empty_paths(args)
         if args.command is None:
+            _need_terminal()
             return _open_tui(args.db)
         return args.handler(args) or 0
     except KeyboardInterrupt:
@@ -525,6 +526,25 @@ def _name(opp: Opportunity) -> str:
     from planner.domain.text import shown_line
 
     return shown_line(deal_name(opp))
+
+
+def _has_terminal() -> bool:
+    """Whether stdin and stdout are both a terminal, which the TUI draws on and reads keys from."""
+    try:
+        return bool(sys.stdin and sys.stdin.isatty() and _raw(sys.stdout).isatty())
+    except (OSError, ValueError):  # a closed stream
+        return False
+
+
+def _need_terminal() -> None:
+    """The TUI on a pipe, a file or under cron would start and wait for keys forever: refuse in one
+    line (exit 1) and point to the commands. A driver named in the environment draws elsewhere
+    (textual-serve's web driver for `planner serve`'s tabs, whose stdin and stdout are pipes)."""
+    if os.environ.get("TEXTUAL_DRIVER") or _has_terminal():
+        return
+    raise PlannerError("the app needs a terminal (stdin and stdout are not one here); in scripts and cron use "
+                       "the commands: planner status, planner list, planner plan (--json for machines; "
+                       "planner --help lists them all)")
 
 
 def _open_tui(db: str | None) -> int:
@@ -1387,6 +1407,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.keep == "-":
         raise BadInput("--keep writes a database file, not stdout; name the file, e.g. --keep demo.db")
+    if not args.keep:
+        _need_terminal()  # before the demo is built: without --keep it opens the app
     keep = check_target(args.keep, database=None) if args.keep else None
     if keep is not None and file_status(keep) is not None:
         raise BadInput(f"{args.keep} already exists; --keep writes a new file")

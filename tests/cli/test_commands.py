@@ -616,8 +616,12 @@ class FakeApp:
 
 @pytest.fixture
 def fake_tui(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The app stands in for itself, on what it takes for a terminal."""
+    import planner.cli
+
     FakeApp.opened = []
     monkeypatch.setitem(sys.modules, "planner.app", types.SimpleNamespace(PlannerApp=FakeApp))
+    monkeypatch.setattr(planner.cli, "_has_terminal", lambda: True)
     return FakeApp.opened
 
 
@@ -633,6 +637,34 @@ def test_demo_opens_the_tui_on_a_temporary_database_never_the_users(cli, fake_tu
     assert opened is not None and Path(opened) != db
     assert not Path(opened).exists()  # the temporary demo is cleaned up when the UI closes
     assert not db.exists()
+
+
+def test_without_a_terminal_the_app_is_refused_in_one_line_pointing_to_the_commands(
+        cli, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`planner > out.txt`, a pipe, cron: the app would start and wait for keys forever. Under
+    pytest stdin and stdout are not a terminal: refused (exit 1), nothing opened or created."""
+    import planner.cli
+
+    monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)
+    FakeApp.opened = []
+    monkeypatch.setitem(sys.modules, "planner.app", types.SimpleNamespace(PlannerApp=FakeApp))
+    said = ("planner: the app needs a terminal (stdin and stdout are not one here); in scripts and cron use the "
+            "commands: planner status, planner list, planner plan (--json for machines; planner --help lists them all)")
+    for args in ((), ("demo",)):
+        result = cli(*args)
+        assert (result.code, result.out, result.err_lines) == (1, "", [said])
+    assert FakeApp.opened == [] and not db.exists()
+    assert cli("demo", "--keep", str(db)).code == 0  # writes the file, opens nothing: no terminal needed
+    assert not planner.cli._has_terminal()
+
+
+def test_a_driver_chosen_in_the_environment_needs_no_terminal(cli, fake_tui: list, monkeypatch) -> None:
+    """`planner serve` runs each tab's app under textual-serve's web driver (TEXTUAL_DRIVER), on pipes."""
+    import planner.cli
+
+    monkeypatch.setattr(planner.cli, "_has_terminal", lambda: False)
+    monkeypatch.setenv("TEXTUAL_DRIVER", "textual.drivers.web_driver:WebDriver")
+    assert cli().code == 0 and fake_tui == [None]
 
 
 def test_demo_keep_refuses_to_overwrite(cli, db: Path) -> None:

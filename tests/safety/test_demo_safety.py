@@ -45,6 +45,7 @@ def test_the_demo_tui_opens_a_temporary_database_not_the_users(home, monkeypatch
         return 0
 
     monkeypatch.setattr(cli, "_open_tui", fake_tui)
+    monkeypatch.setattr(cli, "_has_terminal", lambda: True)  # as in a terminal, where the demo opens
     monkeypatch.setenv("PLANNER_DB", str(user_db))  # the user's database chosen by the environment
     assert cli.run(["demo"]) == 0
     [db] = opened
