@@ -579,7 +579,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     """`planner add TITLE …` → prints the new id (SPEC §4)."""
     from dataclasses import replace
 
-    from planner.domain.models import Bucket, Opportunity
+    from planner.domain.models import Opportunity
     from planner.domain.parse import (
         MAX_FIELD,
         MAX_NOTES,
@@ -593,16 +593,13 @@ def cmd_add(args: argparse.Namespace) -> int:
     today = _today()
     currency = ""
     bucket = parse_bucket(args.bucket, open_only=True)
-    # A deal first entered Above the Funnel starts its cycle that day; one added straight into In or
-    # Best Few was first contacted on a day the planner does not know (SPEC §3.2).
-    first_contact = today if bucket is Bucket.ABOVE else None
     opp = Opportunity(
         title=clean_title(args.title),
         bucket=bucket,
         account=clean_text(args.account, MAX_FIELD, what="--account"),
         contact=clean_text(args.contact, MAX_FIELD, what="--contact"),
-        first_contact=parse_date(args.first_contact, today, what="--first-contact") if args.first_contact
-        else first_contact,
+        # None: the core's default (today Above the Funnel, unknown lower down; SPEC §3.2).
+        first_contact=parse_date(args.first_contact, today, what="--first-contact") if args.first_contact else None,
         expected_close=parse_date(args.close, today, what="--close") if args.close else None,
         next_action=clean_text(args.next, MAX_FIELD, what="--next"),
         next_action_due=parse_date(args.due, today, what="--due") if args.due else None,

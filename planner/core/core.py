@@ -423,13 +423,19 @@ class Core:
     def add(self, draft: Opportunity, *, bucket: Bucket | None = None, currency: str = "") -> Change:
         """Add a deal (SPEC §2) to `bucket` (default: the draft's). Entering the funnel lower down
         warns as moving there would; `value` is the new id. `currency`: the one its value was
-        typed in (`parse_money_in`), the database's from now on when it had none."""
+        typed in (`parse_money_in`), the database's from now on when it had none.
+
+        With no first contact given, a deal added Above the Funnel was first contacted today (its
+        cycle starts the day it entered, SPEC §3.2); one added straight into In or Best Few keeps
+        an unknown first contact. The add dialog, Today's `p` and `planner add` all come here."""
         from planner.domain.flags import move_warnings
         from planner.store.repository import DealState
 
         opp = replace(draft, id=None) if bucket is None else replace(draft, id=None, bucket=bucket)
         if not opp.bucket.is_open:
             raise BadInput("a new deal goes Above the Funnel, In the Funnel or in Best Few")
+        if opp.bucket is Bucket.ABOVE and opp.first_contact is None:
+            opp = replace(opp, first_contact=self.today)
         warnings: tuple[str, ...] = ()
         if opp.bucket is not Bucket.ABOVE:
             warnings = tuple(move_warnings(replace(opp, bucket=Bucket.ABOVE), opp.bucket, self.today, self.cycle_days()))

@@ -42,6 +42,18 @@ def test_add_returns_the_new_deal_and_undo_redo_take_it_away_and_back(core, db):
         assert [m.to_bucket for m in repo.moves(deal.id)] == [Bucket.IN]
 
 
+def test_a_deal_added_above_was_first_contacted_today_unless_said_lower_down_unknown(core):
+    """SPEC §3.2: a deal entering Above the Funnel starts its cycle the day it entered; one added
+    straight into In or Best Few has an unknown first contact unless it is given. The one default,
+    for the add dialog, Today's `p` and `planner add` alike."""
+    assert core.add(Opportunity("Prospect")).deal.first_contact == TODAY
+    assert core.add(Opportunity("Referral"), bucket=Bucket.IN).deal.first_contact is None
+    assert core.add(Opportunity("Contract", bucket=Bucket.BEST_FEW)).deal.first_contact is None
+    met = TODAY - timedelta(days=20)
+    assert core.add(Opportunity("Met at a fair", first_contact=met)).deal.first_contact == met
+    assert core.add(Opportunity("Old lead", first_contact=met), bucket=Bucket.IN).deal.first_contact == met
+
+
 def test_edit_writes_only_the_given_fields_and_is_undone_exactly(core, db):
     deal = core.add(Opportunity("Audit", account="Initech", notes="first call went well")).deal
     change = core.edit(deal.id, {"contact": "Dana", "value_cents": 800_000}, base=deal)

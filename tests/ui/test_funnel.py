@@ -37,6 +37,7 @@ async def test_add_lands_in_above_by_default_with_the_title_focused(db):
         [deal] = repo.list()
         assert (deal.title, deal.bucket) == ("Website revamp", Bucket.ABOVE)
         assert [m.to_bucket for m in repo.moves(deal.id)] == [Bucket.ABOVE]
+        assert deal.first_contact == date(2026, 3, 4)  # found today, as `planner add` says (SPEC §3.2)
 
 
 async def test_add_lands_in_the_focused_bucket_with_its_optional_fields(db):
@@ -54,6 +55,7 @@ async def test_add_lands_in_the_focused_bucket_with_its_optional_fields(db):
         assert deal.bucket is Bucket.BEST_FEW
         assert (deal.account, deal.value_cents, deal.next_action) == ("Globex", 4_500_000, "Call Dana")
         assert deal.next_action_due == date(2026, 3, 6)  # the Friday after Wednesday 2026-03-04
+        assert deal.first_contact is None  # added lower down: first contacted on a day not known
 
 
 async def test_add_refuses_bad_input_in_the_dialog_and_changes_nothing(db):

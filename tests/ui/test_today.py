@@ -224,6 +224,7 @@ async def test_add_prospect_counts_toward_the_weeks_quota(db, ids):
         assert (added[0].account, added[0].contact, added[0].next_action_due) == (
             "Zeta", "Kim Ito", TODAY + timedelta(days=1))
         assert added[0].next_action  # a live deal starts with a next action
+        assert added[0].first_contact == TODAY  # as `planner add` and the Funnel's add dialog: found today
 
 
 async def test_cover_marks_the_chosen_influence_covered(db, ids):
