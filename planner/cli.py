@@ -1021,6 +1021,8 @@ def _ratio(value: float, places: int = 1) -> str:
 
 
 def projection_lines(status: Status) -> list[str]:
+    from planner.core.text import prospects_a_week, quota_fills
+
     p = status.projection
     if p.first_dry_week is None:
         return ["Projection: no week below half your weekly goal in the next "
@@ -1037,16 +1039,14 @@ def projection_lines(status: Status) -> list[str]:
     lines = [line]
     if p.next_dry_week is not None and p.next_prospect_by is not None:
         later = p.week(p.next_dry_week)
-        fills = "" if later is None or not p.quota else (
-            f" (keeping the quota of {p.quota} a week "
-            f"{'fills it' if not later.dry_with_quota else 'is not enough to fill it'})")
+        fills = "" if later is None or not p.quota else f" ({quota_fills(p.quota, not later.dry_with_quota)})"
         lines.append(f"  the first dry week new prospects can still reach is {p.next_dry_week.isoformat()}: prospect by "
                      f"{p.next_prospect_by.isoformat()}{fills}")
+    # The quota's words are the Insights' (planner.core.text): "with 4 new prospects a week, …".
     if p.first_dry_week_with_quota is None:
-        lines.append(f"  keeping the quota of {p.quota} a week, no week falls below half the goal")
+        lines.append(f"  with {prospects_a_week(p.quota)}, no week falls below half the goal")
     elif p.first_dry_week_with_quota != p.first_dry_week:
-        lines.append(f"  keeping the quota of {p.quota} a week, the first dry week is "
-                     f"{p.first_dry_week_with_quota.isoformat()}")
+        lines.append(f"  with {prospects_a_week(p.quota)}, the first dry week is {p.first_dry_week_with_quota.isoformat()}")
     if p.half_weight:
         lines.append(f"  at half weight: {p.slipped} slipped, {p.stale} stale (of {p.half_weight} "
                      f"deal{'s' if p.half_weight != 1 else ''})")

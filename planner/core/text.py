@@ -185,6 +185,20 @@ def prospects(n: int) -> str:
     return f"{n} new prospect{'' if n == 1 else 's'}"
 
 
+def prospects_a_week(n: int) -> str:
+    """"1 new prospect a week", "4 new prospects a week": the quota kept week after week, as the
+    Insights' chart and sentences and `planner status` say it."""
+    return f"{prospects(n)} a week"
+
+
+def quota_fills(n: int, fills: bool) -> str:
+    """Whether keeping the quota fills a dry week: "4 new prospects a week fill it", "1 new
+    prospect a week is not enough to fill it"."""
+    if fills:
+        return f"{prospects_a_week(n)} {'fills' if n == 1 else 'fill'} it"
+    return f"{prospects_a_week(n)} {'is' if n == 1 else 'are'} not enough to fill it"
+
+
 def quota_text(allocation: Allocation) -> str:
     """"4 new prospects this week (3.9 needed a week)"."""
     return f"{prospects(quota(allocation))} this week ({allocation.prospects_per_week:.1f} needed a week)"

@@ -312,9 +312,8 @@ def test_a_dip_too_near_for_prospects_and_the_next_one_in_reach_through_the_comm
     assert projection["dry_run_weeks"] == 1
     assert (projection["next_dry_week"], projection["next_prospect_by"]) == ("2027-01-25", "2026-11-26")
     human = cli("status").out
-    assert ("the first dry week new prospects can still reach is 2027-01-25: prospect by 2026-11-26 (keeping the "
-            "quota of 4 a "
-            "week fills it)") in human
+    assert ("the first dry week new prospects can still reach is 2027-01-25: prospect by 2026-11-26 (4 new "
+            "prospects a week fill it)") in human  # the quota in the Insights' words (planner.core.text)
     [dry] = [line for line in human.splitlines() if "Expected wins fall below" in line]
     assert dry.endswith("The first dry week new prospects can still reach is 2027-01-25: prospect by 2026-11-26")
 

@@ -57,3 +57,21 @@ def test_the_line_imports_neither_the_ui_nor_the_orm(tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr
     modules = set(json.loads(proc.stdout.split("MODULES=", 1)[1]))
     assert not {m for m in modules if m.startswith(("textual", "sqlmodel", "sqlalchemy", "planner.ui", "planner.app"))}
+
+
+def test_the_projection_lines_word_the_kept_quota_as_the_insights_do() -> None:
+    """`planner status` says the quota kept from today in the words of the Insights' sentences
+    and chart legend (planner.core.text): "with 1 new prospect a week, …"."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from planner.cli import projection_lines
+    from planner.domain.models import Projection
+
+    def lines(**kw) -> list[str]:
+        projection = Projection(weeks=(), first_dry_week=date(2026, 12, 7), prospect_by=date(2026, 11, 30), **kw)
+        return projection_lines(SimpleNamespace(projection=projection))
+
+    assert "  with 1 new prospect a week, no week falls below half the goal" in lines(quota=1)
+    assert "  with 3 new prospects a week, the first dry week is 2027-01-04" in lines(
+        quota=3, first_dry_week_with_quota=date(2027, 1, 4))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from planner.core.text import decimals, prospects, quota_progress, quota_today_text, ratio
+from planner.core.text import decimals, prospects, prospects_a_week, quota_fills, quota_progress, quota_today_text, ratio
 from planner.domain.models import ProspectQuota
 
 
@@ -35,3 +35,11 @@ def test_a_figure_beside_a_threshold_never_rounds_onto_or_past_it():
     assert ratio(3.004, decimals(3.004, 3.0)) == "3.004×"  # above the rule is never shown on it either
     assert decimals(2.99999, 3.0) == 4 and decimals(3.0, 3.0) == 1  # equal stays equal
     assert decimals(2.97, 3.0, inf) == 2  # an unbounded threshold is said in words, not compared
+
+
+def test_the_quota_kept_week_after_week_is_worded_once():
+    """The Insights' chart legend and sentences and `planner status` say the kept quota alike."""
+    assert (prospects_a_week(1), prospects_a_week(4)) == ("1 new prospect a week", "4 new prospects a week")
+    assert quota_fills(4, True) == "4 new prospects a week fill it"
+    assert quota_fills(1, True) == "1 new prospect a week fills it"
+    assert quota_fills(1, False) == "1 new prospect a week is not enough to fill it"

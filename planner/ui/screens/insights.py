@@ -199,7 +199,7 @@ def _coverage_note(coverage: float, f: Forecast, met: bool, what: str) -> list[C
 def _quota_clause(p: Projection) -> list[str | tuple[str, str]]:
     if not p.quota:
         return []
-    quota = f"{text.prospects(p.quota)} a week"
+    quota = text.prospects_a_week(p.quota)
     if p.first_dry_week_with_quota is None:
         return [" Finding ", (quota, "bold"), " from today fills every week of the chart (░)."]
     if p.first_dry_week_with_quota == p.first_dry_week:
@@ -260,9 +260,7 @@ def _next_dip_clause(p: Projection) -> list[str | tuple[str, str]]:
         ": prospect by ", (text.long_date(p.next_prospect_by), "bold")]
     later = p.week(p.next_dry_week)
     if later is not None and p.quota:
-        quota = f"{text.prospects(p.quota)} a week"
-        parts.append(f" — {quota} {'fill' if p.quota != 1 else 'fills'} it." if not later.dry_with_quota
-                     else f" — {quota} {'are' if p.quota != 1 else 'is'} not enough to fill it.")
+        parts.append(f" — {text.quota_fills(p.quota, not later.dry_with_quota)}.")
     else:
         parts.append(".")
     return parts

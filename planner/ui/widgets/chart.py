@@ -18,6 +18,7 @@ from datetime import date
 from textual.content import Content
 from textual.widget import Widget
 
+from planner.core.text import prospects_a_week
 from planner.domain.forecast import cycle_bin_edges
 from planner.domain.models import CycleBin, Projection, WeekForecast
 
@@ -166,7 +167,7 @@ def _legend(projection: Projection, weeks: int, columns: int, width: int) -> lis
     quota = projection.quota
     items: list[Content] = [
         Content.assemble(("█", "$success"), " from your deals now"),
-        Content.assemble(("░", "$accent"), f" if you find {quota} new prospect{'s' if quota != 1 else ''} a week")
+        Content.assemble(("░", "$accent"), f" if you find {prospects_a_week(quota)}")
         if quota else Content(""),
         Content.assemble(("─", "$warning"), " weekly goal"),
         Content.assemble(("▲", "$text-error"), " first dry week"),
