@@ -193,14 +193,10 @@ class ClosedScreen(Screen[None]):
         refresh_bindings_if_changed(self, ("details", "reopen"))
 
     def _fit_columns(self, table: DataTable) -> None:
-        width = (table.content_region.width or self.size.width - 2) - table.styles.scrollbar_size_vertical
-        widths = column_widths(width, table.cell_padding) if width > 0 else None
-        if widths is None or widths == self._widths:
-            return
-        self._widths = widths
-        table.clear(columns=True)
-        for (label, key), w in zip(_COLUMNS, widths, strict=True):
-            table.add_column(label, key=key, width=w)
+        from planner.ui.widgets.tables import fit_columns
+
+        self._widths = fit_columns(table, _COLUMNS, lambda width: column_widths(width, table.cell_padding),
+                                   self._widths, self.size.width)
 
     @property
     def selected(self) -> Opportunity | None:

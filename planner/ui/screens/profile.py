@@ -211,15 +211,11 @@ class ProfileScreen(Screen):
 
     def _fit_settings_columns(self, table: DataTable, cells: list[tuple[str, str, str, str]]) -> None:
         """(Re)make the settings columns at widths that fit the table as it is now."""
-        # Room kept for the vertical scrollbar whether it shows yet or not (the rows come after).
-        width = (table.content_region.width or self.size.width - 2) - table.styles.scrollbar_size_vertical
-        widths = settings_widths(width, cells, table.cell_padding) if width > 0 else None
-        if widths is None or widths == self._widths:
-            return
-        self._widths = widths
-        table.clear(columns=True)
-        for (label, key), w in zip(_SETTING_COLUMNS, widths, strict=True):
-            table.add_column(label, key=key, width=w)
+        from planner.ui.widgets.tables import fit_columns
+
+        self._widths = fit_columns(table, _SETTING_COLUMNS,
+                                   lambda width: settings_widths(width, cells, table.cell_padding),
+                                   self._widths, self.size.width)
 
     def on_resize(self) -> None:
         # The terminal changed size: the columns are fitted again once the layout has settled.
