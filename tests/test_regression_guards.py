@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
 from bench.generate import TODAY, Sizes, generate_database
 
@@ -340,3 +341,62 @@ def test_a_move_an_undo_and_a_log_on_the_funnel_take_at_most_two_transactions_ea
     db.write_bytes(dbs["large"].read_bytes())
     counts = _transactions_per_change(db, monkeypatch)
     assert counts["move"] <= 2 and counts["undo"] <= 2 and counts["log"] <= 2, counts
+
+
+def test_a_move_and_its_undo_lay_the_funnel_out_no_more_once_the_top_bar_has_its_row(dbs, monkeypatch, tmp_path):
+    """Moving a deal on and taking it back repaints what changed without a layout pass of the
+    screen: a pass measures every widget again and repaints the bucket lists whole (~40 ms a
+    change on the 1,000-deal database, twice a change when the top bar grew and shrank a row with
+    each move and undo). The terminal is as wide as makes the move's line fit beside the screen
+    names and its undo's not; the first move and undo may give the bar its row, the next may not
+    lay anything out."""
+    db = tmp_path / "large.db"
+    db.write_bytes(dbs["large"].read_bytes())
+    monkeypatch.setenv("PLANNER_TODAY", TODAY.isoformat())
+    from textual.screen import Screen
+
+    from planner.app import PlannerApp
+
+    passes: list[int] = []
+    real = Screen._refresh_layout
+
+    def counted(self, *args, **kwargs):
+        passes.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+
+    async def run() -> list[int]:
+        app = PlannerApp(db=str(db))
+        async with app.run_test(size=(160, 50)) as pilot:
+            for _ in range(500):
+                if any(lst.option_count for lst in _bucket_lists(app)):
+                    break
+                await pilot.pause(0.01)
+            bar = app.screen.query_one(".screen-bar")
+            above = app.screen.query_one("#list-above")
+            above.focus()
+            await pilot.pause()
+            await pilot.press("greater_than_sign")
+            await pilot.pause()
+            moved = app.last_change
+            names = bar.render().head.cell_length
+            # the move's line ends 2 cells short of the bar's right edge; "Undone: " does not fit
+            await pilot.resize_terminal(names + 3 + 2 + cell_len(moved) + 2 + 2, 50)
+            await pilot.press("u")
+            await pilot.pause()
+            assert bar.size.height == 2, "the undo's line should take a row of its own"
+            counts = []
+            for key in ("greater_than_sign", "u", "greater_than_sign", "u"):
+                above.focus()
+                await pilot.pause()
+                before = len(passes)
+                await pilot.press(key)
+                for _ in range(3):  # the refreshes the change set off
+                    await pilot.pause()
+                counts.append(len(passes) - before)
+            assert app.last_change.startswith("Undone: Moved"), app.last_change
+            return counts
+
+    counts = asyncio.run(run())
+    assert counts == [0, 0, 0, 0], f"layout passes of the Funnel per change (move, undo, move, undo): {counts}"

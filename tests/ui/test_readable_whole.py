@@ -8,14 +8,15 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
 from planner.app import PlannerApp
 from planner.domain.models import Bucket, Flag, Opportunity, Severity
-from planner.ui.widgets.banner import FunnelBanner
+from planner.ui.widgets.banner import FunnelBanner, ScreenBar
 from planner.ui.widgets.bucket_list import CARD_LINES
 
-from .conftest import TODAY, funnel, repository, seed
+from .conftest import TODAY, bar_rows, bar_says, funnel, repository, seed
 
 SIZES = [(120, 40), (80, 24)]
 
@@ -197,6 +198,56 @@ async def test_the_latest_change_is_read_whole_after_every_kind_of_action(db, si
         await check("n", *"Call the CFO about the budget and the timeline", "enter")  # next action
         await check("d")  # delete
         await check("u")
+
+
+async def test_the_funnel_stays_put_when_a_change_fits_beside_the_names_and_its_undo_does_not(db):
+    """A move whose line fits beside the screen names and an undo whose line ("Undone: …
+    · ctrl+r redoes") does not: once the bar has taken a row for the undo, the next move is shown
+    on that row too, so the funnel under the bar does not jump a row with every change. At
+    another width the bar is measured afresh."""
+    width = 160
+    names = ScreenBar("funnel").render_bar(TODAY).head.cell_length
+    # A title that leaves "Moved “…” to In the Funnel · u undoes" 4 cells short of the bar's right
+    # edge (its padding takes one cell on each side).
+    room = width - 2 - names - cell_len("   ✓ Moved “” to In the Funnel · u undoes") - 4
+    assert room > 20
+    title = ("Customer research sprint for the regional hospital network " * 3)[:room].rstrip()
+    seed(db, Opportunity(title))
+    async with PlannerApp(db=db).run_test(size=(width, 40)) as pilot:
+        app = pilot.app
+        bar = app.screen.query_one(".screen-bar")
+        assert bar.content_size.width == width - 2
+        under = app.screen.query_one("#funnel-status")  # the first row under the bar
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        moved = f"Moved “{title}” to In the Funnel"
+        assert bar_says(app, moved) and len(bar_rows(bar)) == 1, bar_rows(bar)  # beside the names
+        await pilot.press("u")
+        await pilot.pause()
+        assert bar_says(app, f"Undone: {moved}") and bar.size.height == 2, bar_rows(bar)
+        top = under.region.y
+        layouts: list[bool] = []
+        refresh = bar.refresh
+
+        def spy(*regions, layout: bool = False, **kwargs):
+            layouts.append(layout)
+            return refresh(*regions, layout=layout, **kwargs)
+
+        bar.refresh = spy
+        for key, said in (("greater_than_sign", moved), ("u", f"Undone: {moved}"), ("U", f"Redone: {moved}"),
+                          ("u", f"Undone: {moved}")):
+            await pilot.press(key)
+            await pilot.pause()
+            rows = bar_rows(bar)
+            assert bar_says(app, said) and len(rows) == 2 == bar.size.height, (key, rows)
+            assert said in rows[1] and under.region.y == top, (key, rows)
+        assert layouts and not any(layouts)  # the bar repainted its rows; the screen was not laid out
+
+        await pilot.resize_terminal(width + 40, 40)
+        await pilot.pause()
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert bar_says(app, moved) and len(bar_rows(bar)) == 1 == bar.size.height, bar_rows(bar)
 
 
 # --- the footer and the headers at 80 columns ---------------------------------------------------------

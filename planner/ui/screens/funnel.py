@@ -52,6 +52,7 @@ class FunnelScreen(Screen[None]):
         self.filter_text = ""
         self._seen_version = -1
         self._resumed = False
+        self._filter_input: Input | None = None  # built on first use, then hidden, never removed
 
     def compose(self) -> ComposeResult:
         yield ScreenBar("funnel")
@@ -220,8 +221,9 @@ class FunnelScreen(Screen[None]):
 
     # --- filter -------------------------------------------------------------------------------
     def _filter_box(self) -> Input | None:
-        found = self.query("#filter")
-        return found.first(Input) if found else None
+        # Kept, not queried: `check_action` asks for it on every footer check (a dozen a change),
+        # and a query walks every widget of the screen.
+        return self._filter_input
 
     async def action_filter(self) -> None:
         box = self._filter_box()
@@ -230,6 +232,7 @@ class FunnelScreen(Screen[None]):
             box = Input(placeholder="title, account or contact — enter keeps it, escape clears", id="filter",
                         compact=True)
             bar = Horizontal(Static(Content("/ filter "), id="filter-label"), box, id="filter-bar")
+            self._filter_input = box
             await self.mount(bar, before=self.query_one("#buckets"))
         self.query_one("#filter-bar").remove_class("-hidden")
         self.set_focus(box)

@@ -8,7 +8,9 @@ at 80×24; the flags that do not fit are counted on its last line, and `!` shows
 pages when even the tall banner cannot hold them, then back to the short one).
 
 `ScreenBar` names the screens (1–5) with the current one highlighted, today's date and the latest
-change, whole: on the bar's own row when it fits there, else wrapped on the rows under it.
+change, whole: on the bar's own row when it fits there, else wrapped on the rows under it; once a
+change has needed those rows, the later ones are shown there too, so the screen under the bar
+does not move up and down a row with every change and its undo.
 """
 
 from __future__ import annotations
@@ -245,10 +247,13 @@ class _TopBar(Visual):
     #: The longest closing clause kept on one row: " · ctrl+r redoes".
     MAX_HINT = 18
 
-    def __init__(self, head: Content, mark: Content, change: Content) -> None:
+    def __init__(self, head: Content, mark: Content, change: Content, *, own_row: bool = False) -> None:
         self.head = head
         self.mark = mark
         self.change = change
+        #: The change goes on the rows under the names even when it would fit beside them (the
+        #: bar keeps the row an earlier change needed: see `ScreenBar`).
+        self.own_row = own_row
 
     @property
     def plain(self) -> str:
@@ -259,12 +264,18 @@ class _TopBar(Visual):
     def __str__(self) -> str:
         return self.plain
 
+    def _one_row(self) -> Content:
+        return Content.assemble(self.head, "   ", self.mark, self.change)
+
+    def fits_beside(self, width: int) -> bool:
+        """Whether the change fits whole on the names' row at `width` (or there is none)."""
+        return not self.change or self._one_row().cell_length <= width
+
     def lines(self, width: int) -> list[Content]:
         if not self.change:
             return [self.head]
-        one_row = Content.assemble(self.head, "   ", self.mark, self.change)
-        if one_row.cell_length <= width:
-            return [one_row]
+        if not self.own_row and self.fits_beside(width):
+            return [self._one_row()]
         indent = self.mark.cell_length
         body_width = max(8, width - indent)
         # The closing hint ("· u undoes") is never split over two rows.
@@ -305,6 +316,9 @@ class ScreenBar(Static):
     def __init__(self, current: str, **kwargs) -> None:
         super().__init__("", classes="screen-bar", **kwargs)
         self.current = current
+        # The width at which a change last needed the rows under the names, or 0: at that width
+        # every later change goes there too (see `_show`).
+        self._own_row_width = 0
 
     def on_mount(self) -> None:
         self._show()
@@ -315,8 +329,16 @@ class ScreenBar(Static):
         core = getattr(self.app, "core", None)
         bar = self.render_bar(core.today if core is not None else None, getattr(self.app, "last_change", ""))
         width = self.content_size.width
-        # A layout pass only when the bar's height changes (the change moved to a row of its own,
-        # or back); otherwise it repaints its own rows.
+        # Once a change has needed the rows under the names, the bar keeps them at this width and
+        # every later change is shown there, also one that would fit beside the names: a move
+        # ("Moved “…” · u undoes") fitting and its undo ("Undone: Moved “…” · ctrl+r redoes") not
+        # would otherwise make the bar one row taller and shorter with every change, the whole
+        # funnel under it jumping a row (and laid out again, twice) each time.
+        if width and not bar.fits_beside(width):
+            self._own_row_width = width
+        bar.own_row = bool(width) and width == self._own_row_width
+        # A layout pass only when the bar's height changes (a longer change needs one more row,
+        # or a first one needs a row of its own); otherwise it repaints its own rows.
         layout = not width or bar.get_height(self.styles, width) != self.content_size.height
         self.update(bar, layout=layout)
 

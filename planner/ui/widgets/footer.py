@@ -65,26 +65,30 @@ class PlannerFooter(Footer):
         """Whether the keys have been composed yet."""
         return self._shown is not None
 
-    def _candidates(self) -> list[tuple[str, Binding, bool, str]]:
+    # `active` is the screen's `active_bindings`, read once by the caller: each reading asks the
+    # screen's `check_action` about every binding (~50), and the footer is asked about a dozen
+    # times in a change (every focus and highlight refreshes the bindings).
+    @staticmethod
+    def _candidates(active: dict) -> list[tuple[str, Binding, bool, str]]:
         """Every key the footer would show with room for all: one per action, in binding order."""
         seen: set[str] = set()
         out = []
-        for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items():
+        for key, (_node, binding, enabled, tooltip) in active.items():
             if binding.show and binding.action not in seen:
                 seen.add(binding.action)
                 out.append((key, binding, enabled, tooltip))
         return out
 
-    def _palette(self):
+    def _palette(self, active: dict):
         if not (self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE):
             return None
-        return self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        return active.get(self.app.COMMAND_PALETTE_BINDING)
 
-    def _fitted(self) -> list[tuple[str, Binding, bool, str]]:
+    def _fitted(self, active: dict) -> list[tuple[str, Binding, bool, str]]:
         """The keys that fit the footer's width (the terminal's), the most used first."""
-        candidates = self._candidates()
+        candidates = self._candidates(active)
         room = self.app.size.width
-        palette = self._palette()
+        palette = self._palette(active)
         if palette is not None:  # docked right: "▏^p Palette" with its border and padding
             binding = palette[1]
             room -= 1 + key_width(self.app.get_key_display(binding), binding.description)
@@ -96,7 +100,8 @@ class PlannerFooter(Footer):
     def compose(self):
         if not self._bindings_ready:
             return
-        for _key, binding, enabled, tooltip in self._fitted():
+        active = self.screen.active_bindings
+        for _key, binding, enabled, tooltip in self._fitted(active):
             key = FooterKey(
                 binding.key,
                 self.app.get_key_display(binding),
@@ -110,7 +115,7 @@ class PlannerFooter(Footer):
                 # applied: each key was styled twice, the second time alone (~2 ms a key, 14 keys).
                 key.add_class("-compact", update=False)
             yield key
-        palette = self._palette()
+        palette = self._palette(active)
         if palette is not None:
             _node, binding, enabled, _tooltip = palette
             key = FooterKey(
@@ -127,9 +132,10 @@ class PlannerFooter(Footer):
             yield key
 
     def _shown_bindings(self) -> list[tuple[str, str, str, bool]]:
+        active = self.screen.active_bindings
         shown = [(key, binding.action, binding.description, enabled)
-                 for key, binding, enabled, _tooltip in self._fitted()]
-        palette = self._palette()
+                 for key, binding, enabled, _tooltip in self._fitted(active)]
+        palette = self._palette(active)
         if palette is not None:
             shown.append((self.app.COMMAND_PALETTE_BINDING, palette[1].action, palette[1].description, palette[2]))
         return shown
