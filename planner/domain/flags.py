@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from operator import itemgetter
+from typing import NamedTuple
 
 from planner.domain.cycle import cycle_suspect
 from planner.domain.fit import POOR_FIT, fit_score
@@ -141,13 +143,34 @@ def flags(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
           projection: Projection, own: OwnSplit | None = None) -> tuple[Flag, ...]:
     """SPEC §3.4: every flag that applies today, critical first, then warnings, then information;
     within a severity in the order of the SPEC's table, then by deal id. Severities: docs/method.md."""
+    return judge(snapshot, params, allocation, projection, own).flags
+
+
+class Judged(NamedTuple):
+    """`judge`: every flag in order, and each deal's own flags by deal id (deals with none left out)."""
+
+    flags: tuple[Flag, ...]
+    by_deal: dict[int, tuple[Flag, ...]]
+
+
+def judge(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Allocation,
+          projection: Projection, own: OwnSplit | None = None, *,
+          counts: Mapping[Bucket, int] | None = None) -> Judged:
+    """`flags`, with each deal's own flags by deal id as well (the Funnel marks its cards from
+    them). `counts`: the open deals per bucket when the caller has counted them."""
     today = snapshot.today
-    deals = [d for d in snapshot.open_deals if d.bucket.is_open]
-    count = {b: 0 for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)}
-    for d in deals:
-        count[d.bucket] += 1
+    deals = snapshot.open_deals
+    if counts is None:
+        count = {b: 0 for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)}
+        for d in deals:
+            if d.bucket in count:
+                count[d.bucket] += 1
+    else:
+        count = {b: counts.get(b, 0) for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)}
     quota = allocation.prospect_quota
     out: list[Flag] = []
+    limit = _close_limit(today, params.cycle.days)
+    deal_part = _deal_part(snapshot, params, limit)
 
     target_above = params.target_stock[Bucket.ABOVE]
     if count[Bucket.ABOVE] == 0:
@@ -163,8 +186,7 @@ def flags(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
     if count[Bucket.BEST_FEW] > 2 * target_best_few:
         message = (f"{count[Bucket.BEST_FEW]} deals in Best Few where your goal and history support about "
                    f"{target_best_few:.1f}: move the ones that are not nearly sure back to In the Funnel")
-        limit = _close_limit(today, params.cycle.days)
-        unsure = [d for d in deals if d.bucket is Bucket.BEST_FEW and _misses_best_few(d, today, limit)]
+        unsure = deal_part.unsure
         if unsure:
             named = [deal_name(d) for d in unsure[:PULL_FORWARD_NAMED]]
             more = len(unsure) - len(named)
@@ -202,31 +224,99 @@ def flags(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
                         f"{cycle.setting_days:.0f}-day setting: check the first-contact dates of your won deals"))
 
     if projection.first_dry_week is not None:
-        out.append(Flag("dry_spell", Severity.WARNING, _dry_message(projection, deals, cycle.days)))
+        out.append(Flag("dry_spell", Severity.WARNING,
+                        _dry_message(projection, [d for d in deals if d.bucket.is_open], cycle.days)))
 
-    limit = _close_limit(today, params.cycle.days)
-    # A deal's own flags depend on the deal and on these inputs only: after a change to one deal
-    # the thousands of others are looked up, not judged again (a Status is rebuilt on every change).
-    global _seen_criteria
+    # The funnel's own flags (few) go in front of the deals' flags of the same code.
+    keys, ordered = list(deal_part.keys), list(deal_part.flags)
+    for flag in out:
+        key = _rank(flag)
+        at = bisect_right(keys, key)
+        keys.insert(at, key)
+        ordered.insert(at, flag)
+    return Judged(tuple(ordered), deal_part.by_deal)
+
+
+class _DealPart(NamedTuple):
+    """The deals' own flags of one `judge`: in order with their ranks, by deal id, and the Best
+    Few deals that miss one of the bucket's conditions (for best_few_inflated)."""
+
+    inputs: tuple  # (today, limit, the stays' keys, criteria): what every deal's flags depend on besides the deal
+    entries: dict[int, tuple]  # id(deal) → its entry in _deal_flags_seen
+    keys: list[int]
+    flags: list[Flag]
+    by_deal: dict[int, tuple[Flag, ...]]
+    unsure: list[Opportunity]
+
+
+def _deal_part(snapshot: FunnelSnapshot, params: FunnelParameters, limit: date) -> _DealPart:
+    """Every open deal's own flags. A deal's flags depend on the deal and on `inputs` only: after
+    a change to one deal (a new Status on every change) the thousands of others are looked up,
+    not judged again, and the ordered list of the last call is patched where that deal's flags
+    left and entered it instead of sorting ten thousand flags again."""
+    global _seen_criteria, _last_part
+    today = snapshot.today
     if snapshot.criteria != _seen_criteria:
         _seen_criteria = snapshot.criteria
     criteria = _seen_criteria  # the same object while the criteria are equal: compared by identity
     # The typical stay enters a deal's flags only as the whole days it takes to be stale and as the
     # rounded figure the message shows: a move that shifts the median by hours judges no deal again.
     residence = {b: _stay_key(params.residence_days[b].value) for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)}
+    inputs = (today, limit, tuple(residence.values()), criteria)
+    last = _last_part if _last_part is not None and _last_part.inputs == inputs else None
+    last_entries = last.entries if last is not None else {}
     if len(_deal_flags_seen) > _DEAL_FLAGS_KEPT:
         _deal_flags_seen.clear()
-    ranked = [(_rank(f), f) for f in out]
-    for deal in deals:
-        inputs = (deal, today, limit, residence[deal.bucket], criteria)
+    entries: dict[int, tuple] = {}
+    by_deal: dict[int, tuple[Flag, ...]] = {}
+    unsure: list[Opportunity] = []
+    left: list[tuple] = []  # entries of the last call that are not in this one
+    came: list[tuple] = []  # entries of this call that were not in the last one
+    for deal in snapshot.open_deals:
+        bucket = deal.bucket
+        if bucket not in residence:  # not an open deal
+            continue
+        key = (deal, today, limit, residence[bucket], criteria)
         seen = _deal_flags_seen.get(id(deal))
-        if seen is None or seen[0] != inputs:  # the deal compares by identity first
+        if seen is None or seen[0] != key:  # the deal compares by identity first
             # Keyed by id(deal); the entry holds the deal, so that id is not reused while it stays.
             flagged = _deal_flags(deal, snapshot, params, limit)
-            seen = _deal_flags_seen[id(deal)] = (inputs, tuple((_rank(f), f) for f in flagged))
-        ranked.extend(seen[1])
-    ranked.sort(key=itemgetter(0))
-    return tuple(f for _, f in ranked)
+            seen = _deal_flags_seen[id(deal)] = (
+                key, tuple(flagged), tuple(_rank(f) for f in flagged),
+                bucket is Bucket.BEST_FEW and _misses_best_few(deal, today, limit))
+        entries[id(deal)] = seen
+        if last is not None:
+            before = last_entries.get(id(deal))
+            if before is not seen:
+                if before is not None:
+                    left.append(before)
+                came.append(seen)
+        if seen[1] and deal.id is not None:
+            by_deal[deal.id] = seen[1]
+        if seen[3]:
+            unsure.append(deal)
+    if last is not None:
+        left.extend(last_entries[k] for k in last_entries.keys() - entries.keys())
+    if last is None or len(left) + len(came) > _PATCH_MAX:
+        ranked = sorted(((k, f) for entry in entries.values() for k, f in zip(entry[2], entry[1])), key=itemgetter(0))
+        keys = [k for k, _ in ranked]
+        ordered = [f for _, f in ranked]
+    else:
+        keys, ordered = list(last.keys), list(last.flags)
+        for entry in left:
+            for key, flag in zip(entry[2], entry[1]):
+                at = bisect_left(keys, key)
+                while ordered[at] is not flag:  # equal ranks only for deals without an id
+                    at += 1
+                del keys[at], ordered[at]
+        for entry in came:
+            for key, flag in zip(entry[2], entry[1]):
+                at = bisect_right(keys, key)
+                keys.insert(at, key)
+                ordered.insert(at, flag)
+    part = _DealPart(inputs, entries, keys, ordered, by_deal, unsure)
+    _last_part = part
+    return part
 
 
 def _dry_message(projection: Projection, deals: list[Opportunity], cycle_days: float) -> str:
@@ -271,11 +361,12 @@ def weeks_after(count: int) -> str:
 _CODE_ORDER = {code: i for i, code in enumerate(FLAG_CODES)}
 
 
-def _rank(flag: Flag) -> tuple[int, int, int]:
+def _rank(flag: Flag) -> int:
     """Critical first, then warnings, then information; within a severity in the order of the
-    SPEC's table, then by deal id (the funnel's own flags first)."""
+    SPEC's table, then by deal id (the funnel's own flags first): one number, so that sorting
+    ten thousand flags compares integers."""
     oid = flag.opportunity_id
-    return (_SEVERITY_ORDER[flag.severity], _CODE_ORDER[flag.code], oid if oid is not None else -1)
+    return (((_SEVERITY_ORDER[flag.severity] << 8) + _CODE_ORDER[flag.code]) << 48) + (oid + 1 if oid is not None else 0)
 
 
 def _stay_key(days: float) -> tuple:
@@ -285,9 +376,14 @@ def _stay_key(days: float) -> tuple:
 
 
 #: id(deal) → ((deal, today, limit, residence, criteria), its flags as (rank, flag)): see `flags`.
-_deal_flags_seen: dict[int, tuple[tuple, tuple[Flag, ...]]] = {}
+#: id(deal) → ((deal, today, limit, residence, criteria), its flags, their ranks, whether it is a Best
+#: Few deal that misses one of the bucket's conditions): see `_deal_part`.
+_deal_flags_seen: dict[int, tuple] = {}
 _DEAL_FLAGS_KEPT = 50_000
 _seen_criteria: tuple = ()
+_last_part: _DealPart | None = None
+#: More deals' flags than this changed since the last call: sort again rather than patch.
+_PATCH_MAX = 200
 
 
 def _deal_flags(deal: Opportunity, snapshot: FunnelSnapshot, params: FunnelParameters, limit: date) -> list[Flag]:

@@ -267,6 +267,8 @@ class FunnelSnapshot:
 
     today: date
     settings: "Settings"
+    #: In agenda order: by bucket (Above, In, Best Few), then next action due soonest first, none
+    #: last, then by id (oldest first). The Funnel shows each bucket in this order.
     open_deals: tuple[Opportunity, ...]
     history: History
     criteria: tuple[Criterion, ...] = ()
@@ -514,6 +516,8 @@ class Status:
     forecast: Forecast
     quota: ProspectQuota | None = None
     own_split: OwnSplit | None = None  # the user's own split, when set
+    #: Each deal's own flags by deal id, in the order of `flags` (deals with none left out).
+    deal_flags: Mapping[int, tuple[Flag, ...]] = field(default_factory=dict)
 
     def flags_for(self, opportunity_id: int) -> tuple[Flag, ...]:
         return tuple(f for f in self.flags if f.opportunity_id == opportunity_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from planner.domain.allocation import allocation, funnel_parameters, own_split, prospecting_quota
-from planner.domain.flags import flags
+from planner.domain.flags import flags, judge
 from planner.domain.forecast import forecast
 from planner.domain.models import OPEN_BUCKETS, Allocation, Bucket, FunnelSnapshot, OwnSplit, Status
 from planner.domain.projection import placements, projection
@@ -45,6 +45,7 @@ def analyse(snapshot: FunnelSnapshot) -> Status:
     own = user_split(settings.user_split, split)
     placed = placements(snapshot.today, deals, params)  # each deal's close day and weight, once
     outlook = projection(snapshot.today, deals, params, settings, quota=split.prospect_quota, placed=placed)
+    judged = judge(snapshot, params, split, outlook, own, counts=counts)
     return Status(
         today=snapshot.today,
         cycle=params.cycle,
@@ -52,9 +53,10 @@ def analyse(snapshot: FunnelSnapshot) -> Status:
         values_cents=values,
         parameters=params,
         allocation=split,
-        flags=flags(snapshot, params, split, outlook, own),
+        flags=judged.flags,
         projection=outlook,
         forecast=forecast(snapshot.today, deals, params, settings, placed=placed),
         quota=quota,
         own_split=own,
+        deal_flags=judged.by_deal,
     )

@@ -80,3 +80,37 @@ def test_a_setting_changes_no_deal_and_rereads_none(core, funnel):
     core.set_setting("cycle_days", "90")
     assert core.status().cycle.days == 90
     assert all(d is before[d.id] for d in core.snapshot().open_deals)
+
+
+def test_after_a_change_to_one_deal_only_its_flags_are_judged_and_the_list_is_not_sorted_again(core, funnel, monkeypatch):
+    """Thousands of open deals, each with flags (no next action here): a change to one deal
+    judges that deal's flags again and puts them in their places in the ordered list; the other
+    deals' flags are neither judged nor sorted again."""
+    from planner.domain import flags as flags_module
+
+    judged: list[int | None] = []
+    sorts: list[int] = []
+    real_judge = flags_module._deal_flags
+
+    def counted_judge(deal, *args):
+        judged.append(deal.id)
+        return real_judge(deal, *args)
+
+    def counted_sorted(items, *args, **kwargs):
+        out = sorted(items, *args, **kwargs)
+        sorts.append(len(out))
+        return out
+
+    monkeypatch.setattr(flags_module, "_deal_flags", counted_judge)
+    monkeypatch.setattr(flags_module, "sorted", counted_sorted, raising=False)
+    before = core.status().flags
+    own = [f.code for f in before if f.opportunity_id == funnel[3]]
+    assert "no_next_action" in own
+    judged.clear()
+    sorts.clear()
+    core.set_next_action(funnel[3], "Call", TODAY)
+    status = core.status()
+    assert judged == [funnel[3]]
+    assert sorts == []
+    assert [f.code for f in status.flags if f.opportunity_id == funnel[3]] == [c for c in own if c != "no_next_action"]
+    assert len(status.flags) == len(before) - 1

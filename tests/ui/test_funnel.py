@@ -758,3 +758,18 @@ async def test_the_latest_change_and_what_u_does_stay_in_view_at_80_and_120_colu
         await pilot.press("less_than_sign")
         await pilot.pause()
         assert bar_says(app, "Moved “Customer research sprint for the regional hospital network” to Above the Funnel")
+
+
+async def test_a_deal_given_a_sooner_next_action_moves_up_its_bucket(db):
+    """Each bucket lists its deals by next action, due soonest first, those without one last."""
+    later, sooner, none = seed(db, Opportunity("Later", next_action="Call", next_action_due=date(2026, 3, 20)),
+                               Opportunity("Sooner", next_action="Call", next_action_due=date(2026, 3, 10)),
+                               Opportunity("No date"))
+    async with PlannerApp(db=db).run_test(size=SIZE) as pilot:
+        above = funnel(pilot.app).bucket_list(Bucket.ABOVE)
+        assert [o.id for o in above.options] == [str(sooner), str(later), str(none)]
+        above.highlighted = 2  # "No date", last
+        await pilot.press("n", *"Send the offer", "tab", *"fri", "enter")
+        await pilot.pause()
+        assert [o.id for o in above.options] == [str(none), str(sooner), str(later)]
+        assert above.selected_id == none

@@ -9,7 +9,6 @@ shown), so a deal changed meanwhile elsewhere is refused with a message, not ove
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -88,17 +87,16 @@ class FunnelScreen(Screen[None]):
             app.notify(str(error), severity="error")
             return
         self._seen_version = core.version
-        flags_by_deal: dict[int, list] = defaultdict(list)
-        for flag in status.flags:
-            if flag.opportunity_id is not None:
-                flags_by_deal[flag.opportunity_id].append(flag)
+        flags_by_deal = status.deal_flags
+        # The snapshot holds the open deals in agenda order already (next action due soonest
+        # first, none last, then oldest first: FunnelSnapshot.open_deals), so each bucket's list
+        # is taken in that order.
         by_bucket: dict[Bucket, list[Opportunity]] = {b: [] for b in OPEN_BUCKETS}
         needle = self.filter_text.casefold()
         for deal in snapshot.open_deals:
             if deal.bucket in by_bucket and (not needle or _matches(deal, needle)):
                 by_bucket[deal.bucket].append(deal)
         for bucket in OPEN_BUCKETS:
-            by_bucket[bucket].sort(key=_agenda_order)
             self.query_one(f"#col-{bucket.value}", BucketColumn).show(
                 by_bucket[bucket],
                 flags_by_deal,
@@ -368,12 +366,6 @@ def move_deal(app: PlannerApp, deal: Opportunity, to: Bucket, *, follow: FunnelS
 
 def _matches(deal: Opportunity, needle: str) -> bool:
     return needle in deal.title.casefold() or needle in deal.account.casefold() or needle in deal.contact.casefold()
-
-
-def _agenda_order(deal: Opportunity):
-    # Deals whose next action is due soonest first, deals without one last, then oldest first.
-    due = deal.next_action_due
-    return (due is None, due.toordinal() if due else 0, deal.id or 0)
 
 
 def _status_line(status, snapshot, *, read_only: bool = False) -> Fitted:
