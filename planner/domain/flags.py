@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from operator import itemgetter
 from typing import NamedTuple
@@ -186,7 +186,7 @@ def judge(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
     if count[Bucket.BEST_FEW] > 2 * target_best_few:
         message = (f"{count[Bucket.BEST_FEW]} deals in Best Few where your goal and history support about "
                    f"{target_best_few:.1f}: move the ones that are not nearly sure back to In the Funnel")
-        unsure = deal_part.unsure
+        unsure = deal_part.unsure(deals)
         if unsure:
             named = [deal_name(d) for d in unsure[:PULL_FORWARD_NAMED]]
             more = len(unsure) - len(named)
@@ -224,8 +224,7 @@ def judge(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
                         f"{cycle.setting_days:.0f}-day setting: check the first-contact dates of your won deals"))
 
     if projection.first_dry_week is not None:
-        out.append(Flag("dry_spell", Severity.WARNING,
-                        _dry_message(projection, [d for d in deals if d.bucket.is_open], cycle.days)))
+        out.append(Flag("dry_spell", Severity.WARNING, _dry_message(projection, deals, cycle.days)))
 
     # The funnel's own flags (few) go in front of the deals' flags of the same code.
     keys, ordered = list(deal_part.keys), list(deal_part.flags)
@@ -238,22 +237,27 @@ def judge(snapshot: FunnelSnapshot, params: FunnelParameters, allocation: Alloca
 
 
 class _DealPart(NamedTuple):
-    """The deals' own flags of one `judge`: in order with their ranks, by deal id, and the Best
-    Few deals that miss one of the bucket's conditions (for best_few_inflated)."""
+    """The deals' own flags of one `judge`: in order with their ranks, and by deal id."""
 
     inputs: tuple  # (today, limit, the stays' keys, criteria): what every deal's flags depend on besides the deal
-    entries: dict[int, tuple]  # id(deal) → its entry in _deal_flags_seen
+    entries: dict[int, tuple]  # id(deal) → its entry in _deal_flags_seen, for every open deal
     keys: list[int]
     flags: list[Flag]
     by_deal: dict[int, tuple[Flag, ...]]
-    unsure: list[Opportunity]
+
+    def unsure(self, deals: Iterable[Opportunity]) -> list[Opportunity]:
+        """The Best Few deals among `deals` that miss one of the bucket's conditions, in order."""
+        entries = self.entries
+        return [d for d in deals if d.bucket is Bucket.BEST_FEW and entries[id(d)][3]]
 
 
 def _deal_part(snapshot: FunnelSnapshot, params: FunnelParameters, limit: date) -> _DealPart:
-    """Every open deal's own flags. A deal's flags depend on the deal and on `inputs` only: after
-    a change to one deal (a new Status on every change) the thousands of others are looked up,
-    not judged again, and the ordered list of the last call is patched where that deal's flags
-    left and entered it instead of sorting ten thousand flags again."""
+    """Every open deal's own flags. A deal's flags depend on the deal and on `inputs` only, and
+    the store's snapshot after a change keeps every other deal as the same object: so after a
+    change to one deal (a new Status on every change) only the deals that are not the objects of
+    the last call are looked up (or judged), found by comparing the two sets of objects, and the
+    ordered list of the last call is patched where their flags left and entered it instead of
+    sorting ten thousand flags again."""
     global _seen_criteria, _last_part
     today = snapshot.today
     if snapshot.criteria != _seen_criteria:
@@ -264,39 +268,41 @@ def _deal_part(snapshot: FunnelSnapshot, params: FunnelParameters, limit: date) 
     residence = {b: _stay_key(params.residence_days[b].value) for b in (Bucket.ABOVE, Bucket.IN, Bucket.BEST_FEW)}
     inputs = (today, limit, tuple(residence.values()), criteria)
     last = _last_part if _last_part is not None and _last_part.inputs == inputs else None
-    last_entries = last.entries if last is not None else {}
     if len(_deal_flags_seen) > _DEAL_FLAGS_KEPT:
         _deal_flags_seen.clear()
-    entries: dict[int, tuple] = {}
-    by_deal: dict[int, tuple[Flag, ...]] = {}
-    unsure: list[Opportunity] = []
-    left: list[tuple] = []  # entries of the last call that are not in this one
-    came: list[tuple] = []  # entries of this call that were not in the last one
-    for deal in snapshot.open_deals:
+    deals = snapshot.open_deals
+    current = dict(zip(map(id, deals), deals))
+    if last is None:
+        entries: dict[int, tuple] = {}
+        by_deal: dict[int, tuple[Flag, ...]] = {}
+        came_ids: Iterable[int] = current
+        left: list[tuple] = []
+    else:
+        entries, by_deal = dict(last.entries), dict(last.by_deal)
+        came_ids = current.keys() - entries.keys()
+        left = [entries.pop(key) for key in entries.keys() - current.keys()]
+        for entry in left:
+            deal_id = entry[0][0].id
+            if deal_id is not None and by_deal.get(deal_id) is entry[1]:
+                del by_deal[deal_id]
+    came: list[tuple] = []
+    for key in came_ids:
+        deal = current[key]
         bucket = deal.bucket
         if bucket not in residence:  # not an open deal
             continue
-        key = (deal, today, limit, residence[bucket], criteria)
-        seen = _deal_flags_seen.get(id(deal))
-        if seen is None or seen[0] != key:  # the deal compares by identity first
+        inputs_of_deal = (deal, today, limit, residence[bucket], criteria)
+        seen = _deal_flags_seen.get(key)
+        if seen is None or seen[0] != inputs_of_deal:  # the deal compares by identity first
             # Keyed by id(deal); the entry holds the deal, so that id is not reused while it stays.
             flagged = _deal_flags(deal, snapshot, params, limit)
-            seen = _deal_flags_seen[id(deal)] = (
-                key, tuple(flagged), tuple(_rank(f) for f in flagged),
+            seen = _deal_flags_seen[key] = (
+                inputs_of_deal, tuple(flagged), tuple(_rank(f) for f in flagged),
                 bucket is Bucket.BEST_FEW and _misses_best_few(deal, today, limit))
-        entries[id(deal)] = seen
-        if last is not None:
-            before = last_entries.get(id(deal))
-            if before is not seen:
-                if before is not None:
-                    left.append(before)
-                came.append(seen)
+        entries[key] = seen
+        came.append(seen)
         if seen[1] and deal.id is not None:
             by_deal[deal.id] = seen[1]
-        if seen[3]:
-            unsure.append(deal)
-    if last is not None:
-        left.extend(last_entries[k] for k in last_entries.keys() - entries.keys())
     if last is None or len(left) + len(came) > _PATCH_MAX:
         ranked = sorted(((k, f) for entry in entries.values() for k, f in zip(entry[2], entry[1])), key=itemgetter(0))
         keys = [k for k, _ in ranked]
@@ -314,12 +320,12 @@ def _deal_part(snapshot: FunnelSnapshot, params: FunnelParameters, limit: date) 
                 at = bisect_right(keys, key)
                 keys.insert(at, key)
                 ordered.insert(at, flag)
-    part = _DealPart(inputs, entries, keys, ordered, by_deal, unsure)
+    part = _DealPart(inputs, entries, keys, ordered, by_deal)
     _last_part = part
     return part
 
 
-def _dry_message(projection: Projection, deals: list[Opportunity], cycle_days: float) -> str:
+def _dry_message(projection: Projection, deals: Sequence[Opportunity], cycle_days: float) -> str:
     week = projection.first_dry_week
     assert week is not None
     lead = f"new prospects take about {cycle_days:.0f} days to close"
@@ -336,7 +342,7 @@ def _dry_message(projection: Projection, deals: list[Opportunity], cycle_days: f
         more = len(projection.pull_forward) - len(named)
         names = ", ".join(named) + (f" and {more} more" if more > 0 else "")
         message += f": pull In the Funnel deals forward — {names}"
-    elif any(d.bucket is not Bucket.ABOVE for d in deals):
+    elif any(d.bucket is Bucket.IN or d.bucket is Bucket.BEST_FEW for d in deals):
         message += " and no In the Funnel deal is expected after it: close what you can sooner"
     if projection.next_dry_week is not None and projection.next_prospect_by is not None:
         return (f"{message}. The first dry week new prospects can still reach is {projection.next_dry_week.isoformat()}: "
@@ -375,7 +381,6 @@ def _stay_key(days: float) -> tuple:
     return (math.floor(days) if math.isfinite(days) else days, f"{days:.0f}")
 
 
-#: id(deal) → ((deal, today, limit, residence, criteria), its flags as (rank, flag)): see `flags`.
 #: id(deal) → ((deal, today, limit, residence, criteria), its flags, their ranks, whether it is a Best
 #: Few deal that misses one of the bucket's conditions): see `_deal_part`.
 _deal_flags_seen: dict[int, tuple] = {}

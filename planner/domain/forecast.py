@@ -49,31 +49,43 @@ def forecast(today: date, open_deals: Sequence[Opportunity], params: FunnelParam
     """
     horizon = horizon_days(params)
     last = today.toordinal() + horizon
-    inside: dict[Bucket, list[tuple[Opportunity, float]]] = {b: [] for b in OPEN_BUCKETS}
+    # Per bucket, over the deals inside the horizon: how many, their value, their value and their
+    # number each at its weight (one pass: thousands of open deals on every change).
+    count = dict.fromkeys(OPEN_BUCKETS, 0)
+    value = dict.fromkeys(OPEN_BUCKETS, 0)
+    weighted = dict.fromkeys(OPEN_BUCKETS, 0.0)
+    wins = dict.fromkeys(OPEN_BUCKETS, 0.0)
     beyond_count = beyond_value = half = 0
     if placed is None:
         placed = placements(today, open_deals, params)
     for deal, close, late, stale in placed:
+        cents = deal.value_cents
         if close > last:
             beyond_count += 1
-            beyond_value += deal.value_cents
+            beyond_value += cents
             continue
-        weight = HALF_WEIGHT if late or stale else 1.0
-        half += weight < 1
-        inside[deal.bucket].append((deal, weight))
+        bucket = deal.bucket
+        count[bucket] += 1
+        value[bucket] += cents
+        if late or stale:
+            half += 1
+            weighted[bucket] += cents * HALF_WEIGHT
+            wins[bucket] += HALF_WEIGHT
+        else:
+            weighted[bucket] += cents * 1.0
+            wins[bucket] += 1.0
 
     categories = []
     for bucket in (Bucket.BEST_FEW, Bucket.IN, Bucket.ABOVE):
-        deals = inside[bucket]
         probability = params.win_probability(bucket)
         categories.append(ForecastCategory(
             name=CATEGORY_NAMES[bucket],
             bucket=bucket,
-            count=len(deals),
-            value_cents=sum(d.value_cents for d, _ in deals),
+            count=count[bucket],
+            value_cents=value[bucket],
             win_probability=probability,
-            weighted_value_cents=round(sum(d.value_cents * w for d, w in deals) * probability),
-            expected_wins=sum(w for _, w in deals) * probability,
+            weighted_value_cents=round(weighted[bucket] * probability),
+            expected_wins=wins[bucket] * probability,
         ))
     by_bucket = {c.bucket: c for c in categories}
     months = params.cycle.days / 30

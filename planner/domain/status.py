@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import chain, groupby
+from operator import attrgetter
 
 from planner.domain.allocation import allocation, funnel_parameters, own_split, prospecting_quota
 from planner.domain.flags import flags, judge
 from planner.domain.forecast import forecast
-from planner.domain.models import OPEN_BUCKETS, Allocation, Bucket, FunnelSnapshot, OwnSplit, Status
+from planner.domain.models import OPEN_BUCKETS, Allocation, Bucket, FunnelSnapshot, Opportunity, OwnSplit, Status
 from planner.domain.projection import placements, projection
 
 
@@ -26,6 +28,10 @@ def user_split(snapshot_split: Mapping[Bucket, int] | None, suggestion: Allocati
     return None if split is None else own_split(split, suggestion)
 
 
+_bucket_of = attrgetter("bucket")
+_value_of = attrgetter("value_cents")
+
+
 def analyse(snapshot: FunnelSnapshot) -> Status:
     """SPEC §3: the normal cycle, the funnel's parameters, the suggested allocation with the week's
     prospecting quota (and today's share), the user's own split and what it does, the
@@ -33,12 +39,18 @@ def analyse(snapshot: FunnelSnapshot) -> Status:
     forecast over one cycle, with count and value per open bucket. The week is planned with this
     week's hours when the user set them for this week only (`FunnelSnapshot.settings_this_week`)."""
     settings = snapshot.settings_this_week
-    deals = tuple(d for d in snapshot.open_deals if d.bucket.is_open)
     counts = dict.fromkeys(OPEN_BUCKETS, 0)
     values = dict.fromkeys(OPEN_BUCKETS, 0)
-    for deal in deals:  # one pass: thousands of open deals on every change
-        counts[deal.bucket] += 1
-        values[deal.bucket] += deal.value_cents
+    runs: list[list[Opportunity]] = []
+    # Thousands of open deals on every change: the snapshot holds them bucket by bucket, so each
+    # bucket is counted and summed as a run, not deal by deal.
+    for bucket, run in groupby(snapshot.open_deals, _bucket_of):
+        if bucket.is_open:
+            deals_in = list(run)
+            runs.append(deals_in)
+            counts[bucket] += len(deals_in)
+            values[bucket] += sum(map(_value_of, deals_in))
+    deals = tuple(chain.from_iterable(runs))
     params = funnel_parameters(settings, snapshot.history)
     split = allocation(counts, params, settings)
     quota = prospecting_quota(split, snapshot.today, snapshot.prospects_this_week, snapshot.prospects_today)

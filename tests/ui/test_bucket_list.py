@@ -125,3 +125,26 @@ async def test_a_click_on_a_card_that_moved_up_opens_that_card():
         await pilot.click(BucketList, offset=(5, 1 + 2 * (CARD_LINES + 1)))  # the third card now
         await pilot.pause()
         assert lst.selected_id == 4
+
+
+async def test_a_new_day_renders_every_card_again_and_unchanged_cards_are_kept():
+    """The cards say when each next action is due relative to today: on the next day every card
+    says it anew, while a repeat of the same deals renders none again."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    app = ListApp()
+    async with app.run_test(size=(60, 40)) as pilot:
+        lst = app.query_one(BucketList)
+        deals = [replace(deal(n), next_action="Call", next_action_due=TODAY + timedelta(days=1)) for n in (1, 2)]
+        lst.show(deals, {}, TODAY)
+        await pilot.pause()
+        assert all("tomorrow" in o.prompt.plain for o in lst.options)
+        options = list(lst.options)
+        lst.show(list(deals), {}, TODAY)
+        assert all(a is b for a, b in zip(lst.options, options))
+        assert all("tomorrow" in o.prompt.plain for o in lst.options)
+        lst.show(deals, {}, TODAY + timedelta(days=1))
+        await pilot.pause()
+        assert all("today" in o.prompt.plain and "tomorrow" not in o.prompt.plain for o in lst.options)
+        check(lst, deals)

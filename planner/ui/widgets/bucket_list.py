@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from itertools import repeat
+from operator import attrgetter
 
 from rich.segment import Segment
 from textual.app import ComposeResult
@@ -125,8 +127,12 @@ class BucketList(OptionList):
     def __init__(self, bucket: Bucket, **kwargs) -> None:
         super().__init__(markup=False, **kwargs)
         self.bucket = bucket
+        # What the cards were rendered from, in the order shown: the deals, their ids, their flags
+        # (as given to `show`), and the day and money style every card shares.
         self._ids: list[int] = []
-        self._keys: dict[int, tuple] = {}  # deal id → what its card was rendered from
+        self._shown: list[Opportunity] = []
+        self._flags: list[Sequence[Flag]] = []
+        self._card_context: tuple | None = None
         self.deals: dict[int, Opportunity] = {}
         self._line_cache = _CardLines(self._options)  # type: ignore[assignment]
         # Rendered cards without the option index OptionList stamps on every line (for clicks): a
@@ -167,39 +173,51 @@ class BucketList(OptionList):
     def show(self, deals: Sequence[Opportunity], flags: Mapping[int, Sequence[Flag]], today: date,
              money_style: MoneyStyle = PLAIN_MONEY) -> None:
         """Show `deals` in this order, re-rendering only cards that changed and keeping the
-        highlighted deal highlighted when it is still here."""
-        ids = [d.id for d in deals]
+        highlighted deal highlighted when it is still here. A card changed when its deal is not
+        the same object (the store re-reads only the deals a change wrote), its flags differ, or
+        the day or money style did: whole stretches of unchanged cards are compared at once."""
+        deals = list(deals)
+        ids = list(map(_deal_id, deals))
+        shown_flags = list(map(flags.get, ids, repeat((), len(ids))))
+        context = (today, money_style)
         keep = self.selected_id
         keep_index = self.highlighted
-        keys = {d.id: (d, tuple(flags.get(d.id, ())), today, money_style) for d in deals}
-        self.deals = {d.id: d for d in deals}
-        if ids == self._ids:
-            self._update_cards(deals, keys, 0, len(deals))
+        old_ids, old_deals, old_flags = self._ids, self._shown, self._flags
+        if context != self._card_context:
+            old_deals = [None] * len(old_ids)  # every card is rendered again
+        self.deals = dict(zip(ids, deals))
+        if ids == old_ids:
+            self._update_cards(deals, shown_flags, old_deals, old_flags, 0, len(deals), 0, context)
         else:
-            old = self._ids
             start = 0
-            limit = min(len(old), len(ids))
-            while start < limit and old[start] == ids[start]:
+            limit = min(len(old_ids), len(ids))
+            while start < limit and old_ids[start] == ids[start]:
                 start += 1
             tail = 0
-            while tail < limit - start and old[-1 - tail] == ids[-1 - tail]:
+            while tail < limit - start and old_ids[-1 - tail] == ids[-1 - tail]:
                 tail += 1
-            if old and ids and max(len(old), len(ids)) - start - tail <= _SPLICE_MAX:
+            if old_ids and ids and max(len(old_ids), len(ids)) - start - tail <= _SPLICE_MAX:
                 # A deal came, went or changed places (one change in a big bucket): only that
                 # stretch of options is replaced, the rest stay as they are.
-                self._splice(deals, keys, today, start, len(old) - tail, len(ids) - tail)
-                self._update_cards(deals, keys, 0, start)
-                self._update_cards(deals, keys, len(ids) - tail, len(ids))
+                before = self._rendered_from(old_ids, old_deals, old_flags)
+                self._splice(deals, shown_flags, before, context, start, len(old_ids) - tail, len(ids) - tail)
+                self._update_cards(deals, shown_flags, old_deals, old_flags, 0, start, 0, context)
+                self._update_cards(deals, shown_flags, old_deals, old_flags, len(ids) - tail, len(ids),
+                                   len(old_ids) - len(ids), context)
             else:
-                self._set_deals(deals, keys, today)
+                self._set_deals(deals, shown_flags, self._rendered_from(old_ids, old_deals, old_flags), context)
             if keep is not None and keep in self.deals:
                 self.highlighted = ids.index(keep)
             elif ids:
                 self.highlighted = min(keep_index or 0, len(ids) - 1)
-        self._ids = ids
-        self._keys = keys
+        self._ids, self._shown, self._flags, self._card_context = ids, deals, shown_flags, context
         if not self.scrollable_content_region:
             self._expect_scrollbar()
+
+    @staticmethod
+    def _rendered_from(ids: list[int], deals: list, flags: list) -> dict[int, tuple]:
+        """Deal id → (deal, flags) its card was rendered from."""
+        return dict(zip(ids, zip(deals, flags)))
 
     def _expect_scrollbar(self) -> None:
         """Before the screen's first layout: a list with more lines than the terminal has rows
@@ -212,22 +230,25 @@ class BucketList(OptionList):
             self.show_vertical_scrollbar = True
             self.vertical_scrollbar.display = True
 
-    def _update_cards(self, deals: Sequence[Opportunity], keys: Mapping[int, tuple], start: int, end: int) -> None:
-        """Render again the cards in deals[start:end] (in their places already) whose deal changed."""
-        old_keys = self._keys
+    def _update_cards(self, deals: list[Opportunity], flags: list[Sequence[Flag]], old_deals: list,
+                      old_flags: list, start: int, end: int, shift: int, context: tuple) -> None:
+        """Render again the cards in deals[start:end] (in their places already; each shown at
+        `index + shift` before) whose deal or flags changed."""
+        if old_deals[start + shift:end + shift] == deals[start:end] and \
+                old_flags[start + shift:end + shift] == flags[start:end]:
+            return  # the usual case, compared element by element without a loop in Python
         for index in range(start, end):
-            deal = deals[index]
-            key = keys[deal.id]
-            if old_keys.get(deal.id) != key:
-                self.replace_option_prompt_at_index(index, deal_card(deal, *key[1:]))
+            deal, shown = deals[index], flags[index]
+            if old_deals[index + shift] is not deal or old_flags[index + shift] != shown:
+                self.replace_option_prompt_at_index(index, deal_card(deal, tuple(shown), *context))
 
-    def _splice(self, deals: Sequence[Opportunity], keys: Mapping[int, tuple], today: date,
-                start: int, old_end: int, new_end: int) -> None:
+    def _splice(self, deals: list[Opportunity], flags: list[Sequence[Flag]], before: Mapping[int, tuple],
+                context: tuple, start: int, old_end: int, new_end: int) -> None:
         """Replace the options start:old_end by cards of deals[start:new_end], in OptionList's own
         bookkeeping (pinned Textual): set_options would rebuild it for every card of the bucket."""
         options = self._options
         removed = options[start:old_end]
-        fresh = self._options_for(deals[start:new_end], keys, today, removed)
+        fresh = self._options_for(deals[start:new_end], flags[start:new_end], before, context, removed)
         for option in removed:
             self._id_to_option.pop(option.id, None)
             self._option_to_index.pop(option, None)
@@ -252,24 +273,26 @@ class BucketList(OptionList):
             # this frame instead of asking for one more.
             self._update_lines()
 
-    def _set_deals(self, deals: Sequence[Opportunity], keys: Mapping[int, tuple], today: date) -> None:
+    def _set_deals(self, deals: list[Opportunity], flags: list[Sequence[Flag]], before: Mapping[int, tuple],
+                   context: tuple) -> None:
         """Many deals came or went: set the options anew, reusing the option (and so the rendered
         card) of every deal that did not change."""
-        options = self._options_for(deals, keys, today, self._options)
+        options = self._options_for(deals, flags, before, context, self._options)
         for option in options:
             option._divider = False  # _with_dividers marks all but the last again
         self.set_options(_with_dividers(options))
 
-    def _options_for(self, deals: Sequence[Opportunity], keys: Mapping[int, tuple], today: date,
-                     current: Sequence[Option]) -> list[Option]:
+    def _options_for(self, deals: Sequence[Opportunity], flags: Sequence[Sequence[Flag]],
+                     before: Mapping[int, tuple], context: tuple, current: Sequence[Option]) -> list[Option]:
         """An option per deal: the one among `current` that shows it, when its card is still
         right (so its rendering is kept), else a new one."""
         previous = {int(option.id): option for option in current if option.id is not None}
         options = []
-        for deal in deals:
+        for deal, shown in zip(deals, flags):
             option = previous.get(deal.id)
-            if option is None or self._keys.get(deal.id) != keys[deal.id]:
-                option = DealOption(deal, *keys[deal.id][1:])
+            was = before.get(deal.id)
+            if option is None or was is None or was[0] is not deal or was[1] != shown:
+                option = DealOption(deal, tuple(shown), *context)
             options.append(option)
         return options
 
@@ -323,6 +346,7 @@ class BucketList(OptionList):
         return False
 
 
+_deal_id = attrgetter("id")
 _STRIDE = CARD_LINES + 1  # a card and the rule under it (the last card has none)
 
 
