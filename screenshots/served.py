@@ -3,7 +3,8 @@
     .venv/bin/python screenshots/served.py
 
 Needs the serve extra and Playwright (both in the test extra) and a system Chromium
-(`apt-get install -y chromium`; no browser is downloaded). Builds a throw-away demo database and
+(`apt-get install -y chromium`; no browser is downloaded) and a CJK font for the demo's Chinese
+account (`apt-get install -y fonts-noto-cjk`). Builds a throw-away demo database and
 config folder (never the user's), starts `planner serve` on a free loopback port, opens the
 printed address at 1280×800 and saves what the browser shows.
 """
