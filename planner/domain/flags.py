@@ -295,7 +295,7 @@ def _deal_part(snapshot: FunnelSnapshot, params: FunnelParameters, limit: date) 
         seen = _deal_flags_seen.get(key)
         if seen is None or seen[0] != inputs_of_deal:  # the deal compares by identity first
             # Keyed by id(deal); the entry holds the deal, so that id is not reused while it stays.
-            flagged = _deal_flags(deal, snapshot, params, limit)
+            flagged = sorted(_deal_flags(deal, snapshot, params, limit), key=_rank)  # in the order of `flags`
             seen = _deal_flags_seen[key] = (
                 inputs_of_deal, tuple(flagged), tuple(_rank(f) for f in flagged),
                 bucket is Bucket.BEST_FEW and _misses_best_few(deal, today, limit))

