@@ -220,6 +220,14 @@ def _bucket_lists(app):
     return [w for w in app.screen.query(OptionList) if (w.id or "").startswith("list-")]
 
 
+async def _until_deals_shown(app, pilot) -> None:
+    """Wait (at most ~5 s) until a bucket list of the Funnel shows its deals."""
+    for _ in range(500):
+        if any(lst.option_count for lst in _bucket_lists(app)):
+            break
+        await pilot.pause(0.01)
+
+
 def _first_screen(db: Path, monkeypatch, keys: tuple[str, ...] = ()) -> dict:
     """Open the funnel on `db`; return the statements it took, the widgets it built, and the
     statements that `keys` took afterwards."""
@@ -230,10 +238,7 @@ def _first_screen(db: Path, monkeypatch, keys: tuple[str, ...] = ()) -> dict:
     async def run() -> dict:
         app = PlannerApp(db=str(db))
         async with app.run_test(size=(120, 40)) as pilot:
-            for _ in range(500):
-                if any(lst.option_count for lst in _bucket_lists(app)):
-                    break
-                await pilot.pause(0.01)
+            await _until_deals_shown(app, pilot)
             await pilot.pause()
             lists = _bucket_lists(app)
             seen = {"queries": statements.queries(), "rows": _CountingCursor.rows, "widgets": len(list(app.screen.walk_children())),
@@ -303,10 +308,7 @@ def _transactions_per_change(db: Path, monkeypatch) -> dict[str, int]:
     async def run() -> dict[str, int]:
         app = PlannerApp(db=str(db))
         async with app.run_test(size=(120, 40)) as pilot:
-            for _ in range(500):
-                if any(lst.option_count for lst in _bucket_lists(app)):
-                    break
-                await pilot.pause(0.01)
+            await _until_deals_shown(app, pilot)
             funnel = app.screen
             above, into = funnel.query_one("#list-above"), funnel.query_one("#list-in")
             above.focus()
@@ -369,10 +371,7 @@ def test_a_move_and_its_undo_lay_the_funnel_out_no_more_once_the_top_bar_has_its
     async def run() -> list[int]:
         app = PlannerApp(db=str(db))
         async with app.run_test(size=(160, 50)) as pilot:
-            for _ in range(500):
-                if any(lst.option_count for lst in _bucket_lists(app)):
-                    break
-                await pilot.pause(0.01)
+            await _until_deals_shown(app, pilot)
             bar = app.screen.query_one(".screen-bar")
             above = app.screen.query_one("#list-above")
             above.focus()

@@ -27,6 +27,19 @@ def card_lines(app, bucket: Bucket, deal_id: int) -> list[str]:
     return option.prompt.plain.splitlines()
 
 
+def _layouts_asked(widget) -> list[bool]:
+    """Spy on `widget.refresh`: the list fills with whether each call asked for a layout pass."""
+    asked: list[bool] = []
+    refresh = widget.refresh
+
+    def spy(*regions, layout: bool = False, **kwargs):
+        asked.append(layout)
+        return refresh(*regions, layout=layout, **kwargs)
+
+    widget.refresh = spy
+    return asked
+
+
 async def test_a_moves_warnings_stay_on_the_deal_until_they_are_fixed(db):
     """Moved into In unqualified, with no buying influence and an overdue next action: the toasts
     go, but the card keeps a mark for each warning (three of them: the gutter holds two a line) and
@@ -226,14 +239,7 @@ async def test_the_funnel_stays_put_when_a_change_fits_beside_the_names_and_its_
         await pilot.pause()
         assert bar_says(app, f"Undone: {moved}") and bar.size.height == 2, bar_rows(bar)
         top = under.region.y
-        layouts: list[bool] = []
-        refresh = bar.refresh
-
-        def spy(*regions, layout: bool = False, **kwargs):
-            layouts.append(layout)
-            return refresh(*regions, layout=layout, **kwargs)
-
-        bar.refresh = spy
+        layouts = _layouts_asked(bar)
         for key, said in (("greater_than_sign", moved), ("u", f"Undone: {moved}"), ("U", f"Redone: {moved}"),
                           ("u", f"Undone: {moved}")):
             await pilot.press(key)
@@ -295,14 +301,7 @@ async def test_the_banner_repaints_in_place_unless_its_height_changes(demo_db):
         banner = pilot.app.screen.query_one(FunnelBanner)
         before = banner.shown_text
         height = banner.size.height
-        asked: list[bool] = []
-        refresh = banner.refresh
-
-        def spy(*regions, layout: bool = False, **kwargs):
-            asked.append(layout)
-            return refresh(*regions, layout=layout, **kwargs)
-
-        banner.refresh = spy
+        asked = _layouts_asked(banner)
         await pilot.press("greater_than_sign")  # Above → In: the week's overload grows
         await pilot.pause()
         assert banner.shown_text != before and banner.size.height == height
